@@ -1,0 +1,92 @@
+// A delivery is one recorded callback: the redacted Run payload, the event it became, and what each
+// downstream action did with it. The same shape is stored in memory or in Redis and served by
+// /api/deliveries.
+import { createHash } from "node:crypto";
+import type { RunPayload } from "./run-payload.js";
+import { graphIdOf } from "./run-payload.js";
+
+export type ActionState = "pending" | "succeeded" | "failed";
+
+export interface ActionAttempt {
+  /** 1-based attempt number across the action's whole life, replays included. */
+  number: number;
+  started_at: string;
+  ended_at: string;
+  duration_ms: number;
+  ok: boolean;
+  /** HTTP status of the downstream answer, when there was one. */
+  http_status?: number;
+  /** Why it failed, without secrets. */
+  error?: string;
+  /** True when this attempt was started by a replay. */
+  replay?: boolean;
+}
+
+export interface ActionRecord {
+  /** Unique within the delivery, e.g. `forward` or `notify-slack`. */
+  name: string;
+  /** The kind of action: forward, slack, start_run, custom. */
+  type: string;
+  state: ActionState;
+  attempts: ActionAttempt[];
+  last_error?: string;
+  updated_at: string;
+}
+
+export interface DeliveryRecord {
+  /** Derived from the run and its status, so every repeat of a callback maps to the same id. */
+  id: string;
+  /** `run.<status>`, or `run.paused` once the router has seen the thread waiting on a human. */
+  event: string;
+  received_at: string;
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  graph_id?: string;
+  status: string;
+  /** The named route the run was started with (`route` on /api/trigger), if any. */
+  route?: string;
+  /** How the callback authenticated: a token minted by this deployment, or a static token. */
+  auth: "minted" | "static";
+  /** `pending` until the router has run; `done` after; `no_route` when nothing matched. */
+  routing: "pending" | "done" | "no_route";
+  actions: ActionRecord[];
+  payload: RunPayload;
+}
+
+/** Metadata key under which the trigger stores the route name of a run. */
+export const ROUTE_METADATA_KEY = "relay_route";
+
+/** The idempotency key of a callback is its run and final status; the id is derived from it. */
+export function deliveryIdFor(runId: string, status: string): string {
+  return `dlv_${createHash("sha256").update(`${runId}\u0000${status}`).digest("hex").slice(0, 24)}`;
+}
+
+export function eventFor(status: string): string {
+  return `run.${status}`;
+}
+
+/** Builds the record of a newly received (already redacted) payload. */
+export function newDeliveryRecord(
+  payload: RunPayload,
+  options: { receivedAt: Date; auth: "minted" | "static" },
+): DeliveryRecord {
+  const record: DeliveryRecord = {
+    id: deliveryIdFor(payload.run_id, payload.status),
+    event: eventFor(payload.status),
+    received_at: options.receivedAt.toISOString(),
+    run_id: payload.run_id,
+    thread_id: payload.thread_id,
+    assistant_id: payload.assistant_id,
+    status: payload.status,
+    auth: options.auth,
+    routing: "pending",
+    actions: [],
+    payload,
+  };
+  const graphId = graphIdOf(payload);
+  if (graphId !== undefined) record.graph_id = graphId;
+  const route = payload.metadata?.[ROUTE_METADATA_KEY];
+  if (typeof route === "string" && route.length > 0) record.route = route;
+  return record;
+}

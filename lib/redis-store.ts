@@ -1,0 +1,187 @@
+// Redis delivery store for deployments: shared by every function instance and durable across them.
+// A record lives under `<prefix>d:<id>` and expires after the retention; a sorted set `<prefix>index`
+// (score = received time in ms) lists them newest first. The claim is one MULTI: `SET … NX EX` of the
+// record itself plus `ZADD NX` into the index, so a record is never claimed without being stored.
+// The `redis` package is imported only when this store is used, so the receiver does not pay for it
+// with the memory store.
+import type { RedisClientType } from "redis";
+import type { DeliveryRecord } from "./delivery.js";
+import { storeUnavailable } from "./errors.js";
+import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./store.js";
+import { decodeCursor, encodeCursor, isAfterCursor } from "./store.js";
+
+export interface RedisStoreOptions {
+  url: string;
+  /** @default 30 days */
+  retentionSeconds?: number;
+  /** Key prefix, so several deployments or tests can share one Redis. @default "relay:" */
+  prefix?: string;
+  /** Upper bound on one store operation, connecting included. @default 3000 */
+  operationTimeoutMs?: number;
+  now?: () => number;
+  /** Reports connection errors (the client emits them while it reconnects). */
+  onError?: (error: Error) => void;
+}
+
+type Client = RedisClientType;
+
+/** How many index entries one listing reads per round trip. */
+const LIST_BATCH = 100;
+
+export class RedisDeliveryStore implements DeliveryStore {
+  readonly kind = "redis" as const;
+  readonly #options: Required<Omit<RedisStoreOptions, "onError">> & Pick<RedisStoreOptions, "onError">;
+  #client: Promise<Client> | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    this.#options = {
+      retentionSeconds: 30 * 86_400,
+      prefix: "relay:",
+      operationTimeoutMs: 3000,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  #key(id: string): string {
+    return `${this.#options.prefix}d:${id}`;
+  }
+
+  get #indexKey(): string {
+    return `${this.#options.prefix}index`;
+  }
+
+  async #connect(): Promise<Client> {
+    const { createClient } = await import("redis");
+    const client: Client = createClient({
+      url: this.#options.url,
+      // Fail fast while disconnected instead of queueing: the receiver must answer 503 promptly so
+      // that LangGraph retries, rather than hold the callback until its own 30 s timeout.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: this.#options.operationTimeoutMs,
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
+      },
+    });
+    client.on("error", (error: Error) => this.#options.onError?.(error));
+    await client.connect();
+    return client;
+  }
+
+  /** Runs one operation with a bound on its time; any failure becomes a 503 `store_unavailable`. */
+  async #run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${this.#options.operationTimeoutMs} ms`)),
+        this.#options.operationTimeoutMs,
+      );
+    });
+    try {
+      this.#client ??= this.#connect();
+      const client = await Promise.race([this.#client, timeout]);
+      return await Promise.race([operation(client), timeout]);
+    } catch (error) {
+      // A connection attempt that failed outright is dropped so the next call tries again.
+      const pending = this.#client;
+      if (pending !== undefined) {
+        pending.then(
+          (client) => {
+            if (!client.isOpen && this.#client === pending) this.#client = undefined;
+          },
+          () => {
+            if (this.#client === pending) this.#client = undefined;
+          },
+        );
+      }
+      throw storeUnavailable(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async claim(record: DeliveryRecord): Promise<ClaimResult> {
+    const now = this.#options.now();
+    const score = Date.parse(record.received_at);
+    const replies = await this.#run((client) =>
+      client
+        .multi()
+        .set(this.#key(record.id), JSON.stringify(record), {
+          condition: "NX",
+          expiration: { type: "EX", value: this.#options.retentionSeconds },
+        })
+        .zAdd(this.#indexKey, { score, value: record.id }, { condition: "NX" })
+        // Index entries of expired records are pruned as new ones arrive.
+        .zRemRangeByScore(this.#indexKey, "-inf", now - this.#options.retentionSeconds * 1000)
+        .exec(),
+    );
+    return { duplicate: String(replies[0]) !== "OK" };
+  }
+
+  async save(record: DeliveryRecord): Promise<void> {
+    await this.#run((client) =>
+      client.set(this.#key(record.id), JSON.stringify(record), { condition: "XX", expiration: "KEEPTTL" }),
+    );
+  }
+
+  async get(id: string): Promise<DeliveryRecord | undefined> {
+    const raw = await this.#run((client) => client.get(this.#key(id)));
+    return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const deliveries: DeliveryRecord[] = [];
+    let max: string = cursor === undefined ? "+inf" : String(cursor.time);
+    let offset = 0;
+    for (;;) {
+      const entries = await this.#run((client) =>
+        client.zRangeWithScores(this.#indexKey, max, "-inf", {
+          BY: "SCORE",
+          REV: true,
+          LIMIT: { offset, count: LIST_BATCH },
+        }),
+      );
+      if (entries.length === 0) return { deliveries };
+      const candidates = entries.filter(
+        (entry) => cursor === undefined || isAfterCursor(entry.score, entry.value, cursor),
+      );
+      const raws =
+        candidates.length === 0
+          ? []
+          : await this.#run((client) => client.mGet(candidates.map((entry) => this.#key(entry.value))));
+      for (const raw of raws) {
+        if (raw === null) continue; // expired since it was indexed
+        const record = JSON.parse(raw) as DeliveryRecord;
+        if (options.filter !== undefined && !options.filter(record)) continue;
+        if (deliveries.length === options.limit) {
+          const last = deliveries.at(-1);
+          return last === undefined ? { deliveries } : { deliveries, nextCursor: encodeCursor(last) };
+        }
+        deliveries.push(record);
+      }
+      if (entries.length < LIST_BATCH) return { deliveries };
+      // Continue below the last score read; entries sharing that score are re-read and skipped.
+      const lastEntry = entries.at(-1);
+      if (lastEntry === undefined) return { deliveries };
+      if (String(lastEntry.score) === max) {
+        offset += LIST_BATCH;
+      } else {
+        max = String(lastEntry.score);
+        offset = entries.filter((entry) => entry.score === lastEntry.score).length;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#client;
+    this.#client = undefined;
+    if (pending === undefined) return;
+    try {
+      const client = await pending;
+      if (client.isOpen) await client.close();
+    } catch {
+      // Closing a client that never connected has nothing to release.
+    }
+  }
+}
