@@ -1,0 +1,25 @@
+// A runtime for handler tests: explicit environment, captured log lines, a chosen store.
+import type { Env } from "../../lib/config.js";
+import { jsonLogger } from "../../lib/log.js";
+import type { Runtime, RuntimeOptions } from "../../lib/runtime.js";
+import { createRuntime, setRuntime } from "../../lib/runtime.js";
+
+export const TEST_SECRET = "test-webhook-secret";
+export const TEST_STATIC_TOKEN = "test-static-token";
+export const TEST_TRIGGER_TOKEN = "test-trigger-token";
+
+export interface TestRuntime extends Runtime {
+  logs: string[];
+}
+
+/** Builds a runtime and installs it as the process runtime that the api/ handlers use. */
+export function installTestRuntime(env: Env = {}, options: Omit<RuntimeOptions, "env" | "log"> = {}): TestRuntime {
+  const logs: string[] = [];
+  const runtime = createRuntime({
+    env: { WEBHOOK_SECRET: TEST_SECRET, WEBHOOK_TOKEN: TEST_STATIC_TOKEN, TRIGGER_TOKEN: TEST_TRIGGER_TOKEN, ...env },
+    log: jsonLogger((line) => logs.push(line)),
+    ...options,
+  });
+  setRuntime(runtime);
+  return Object.assign(runtime, { logs });
+}
