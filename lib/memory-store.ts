@@ -16,8 +16,10 @@ export interface MemoryStoreOptions {
 
 export class MemoryDeliveryStore implements DeliveryStore {
   readonly kind = "memory" as const;
-  // Map keeps insertion order, which is arrival order: eviction takes from the front.
-  readonly #records = new Map<string, { record: DeliveryRecord; storedAt: number }>();
+  // Map keeps insertion order, which is arrival order: eviction takes from the front. The store keeps
+  // the object it was given (the writer hands it over and writes again only through `save`), and
+  // readers get copies: copying on every claim would cost more than the rest of the receiver.
+  readonly #records = new Map<string, { record: DeliveryRecord; receivedAt: number; storedAt: number }>();
   readonly #maxDeliveries: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
@@ -36,37 +38,41 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.#evict();
     // Check and insert happen in one synchronous step, so concurrent claims cannot both win.
     if (this.#records.has(record.id)) return { duplicate: true };
-    this.#records.set(record.id, { record: structuredClone(record), storedAt: this.#now() });
+    this.#records.set(record.id, {
+      record,
+      receivedAt: Date.parse(record.received_at),
+      storedAt: this.#now(),
+    });
     this.#evict();
     return { duplicate: false };
   }
 
   async save(record: DeliveryRecord): Promise<void> {
     const entry = this.#records.get(record.id);
-    if (entry !== undefined) entry.record = structuredClone(record);
+    if (entry !== undefined) entry.record = record;
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
     const entry = this.#records.get(id);
-    return entry === undefined ? undefined : structuredClone(entry.record);
+    return entry === undefined ? undefined : copy(entry.record);
   }
 
   async list(options: ListOptions): Promise<ListPage> {
     this.#evict();
     const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const ordered = [...this.#records.values()]
-      .map(({ record }) => ({ record, time: Date.parse(record.received_at) }))
-      .sort((a, b) => b.time - a.time || (a.record.id < b.record.id ? 1 : a.record.id > b.record.id ? -1 : 0));
+    const ordered = [...this.#records]
+      .map(([id, entry]) => ({ id, entry }))
+      .sort((a, b) => b.entry.receivedAt - a.entry.receivedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     const deliveries: DeliveryRecord[] = [];
     let more = false;
-    for (const { record, time } of ordered) {
-      if (cursor !== undefined && !isAfterCursor(time, record.id, cursor)) continue;
-      if (options.filter !== undefined && !options.filter(record)) continue;
+    for (const { id, entry } of ordered) {
+      if (cursor !== undefined && !isAfterCursor(entry.receivedAt, id, cursor)) continue;
+      if (options.filter !== undefined && !options.filter(entry.record)) continue;
       if (deliveries.length === options.limit) {
         more = true;
         break;
       }
-      deliveries.push(structuredClone(record));
+      deliveries.push(copy(entry.record));
     }
     const last = deliveries.at(-1);
     return more && last !== undefined ? { deliveries, nextCursor: encodeCursor(last) } : { deliveries };
@@ -84,4 +90,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
       }
     }
   }
+}
+
+/** A deep copy with the same JSON semantics as the Redis store. */
+function copy(record: DeliveryRecord): DeliveryRecord {
+  return JSON.parse(JSON.stringify(record)) as DeliveryRecord;
 }

@@ -54,12 +54,20 @@ function digestsEqual(a: Buffer, b: Buffer): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
+// Digests of configured token lists, computed once per list (the config is parsed once).
+const candidateDigests = new WeakMap<readonly string[], Buffer[]>();
+
 /** Constant-time membership: compares against every candidate, never exiting early. */
 export function matchesAnyToken(presented: string, candidates: readonly string[]): boolean {
+  let digests = candidateDigests.get(candidates);
+  if (digests === undefined) {
+    digests = candidates.map((candidate) => sha256(candidate));
+    candidateDigests.set(candidates, digests);
+  }
   const presentedDigest = sha256(presented);
   let matched = false;
-  for (const candidate of candidates) {
-    if (timingSafeEqual(presentedDigest, sha256(candidate))) matched = true;
+  for (const digest of digests) {
+    if (timingSafeEqual(presentedDigest, digest)) matched = true;
   }
   return matched;
 }
