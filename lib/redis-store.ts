@@ -32,6 +32,8 @@ export class RedisDeliveryStore implements DeliveryStore {
   readonly kind = "redis" as const;
   readonly #options: Required<Omit<RedisStoreOptions, "onError">> & Pick<RedisStoreOptions, "onError">;
   #client: Promise<Client> | undefined;
+  /** The client object itself, so that close() can stop one that is still trying to connect. */
+  #raw: Client | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#options = {
@@ -60,10 +62,18 @@ export class RedisDeliveryStore implements DeliveryStore {
       disableOfflineQueue: true,
       socket: {
         connectTimeout: this.#options.operationTimeoutMs,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
+        // Once connected, reconnect in the background with capped backoff. Before the first
+        // connection, give up at once: the caller answers 503 now and the next call tries afresh.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connectedOnce ? Math.min(50 * 2 ** retries, 1000) : cause,
       },
     });
+    let connectedOnce = false;
+    client.on("ready", () => {
+      connectedOnce = true;
+    });
     client.on("error", (error: Error) => this.#options.onError?.(error));
+    this.#raw = client;
     await client.connect();
     return client;
   }
@@ -174,14 +184,16 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async close(): Promise<void> {
-    const pending = this.#client;
+    const client = this.#raw;
     this.#client = undefined;
-    if (pending === undefined) return;
+    this.#raw = undefined;
+    if (client === undefined || !client.isOpen) return;
     try {
-      const client = await pending;
-      if (client.isOpen) await client.close();
+      // A client still (re)connecting has nothing to flush: destroy it rather than wait for it.
+      if (client.isReady) await client.close();
+      else client.destroy();
     } catch {
-      // Closing a client that never connected has nothing to release.
+      client.destroy();
     }
   }
 }

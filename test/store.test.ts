@@ -194,6 +194,23 @@ describe.runIf(haveRedis)("redis store", () => {
     }
   });
 
+  it("fails fast when Redis is down at the first call (cold start), then connects once it is up", async () => {
+    const own = await startRedis();
+    await own.kill();
+    const store = new RedisDeliveryStore({ url: own.url, operationTimeoutMs: 3000 });
+    try {
+      const started = Date.now();
+      const failure = await store.claim(delivery(1)).catch((error: unknown) => error);
+      expect((failure as RelayError).status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(1000);
+      await own.restart();
+      expect(await store.claim(delivery(1))).toEqual({ duplicate: false });
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
   it("answers 503 from /api/webhook when Redis is down, then 200 once it is back", async () => {
     const own = await startRedis();
     const runtime = installTestRuntime({ REDIS_URL: own.url });

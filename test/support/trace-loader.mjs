@@ -1,0 +1,8 @@
+// Module hook that appends every resolved module URL to $TRACE_IMPORTS_FILE (one per line).
+import { appendFileSync } from "node:fs";
+
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  if (process.env.TRACE_IMPORTS_FILE) appendFileSync(process.env.TRACE_IMPORTS_FILE, `${result.url}\n`);
+  return result;
+}
