@@ -1,0 +1,78 @@
+// Serves the functions in api/ and the files in public/ the way Vercel does: `/api/<name>` → the
+// method export of `api/<name>.ts`, `/` and other paths → `public/`, anything else 404. Used by the
+// dev server and by tests that go through real HTTP.
+import { readdirSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { errorResponse, HTTP_METHODS, type Handler, type HttpMethod } from "../lib/http.js";
+import { notFound } from "../lib/errors.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const apiDir = join(root, "api");
+const publicDir = join(root, "public");
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+type FunctionModule = Partial<Record<HttpMethod, Handler>>;
+
+/** The names of the functions in api/ (`webhook`, `trigger`, …). */
+export function functionNames(): string[] {
+  return readdirSync(apiDir)
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .map((file) => file.slice(0, -3))
+    .sort();
+}
+
+export async function loadFunctions(): Promise<Map<string, FunctionModule>> {
+  const modules = new Map<string, FunctionModule>();
+  for (const name of functionNames()) {
+    modules.set(name, (await import(pathToFileURL(join(apiDir, `${name}.ts`)).href)) as FunctionModule);
+  }
+  return modules;
+}
+
+async function serveStatic(pathname: string): Promise<Response> {
+  let relative = decodeURIComponent(pathname);
+  if (relative.endsWith("/")) relative += "index.html";
+  const file = normalize(join(publicDir, relative));
+  if (!file.startsWith(publicDir + sep)) return errorResponse(notFound("Not found."));
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return errorResponse(notFound("Not found."));
+    return new Response(await readFile(file), {
+      headers: { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" },
+    });
+  } catch {
+    return errorResponse(notFound(`Not found: ${pathname}`));
+  }
+}
+
+/** A fetch handler for the whole app. */
+export function appHandler(modules: Map<string, FunctionModule>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const url = new URL(request.url);
+    const match = /^\/api\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname);
+    if (match !== null) {
+      const module = modules.get(match[1] as string);
+      const method = request.method.toUpperCase() as HttpMethod;
+      const handler = HTTP_METHODS.includes(method) ? module?.[method] : undefined;
+      if (module === undefined) return errorResponse(notFound(`No function at ${url.pathname}.`));
+      if (handler === undefined) return new Response(null, { status: 405 });
+      return handler(request);
+    }
+    if (url.pathname.startsWith("/api/")) return errorResponse(notFound(`No function at ${url.pathname}.`));
+    if (request.method !== "GET" && request.method !== "HEAD") return errorResponse(notFound("Not found."));
+    return serveStatic(url.pathname);
+  };
+}
