@@ -99,12 +99,46 @@ export async function readBody(request: Request, limitBytes: number): Promise<Ui
 
 const utf8 = new TextDecoder("utf-8");
 
+/**
+ * Deepest JSON nesting accepted. JSON.parse copes with any depth, but JSON.stringify (storing,
+ * forwarding, listing) overflows the stack near 5,000 levels: refuse such bodies up front rather
+ * than record something that cannot be read back.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** True when the JSON text nests arrays/objects deeper than `limit` (strings are skipped). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  // A text shorter than twice the limit cannot open and close `limit + 1` levels.
+  if (text.length <= limit * 2) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** Reads and parses a JSON body; invalid JSON is a 400 that does not echo the body. */
 export async function readJson(request: Request, limitBytes: number): Promise<unknown> {
   const text = utf8.decode(await readBody(request, limitBytes));
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new RelayError(400, "invalid_json", "The request body is not valid JSON.");
   }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new RelayError(400, "invalid_json", `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  return value;
 }

@@ -325,3 +325,18 @@ function wrapStore(inner: DeliveryStore, overrides: Partial<Pick<DeliveryStore, 
   };
 }
 
+
+describe("POST /api/webhook deep nesting", () => {
+  it("refuses a body nested deeper than 1000 levels with 400, and accepts 900", async () => {
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    const payload = (depth: number) =>
+      JSON.stringify({ ...fixture("thread_runs_create"), run_id: `deep-${depth}` }).replace(
+        '"values":{',
+        `"values":{"deep":${nested(depth)},`,
+      );
+    await expectError(await post(payload(5000)), 400, "invalid_json", /deeper than 1000/);
+    expect((await post(payload(900))).status).toBe(200);
+    // What was recorded can be read back (and so listed and forwarded).
+    expect(JSON.stringify(await runtime.store.get(deliveryIdFor("deep-900", "success")))).toContain("deep");
+  });
+});
