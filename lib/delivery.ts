@@ -20,6 +20,8 @@ export interface ActionAttempt {
   error?: string;
   /** True when this attempt was started by a replay. */
   replay?: boolean;
+  /** Small facts from a successful attempt, e.g. the run a chain action started. */
+  result?: Record<string, string | number | boolean | null>;
 }
 
 export interface ActionRecord {
@@ -31,6 +33,19 @@ export interface ActionRecord {
   attempts: ActionAttempt[];
   last_error?: string;
   updated_at: string;
+}
+
+/** One pending `interrupt()` of a paused thread: what the run is waiting for. */
+export interface PendingInterrupt {
+  id?: string;
+  value: unknown;
+}
+
+/** What the router read from the thread of a `run.paused` delivery. */
+export interface PauseRecord {
+  interrupts: PendingInterrupt[];
+  /** The nodes that will run on resume. */
+  next: string[];
 }
 
 export interface DeliveryRecord {
@@ -50,6 +65,10 @@ export interface DeliveryRecord {
   auth: "minted" | "static";
   /** `pending` until the router has run; `done` after; `no_route` when nothing matched. */
   routing: "pending" | "done" | "no_route";
+  /** Set when the router found the thread waiting on a human (the event is then `run.paused`). */
+  pause?: PauseRecord;
+  /** Why the router could not read the thread state of a successful run (it then routed run.success). */
+  pause_check_error?: string;
   actions: ActionRecord[];
   payload: RunPayload;
 }

@@ -1,14 +1,19 @@
 // The seam between the receiver and the router: the receiver asks for a plan (which actions this
 // delivery will run) before it records the delivery, and hands the recorded delivery to `dispatch`
-// after it has answered LangGraph.
+// after it has answered LangGraph. The real router is lib/router.ts (`defineRoutes`, in routes.ts).
 import type { ActionRecord, DeliveryRecord } from "./delivery.js";
 import type { Runtime } from "./runtime.js";
 
+export interface DispatchOptions {
+  /** Origin of the callback request: where a chained run calls back when no public URL is configured. */
+  origin?: string | undefined;
+}
+
 export interface DeliveryRouter {
   /** The actions the delivery will run, all `pending`. Pure and synchronous: no network before the ack. */
-  plan(delivery: DeliveryRecord): ActionRecord[];
+  plan(delivery: DeliveryRecord, runtime: Runtime): ActionRecord[];
   /** Runs the planned actions and records every attempt on the delivery. Never throws. */
-  dispatch(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
+  dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: DispatchOptions): Promise<void>;
 }
 
 /** A router with no routes: every delivery is recorded as `no_route`. */

@@ -39,12 +39,12 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
     receivedAt: new Date(runtime.now()),
     auth: credential.type,
   });
-  delivery.actions = router.plan(delivery);
+  delivery.actions = router.plan(delivery, runtime);
 
   const { duplicate } = await store.claim(delivery);
   if (!duplicate) {
     runtime.background(
-      router.dispatch(delivery, runtime).catch((error: unknown) =>
+      router.dispatch(delivery, runtime, { origin: url.origin }).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) }),
       ),
     );

@@ -1,0 +1,186 @@
+// A loopback HTTP server posing as LangGraph Platform, for what the embedded JS server cannot show:
+// crons (it answers 500 "Not implemented"), exact request counts (idempotency), injected failures and
+// an outage. It checks the requests against the platform's published shapes (the OpenAPI schemas
+// CronCreate, CronSearch, RunCreate*) and answers like the platform does, errors as `{"detail": …}`.
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: Record<string, unknown> | undefined;
+  headers: IncomingMessage["headers"];
+}
+
+type Json = Record<string, unknown>;
+
+/** The fields of the platform's CronCreate (and ThreadCronCreate) schemas, plus those the SDK sends. */
+const CRON_FIELDS = new Set([
+  "schedule",
+  "end_time",
+  "assistant_id",
+  "input",
+  "metadata",
+  "config",
+  "context",
+  "webhook",
+  "interrupt_before",
+  "interrupt_after",
+  "on_run_completed",
+  "multitask_strategy",
+  "timezone",
+  "enabled",
+  "stream_mode",
+  "stream_subgraphs",
+  "stream_resumable",
+  "durability",
+  "checkpoint_during",
+]);
+const CRON_SEARCH_FIELDS = new Set(["assistant_id", "thread_id", "limit", "offset", "sort_by", "sort_order", "select", "metadata", "enabled"]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class FakeLangGraph {
+  readonly requests: RecordedRequest[] = [];
+  readonly crons = new Map<string, Json>();
+  /** Delay before answering run creation (to hold a request in flight). */
+  runDelayMs = 0;
+  /** Answers the next matching request with this status and body instead. */
+  private failures: { path: RegExp; status: number; body: unknown }[] = [];
+  private server: Server | undefined;
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Requests to a path, e.g. `POST /runs`. */
+  count(methodAndPath: string): number {
+    return this.requests.filter((r) => `${r.method} ${r.path}` === methodAndPath).length;
+  }
+
+  failNext(path: RegExp, status: number, body: unknown): void {
+    this.failures.push({ path, status, body });
+  }
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.listen(port, "127.0.0.1");
+    await once(this.server, "listening");
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    let body: Json | undefined;
+    try {
+      body = raw === "" ? undefined : (JSON.parse(raw) as Json);
+    } catch {
+      return send(res, 422, { detail: "body is not JSON" });
+    }
+    const method = req.method ?? "GET";
+    this.requests.push({ method, path, body, headers: req.headers });
+
+    const failure = this.failures.find((f) => f.path.test(`${method} ${path}`));
+    if (failure !== undefined) {
+      this.failures.splice(this.failures.indexOf(failure), 1);
+      return send(res, failure.status, failure.body);
+    }
+
+    if (method === "POST" && path === "/threads") {
+      return send(res, 200, { thread_id: randomUUID(), status: "idle", metadata: body?.["metadata"] ?? {}, created_at: now(), updated_at: now() });
+    }
+    let match = /^(?:\/threads\/([^/]+))?\/runs$/.exec(path);
+    if (method === "POST" && match !== null) {
+      if (this.runDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.runDelayMs));
+      const assistant = body?.["assistant_id"];
+      if (typeof assistant !== "string") return send(res, 422, { detail: [{ loc: ["body", "assistant_id"], msg: "Field required" }] });
+      if (assistant === "missing") return send(res, 404, { detail: `Assistant "${assistant}" not found` });
+      const threadId = match[1] ?? randomUUID();
+      const run = {
+        run_id: randomUUID(),
+        thread_id: threadId,
+        assistant_id: randomUUID(),
+        created_at: now(),
+        updated_at: now(),
+        status: "pending",
+        metadata: body?.["metadata"] ?? {},
+        kwargs: body ?? {},
+        multitask_strategy: body?.["multitask_strategy"] ?? "reject",
+      };
+      res.setHeader("content-location", match[1] === undefined ? `/runs/${run.run_id}` : `/threads/${threadId}/runs/${run.run_id}`);
+      return send(res, 200, run);
+    }
+    match = /^(?:\/threads\/([^/]+))?\/runs\/crons$/.exec(path);
+    if (method === "POST" && match !== null) {
+      const problems = checkCronCreate(body, match[1]);
+      if (problems.length > 0) return send(res, 422, { detail: problems.map((msg) => ({ loc: ["body"], msg })) });
+      const cron: Json = {
+        cron_id: randomUUID(),
+        assistant_id: randomUUID(),
+        thread_id: match[1] ?? null,
+        on_run_completed: body?.["on_run_completed"] ?? (match[1] === undefined ? "delete" : null),
+        end_time: null,
+        schedule: body?.["schedule"],
+        timezone: body?.["timezone"] ?? null,
+        created_at: now(),
+        updated_at: now(),
+        payload: { ...body },
+        user_id: null,
+        next_run_date: "2030-01-07T09:00:00+00:00",
+        metadata: body?.["metadata"] ?? {},
+        enabled: true,
+      };
+      this.crons.set(String(cron["cron_id"]), cron);
+      return send(res, 200, cron);
+    }
+    if (method === "POST" && path === "/runs/crons/search") {
+      const unknown = Object.keys(body ?? {}).filter((key) => !CRON_SEARCH_FIELDS.has(key));
+      if (unknown.length > 0) return send(res, 422, { detail: `unknown fields ${unknown.join(", ")}` });
+      const limit = Number(body?.["limit"] ?? 10);
+      const offset = Number(body?.["offset"] ?? 0);
+      const found = [...this.crons.values()].filter(
+        (cron) =>
+          (body?.["assistant_id"] === undefined || cron["payload"] !== undefined && (cron["payload"] as Json)["assistant_id"] === body["assistant_id"]) &&
+          (body?.["thread_id"] === undefined || cron["thread_id"] === body["thread_id"]),
+      );
+      return send(res, 200, found.slice(offset, offset + limit));
+    }
+    match = /^\/runs\/crons\/([^/]+)$/.exec(path);
+    if (method === "DELETE" && match?.[1] !== undefined) {
+      if (!this.crons.delete(match[1])) return send(res, 404, { detail: "Cron not found" });
+      res.writeHead(204).end();
+      return;
+    }
+    return send(res, 404, { detail: "Not Found" });
+  }
+}
+
+function checkCronCreate(body: Json | undefined, threadId: string | undefined): string[] {
+  if (body === undefined) return ["body required"];
+  const problems: string[] = [];
+  if (threadId !== undefined && !UUID.test(threadId)) problems.push("thread_id must be a UUID");
+  if (typeof body["assistant_id"] !== "string") problems.push("assistant_id required");
+  if (typeof body["schedule"] !== "string") problems.push("schedule required");
+  if (body["webhook"] !== undefined && typeof body["webhook"] !== "string") problems.push("webhook must be a string");
+  for (const key of Object.keys(body)) if (!CRON_FIELDS.has(key)) problems.push(`unexpected field ${key}`);
+  return problems;
+}
+
+const now = () => new Date().toISOString();
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
