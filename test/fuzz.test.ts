@@ -5,7 +5,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as crons from "../api/crons.js";
+import * as trigger from "../api/trigger.js";
 import * as webhook from "../api/webhook.js";
+import { FakeLangGraph } from "./support/fake-langgraph.js";
 import type { Handler } from "../lib/http.js";
 import { setRuntime } from "../lib/runtime.js";
 import { mintWebhookToken } from "../lib/tokens.js";
@@ -140,5 +143,121 @@ describe("fuzz /api/webhook", () => {
     );
     // Prototype pollution did not happen.
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  }, 300_000);
+});
+
+const anyJsonValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+);
+
+/** Trigger bodies: mostly the real fields with random (often wrong) values, sometimes junk. */
+const triggerBody = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .record(
+        {
+          mode: fc.oneof(fc.constantFrom("create", "wait", "stream", "cron"), anyJsonValue),
+          assistant_id: fc.oneof(fc.constantFrom("agent", "missing"), anyJsonValue),
+          thread_id: fc.oneof(fc.constantFrom("new", "2f4b3c1e-8d9a-4b5c-9e0f-1a2b3c4d5e6f"), anyJsonValue),
+          input: fc.oneof(fc.constant({ messages: [{ role: "user", content: "Hello!" }] }), anyJsonValue),
+          metadata: anyJsonValue,
+          config: anyJsonValue,
+          stream_mode: fc.oneof(fc.constantFrom("values", "updates"), anyJsonValue),
+          multitask_strategy: fc.oneof(fc.constantFrom("reject", "enqueue"), anyJsonValue),
+          after_seconds: anyJsonValue,
+          schedule: fc.oneof(fc.constant("*/5 * * * *"), anyJsonValue),
+          timezone: anyJsonValue,
+          route: anyJsonValue,
+          webhook: fc.constant("https://attacker.test/steal"),
+        },
+        { requiredKeys: [] },
+      )
+      .map((body) => JSON.stringify(body)),
+  },
+  { weight: 2, arbitrary: jsonText },
+  { weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"polluted":1},"assistant_id":"agent"}', '{"assistant_id":"agent","constructor":{"prototype":{"polluted":1}}}') },
+);
+
+describe("fuzz /api/trigger and /api/crons", () => {
+  let runtime: TestRuntime;
+  const langgraph = new FakeLangGraph();
+  beforeAll(async () => {
+    await langgraph.start();
+    runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url, PUBLIC_URL: "https://relay.test" });
+  });
+  afterAll(async () => {
+    await runtime.idle();
+    setRuntime(undefined);
+    await langgraph.stop();
+  });
+
+  it("answers every hostile trigger request with a designed status and the pinned shape", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        triggerBody,
+        fc.option(fc.oneof(fc.constant(`Bearer ${TEST_TRIGGER_TOKEN}`), tokenShaped.map((t) => `Bearer ${t}`), fc.string({ maxLength: 40 })), { nil: undefined }),
+        fc.option(fc.string({ minLength: 1, maxLength: 80 }), { nil: undefined }),
+        contentType,
+        method,
+        async (payload, authorization, idempotencyKey, type, verb) => {
+          const headers: Record<string, string> = {};
+          if (type !== "") headers["content-type"] = type;
+          if (authorization !== undefined) headers["authorization"] = authorization;
+          if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
+          let request: Request;
+          try {
+            request = new Request("https://relay.test/api/trigger", { method: verb, headers, ...(verb === "POST" ? { body: payload } : {}) });
+          } catch {
+            return;
+          }
+          const response = await (trigger as unknown as Record<string, Handler>)[verb]!(request);
+          // A stream is read to its end: errors inside it must not escape either.
+          const outcome = { status: response.status, text: await response.text() };
+          const presented = [authorization ?? "", idempotencyKey ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
+          assertPinned(outcome, [200, 201, 202, 400, 401, 404, 405, 409, 413, 422], presented);
+          assertLogsClean(runtime, presented);
+          runtime.logs.length = 0;
+        },
+      ),
+      { numRuns: 3000 * RUNS },
+    );
+    // Some of the random bodies were valid and reached LangGraph, so the paths past validation were fuzzed too.
+    expect(langgraph.requests.length).toBeGreaterThan(20);
+    // The attacker's webhook never reached LangGraph: the relay always sets its own.
+    expect(langgraph.requests.some((r) => JSON.stringify(r.body ?? {}).includes("attacker.test"))).toBe(false);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  }, 300_000);
+
+  it("answers every hostile crons request with a designed status and the pinned shape", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("GET", "DELETE", "POST", "PUT"),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom("cron_id", "assistant_id", "thread_id", "limit", "offset"), fc.string({ maxLength: 10 })),
+          fc.oneof(fc.string({ maxLength: 60 }), fc.integer().map(String), fc.constant("-1"), fc.constant("1e309")),
+          { maxKeys: 4 },
+        ),
+        fc.option(fc.oneof(fc.constant(`Bearer ${TEST_TRIGGER_TOKEN}`), tokenShaped.map((t) => `Bearer ${t}`)), { nil: undefined }),
+        async (verb, query, authorization) => {
+          const url = new URL("https://relay.test/api/crons");
+          for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+          const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+          const response = await (crons as unknown as Record<string, Handler>)[verb]!(new Request(url, { method: verb, headers }));
+          const outcome = { status: response.status, text: await response.text() };
+          const presented = [authorization ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
+          assertPinned(outcome, [200, 400, 401, 404, 405, 422], presented);
+          assertLogsClean(runtime, presented);
+          runtime.logs.length = 0;
+        },
+      ),
+      { numRuns: 1500 * RUNS },
+    );
   }, 300_000);
 });
