@@ -181,6 +181,23 @@ const triggerBody = fc.oneof(
       )
       .map((body) => JSON.stringify(body)),
   },
+  // Plausible, mostly valid requests, so the paths past validation are fuzzed too.
+  {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        {
+          mode: fc.constantFrom("create", "wait", "stream"),
+          assistant_id: fc.constantFrom("agent", "missing"),
+          thread_id: fc.constantFrom("new", "2f4b3c1e-8d9a-4b5c-9e0f-1a2b3c4d5e6f"),
+          input: fc.oneof(fc.constant({ messages: [{ role: "user", content: "Hello!" }] }), fc.object({ maxDepth: 2 })),
+          metadata: fc.object({ maxDepth: 1 }),
+          route: fc.string({ minLength: 1, maxLength: 30 }),
+        },
+        { requiredKeys: ["assistant_id"] },
+      )
+      .map((body) => JSON.stringify(body)),
+  },
   { weight: 2, arbitrary: jsonText },
   { weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"polluted":1},"assistant_id":"agent"}', '{"assistant_id":"agent","constructor":{"prototype":{"polluted":1}}}') },
 );
