@@ -10,7 +10,19 @@ const CONNECTIONS = 50;
 const PHASE_SECONDS = Number(process.env["BENCH_PHASE_SECONDS"] ?? 6);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 2);
 
-const fixture = readFileSync(new URL("../test/fixtures/thread_runs_create.json", import.meta.url), "utf8");
+// The JS server's callback, with the webhook URL the trigger hands LangGraph (a minted token in it),
+// which is what the relay receives in practice and what it redacts.
+const captured = JSON.parse(readFileSync(new URL("../test/fixtures/thread_runs_create.json", import.meta.url), "utf8")) as {
+  kwargs: Record<string, unknown>;
+};
+const fixture = JSON.stringify({
+  ...captured,
+  kwargs: {
+    ...captured.kwargs,
+    webhook:
+      "https://relay.example.com/api/webhook?token=v1.eyJzIjoicnVuIiwibiI6ImUtZWUwMV9QNXRIQ3FGdE0iLCJ0IjoidGhyZWFkLWthdiIsImUiOjE3NjcyMjkyMDB9.Tfdtu2YX0TQt8k90cqUmpHtiZ8ApYc3YHEz6HD9WZKA",
+  },
+});
 
 interface Target {
   port: number;
