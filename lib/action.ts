@@ -8,22 +8,10 @@ import { validateRetryOptions } from "./retry-policy.js";
 
 export type ActionType = "forward" | "slack" | "start_run" | "custom";
 
-/** What `startRun` of lib/trigger.ts takes; repeated here so the router can be tested without it. */
-export interface StartRunRequest {
-  assistant_id: string;
-  thread_id?: string | null;
-  input?: unknown;
-  metadata?: Record<string, unknown>;
-  route?: string;
-  config?: Record<string, unknown>;
-}
+// A type-only import: the router names the trigger's types without loading the trigger (or the SDK).
+import type { StartedRun, StartRunRequest } from "./trigger.js";
 
-export interface StartedRun {
-  run_id: string;
-  thread_id: string | null;
-  assistant_id: string;
-  status: string;
-}
+export type { StartedRun, StartRunRequest };
 
 export type StartRunFunction = (
   request: StartRunRequest,

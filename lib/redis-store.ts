@@ -4,9 +4,9 @@
 // record itself plus `ZADD NX` into the index, so a record is never claimed without being stored.
 // The `redis` package is imported only when this store is used, so the receiver does not pay for it
 // with the memory store.
-import type { RedisClientType } from "redis";
 import type { DeliveryRecord } from "./delivery.js";
 import { storeUnavailable } from "./errors.js";
+import { RedisConnection } from "./redis-connection.js";
 import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./store.js";
 
@@ -23,26 +23,27 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
-type Client = RedisClientType;
-
 /** How many index entries one listing reads per round trip. */
 const LIST_BATCH = 100;
 
 export class RedisDeliveryStore implements DeliveryStore {
   readonly kind = "redis" as const;
-  readonly #options: Required<Omit<RedisStoreOptions, "onError">> & Pick<RedisStoreOptions, "onError">;
-  #client: Promise<Client> | undefined;
-  /** The client object itself, so that close() can stop one that is still trying to connect. */
-  #raw: Client | undefined;
+  readonly #options: Required<Omit<RedisStoreOptions, "onError" | "url">>;
+  readonly #redis: RedisConnection;
 
   constructor(options: RedisStoreOptions) {
     this.#options = {
-      retentionSeconds: 30 * 86_400,
-      prefix: "relay:",
-      operationTimeoutMs: 3000,
-      now: Date.now,
-      ...options,
+      retentionSeconds: options.retentionSeconds ?? 30 * 86_400,
+      prefix: options.prefix ?? "relay:",
+      operationTimeoutMs: options.operationTimeoutMs ?? 3000,
+      now: options.now ?? Date.now,
     };
+    this.#redis = new RedisConnection({
+      url: options.url,
+      operationTimeoutMs: this.#options.operationTimeoutMs,
+      onError: options.onError,
+      toError: storeUnavailable,
+    });
   }
 
   #key(id: string): string {
@@ -53,67 +54,10 @@ export class RedisDeliveryStore implements DeliveryStore {
     return `${this.#options.prefix}index`;
   }
 
-  async #connect(): Promise<Client> {
-    const { createClient } = await import("redis");
-    const client: Client = createClient({
-      url: this.#options.url,
-      // Fail fast while disconnected instead of queueing: the receiver must answer 503 promptly so
-      // that LangGraph retries, rather than hold the callback until its own 30 s timeout.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.#options.operationTimeoutMs,
-        // Once connected, reconnect in the background with capped backoff. Before the first
-        // connection, give up at once: the caller answers 503 now and the next call tries afresh.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          connectedOnce ? Math.min(50 * 2 ** retries, 1000) : cause,
-      },
-    });
-    let connectedOnce = false;
-    client.on("ready", () => {
-      connectedOnce = true;
-    });
-    client.on("error", (error: Error) => this.#options.onError?.(error));
-    this.#raw = client;
-    await client.connect();
-    return client;
-  }
-
-  /** Runs one operation with a bound on its time; any failure becomes a 503 `store_unavailable`. */
-  async #run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.#options.operationTimeoutMs} ms`)),
-        this.#options.operationTimeoutMs,
-      );
-    });
-    try {
-      this.#client ??= this.#connect();
-      const client = await Promise.race([this.#client, timeout]);
-      return await Promise.race([operation(client), timeout]);
-    } catch (error) {
-      // A connection attempt that failed outright is dropped so the next call tries again.
-      const pending = this.#client;
-      if (pending !== undefined) {
-        pending.then(
-          (client) => {
-            if (!client.isOpen && this.#client === pending) this.#client = undefined;
-          },
-          () => {
-            if (this.#client === pending) this.#client = undefined;
-          },
-        );
-      }
-      throw storeUnavailable(error);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async claim(record: DeliveryRecord): Promise<ClaimResult> {
     const now = this.#options.now();
     const score = Date.parse(record.received_at);
-    const replies = await this.#run((client) =>
+    const replies = await this.#redis.run((client) =>
       client
         .multi()
         .set(this.#key(record.id), JSON.stringify(record), {
@@ -129,13 +73,13 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async save(record: DeliveryRecord): Promise<void> {
-    await this.#run((client) =>
+    await this.#redis.run((client) =>
       client.set(this.#key(record.id), JSON.stringify(record), { condition: "XX", expiration: "KEEPTTL" }),
     );
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    const raw = await this.#run((client) => client.get(this.#key(id)));
+    const raw = await this.#redis.run((client) => client.get(this.#key(id)));
     return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);
   }
 
@@ -145,7 +89,7 @@ export class RedisDeliveryStore implements DeliveryStore {
     let max: string = cursor === undefined ? "+inf" : String(cursor.time);
     let offset = 0;
     for (;;) {
-      const entries = await this.#run((client) =>
+      const entries = await this.#redis.run((client) =>
         client.zRangeWithScores(this.#indexKey, max, "-inf", {
           BY: "SCORE",
           REV: true,
@@ -159,7 +103,7 @@ export class RedisDeliveryStore implements DeliveryStore {
       const raws =
         candidates.length === 0
           ? []
-          : await this.#run((client) => client.mGet(candidates.map((entry) => this.#key(entry.value))));
+          : await this.#redis.run((client) => client.mGet(candidates.map((entry) => this.#key(entry.value))));
       for (const raw of raws) {
         if (raw === null) continue; // expired since it was indexed
         const record = JSON.parse(raw) as DeliveryRecord;
@@ -183,17 +127,7 @@ export class RedisDeliveryStore implements DeliveryStore {
     }
   }
 
-  async close(): Promise<void> {
-    const client = this.#raw;
-    this.#client = undefined;
-    this.#raw = undefined;
-    if (client === undefined || !client.isOpen) return;
-    try {
-      // A client still (re)connecting has nothing to flush: destroy it rather than wait for it.
-      if (client.isReady) await client.close();
-      else client.destroy();
-    } catch {
-      client.destroy();
-    }
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 }

@@ -33,17 +33,11 @@ export interface RuntimeOptions {
 
 export function createStore(config: Config, log: Logger, now: () => number = Date.now): DeliveryStore {
   if (config.redisUrl !== undefined) {
-    let lastReport = 0;
     return new RedisDeliveryStore({
       url: config.redisUrl,
       retentionSeconds: config.retentionSeconds,
       now,
-      // The client emits an error per reconnect attempt; one line a few seconds is enough.
-      onError: (error) => {
-        if (now() - lastReport < 5000) return;
-        lastReport = now();
-        log.warn("redis connection error", { error: describeError(error) });
-      },
+      onError: (error) => log.warn("redis connection error", { error: describeError(error) }),
     });
   }
   if (config.onVercel) {
