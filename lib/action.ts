@@ -1,15 +1,14 @@
 // What an action is, what it is given, and how it fails. An action performs one attempt; the runner
-// (lib/retry.ts) owns timeouts, retries and the record of every attempt. Failures are ActionErrors
+// (lib/action-runner.ts) owns timeouts, retries and the record of every attempt. Failures are ActionErrors
 // that say whether another attempt could help; messages never carry a secret or a URL's query.
 import type { RunEvent } from "./events.js";
 import type { Runtime } from "./runtime.js";
 import type { RetryOptions } from "./retry-policy.js";
 import { validateRetryOptions } from "./retry-policy.js";
+// Type-only: the router names the trigger's types without loading the trigger (or the SDK).
+import type { StartedRun, StartRunRequest } from "./trigger.js";
 
 export type ActionType = "forward" | "slack" | "start_run" | "custom";
-
-// A type-only import: the router names the trigger's types without loading the trigger (or the SDK).
-import type { StartedRun, StartRunRequest } from "./trigger.js";
 
 export type { StartedRun, StartRunRequest };
 
@@ -46,7 +45,7 @@ export interface Action<E extends RunEvent = RunEvent> {
   readonly type: ActionType;
   /** Unique across the routes file; the key of its record on a delivery and of replays. */
   readonly name: string;
-  /** Overrides of the retry defaults (lib/retry.ts) for this action. */
+  /** Overrides of the retry defaults (lib/action-runner.ts) for this action. */
   readonly retry: RetryOptions;
   /** One attempt. Throws (preferably an ActionError) when it failed. */
   readonly attempt: (event: E, context: ActionContext) => Promise<AttemptResult | void>;
