@@ -2,12 +2,10 @@
 // `/api/<name>` → the method exports of `api/<name>.ts`. The process runtime is built from the given
 // environment with PUBLIC_URL pointing at this server, so that the webhooks the trigger hands to
 // LangGraph come back here, to the real /api/webhook.
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Env } from "../../lib/config.js";
-import type { Handler } from "../../lib/http.js";
+import { appHandler, loadFunctions } from "../../dev/serve-functions.js";
 import { setRuntime } from "../../lib/runtime.js";
 import { freePort } from "./ports.js";
 import { installTestRuntime, type TestRuntime } from "./runtime.js";
@@ -20,30 +18,12 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const apiDir = fileURLToPath(new URL("../../api/", import.meta.url));
-const modules = new Map<string, Promise<Record<string, unknown>>>();
+let app: Promise<(request: Request) => Promise<Response>> | undefined;
 
-function loadApi(name: string): Promise<Record<string, unknown>> | undefined {
-  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(`${apiDir}${name}.ts`)) return undefined;
-  let loaded = modules.get(name);
-  if (loaded === undefined) {
-    loaded = import(pathToFileURL(`${apiDir}${name}.ts`).href) as Promise<Record<string, unknown>>;
-    modules.set(name, loaded);
-  }
-  return loaded;
-}
-
-function notFound(): Response {
-  return Response.json({ error: { code: "not_found", message: "No such function." } }, { status: 404 });
-}
-
-export async function dispatch(request: Request): Promise<Response> {
-  const match = /^\/api\/([^/]+)$/.exec(new URL(request.url).pathname);
-  const loaded = match?.[1] === undefined ? undefined : loadApi(match[1]);
-  if (loaded === undefined) return notFound();
-  const handler = (await loaded)[request.method];
-  if (typeof handler !== "function") return notFound();
-  return (handler as Handler)(request);
+/** The app as `npm run dev` serves it (dev/serve-functions.ts), loaded once per test file. */
+export function dispatch(request: Request): Promise<Response> {
+  app ??= loadFunctions().then(appHandler);
+  return app.then((handle) => handle(request));
 }
 
 /** Starts the server with TRIGGER_TOKEN, WEBHOOK_SECRET… from test/support/runtime.ts, plus `env`. */
