@@ -53,15 +53,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
   }
 
-  const stops: (() => Promise<void>)[] = [];
+  // Stopped in this order: LangGraph first (no run can call back a closed receiver — a failed
+  // webhook delivery kills one of its queue workers), then routing work finishes, then the server.
+  const stops: { langgraph?: () => Promise<void>; runtime?: () => Promise<void>; server?: () => Promise<void> } = {};
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+    for (const fn of [stops.langgraph, stops.runtime, stops.server]) await fn?.().catch(() => undefined);
   };
   try {
     let embeddedLangGraph = false;
     if ((env["LANGGRAPH_API_URL"] ?? "").trim() === "") {
       const langgraph = await startLangGraphServer(options.langgraphLog ? { log: options.langgraphLog } : {});
-      stops.push(() => langgraph.stop());
+      stops.langgraph = () => langgraph.stop();
       env["LANGGRAPH_API_URL"] = langgraph.url;
       embeddedLangGraph = true;
     }
@@ -69,11 +71,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const log = options.log ?? jsonLogger();
     const runtime = createRuntime({ env, log });
     const previous = setRuntime(runtime);
-    stops.push(async () => {
+    stops.runtime = async () => {
       await runtime.idle();
       await runtime.store.close();
       setRuntime(previous);
-    });
+    };
 
     const modules = await loadFunctions();
     const hostname = options.hostname ?? "127.0.0.1";
@@ -87,7 +89,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       );
       instance.once("error", reject);
     });
-    stops.push(server.close);
+    stops.server = server.close;
 
     const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
     const warnings: string[] = [];

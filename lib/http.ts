@@ -46,9 +46,18 @@ export function route(
 ): Record<HttpMethod, Handler> {
   const allowed = HTTP_METHODS.filter((method) => handlers[method] !== undefined);
   const out = {} as Record<HttpMethod, Handler>;
+  // HEAD is GET without a body, as HTTP says, wherever GET is served.
+  const head = handlers.GET;
+  if (handlers.HEAD === undefined && head !== undefined) {
+    handlers = {
+      ...handlers,
+      HEAD: (request) => head(new Request(request, { method: "GET" })),
+    };
+    allowed.splice(allowed.indexOf("GET") + 1, 0, "HEAD");
+  }
   for (const method of HTTP_METHODS) {
     const handler = handlers[method];
-    out[method] = async (request) => {
+    const serve = async (request: Request): Promise<Response> => {
       try {
         if (handler === undefined) throw methodNotAllowed(request.method, allowed);
         return await handler(request);
@@ -56,6 +65,13 @@ export function route(
         return errorResponse(error, safeLogger(log));
       }
     };
+    out[method] =
+      method === "HEAD"
+        ? async (request) => {
+            const response = await serve(request);
+            return new Response(null, { status: response.status, headers: response.headers });
+          }
+        : serve;
   }
   return out;
 }

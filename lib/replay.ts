@@ -7,6 +7,9 @@ import type { DeliveryRecord } from "./delivery.js";
 import { notFound, RelayError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 
+/** The webhook function's maxDuration (vercel.json): no first routing runs longer. */
+const ROUTING_MAX_MS = 60_000;
+
 export interface ReplayOptions {
   /** Replays this action only (in any state); otherwise every failed action. */
   action?: string | undefined;
@@ -28,6 +31,12 @@ export async function replayDelivery(
   const delivery = DELIVERY_ID.test(deliveryId) ? await runtime.store.get(deliveryId) : undefined;
   if (delivery === undefined) {
     throw notFound(DELIVERY_ID.test(deliveryId) ? `No delivery ${deliveryId} (unknown, or expired).` : "No delivery with that id.");
+  }
+  // The first routing may still be running (here or on another instance): replaying now could run an
+  // action twice. Past the webhook function's own time limit, a `pending` routing was cut short
+  // (a crashed or timed-out instance) and replay is how its actions get done.
+  if (delivery.routing === "pending" && runtime.now() - Date.parse(delivery.received_at) < ROUTING_MAX_MS) {
+    throw new RelayError(409, "conflict", `Delivery ${delivery.id} is still being routed; replay it once its actions have run.`);
   }
   const targets =
     options.action === undefined

@@ -173,9 +173,18 @@ describe("/api/deliveries guards", () => {
     await expectError(await call("GET", "", "undefined"), 500, "not_configured", /TRIGGER_TOKEN/);
   });
 
-  it.each(["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const)("answers %s with the pinned 405", async (method) => {
+  it("answers HEAD like GET, without a body", async () => {
+    const allowed = await call("HEAD");
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toBe("");
+    const refused = await call("HEAD", "", null);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toBe("");
+  });
+
+  it.each(["PUT", "PATCH", "DELETE", "OPTIONS"] as const)("answers %s with the pinned 405", async (method) => {
     const response = await call(method);
-    expect(response.headers.get("allow")).toBe("GET, POST");
+    expect(response.headers.get("allow")).toBe("GET, HEAD, POST");
     await expectError(response, 405, "method_not_allowed", new RegExp(`${method} is not allowed`));
   });
 

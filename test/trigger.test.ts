@@ -459,7 +459,7 @@ describe("GET and DELETE /api/crons", () => {
     await expectError(await crons("GET", "", null), 401, "unauthorized");
     await expectError(await crons("DELETE", `?cron_id=${randomUUID()}`, "wrong"), 401, "unauthorized");
     const response = await crons("POST");
-    expect(response.headers.get("allow")).toBe("GET, DELETE");
+    expect(response.headers.get("allow")).toBe("GET, HEAD, DELETE");
     await expectError(response, 405, "method_not_allowed");
     expect(langgraph.count("POST /runs/crons/search")).toBe(0);
   });
