@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as crons from "../api/crons.js";
+import * as deliveries from "../api/deliveries.js";
 import * as trigger from "../api/trigger.js";
 import * as webhook from "../api/webhook.js";
 import { FakeLangGraph } from "./support/fake-langgraph.js";
@@ -270,6 +271,71 @@ describe("fuzz /api/trigger and /api/crons", () => {
           const outcome = { status: response.status, text: await response.text() };
           const presented = [authorization ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
           assertPinned(outcome, [200, 400, 401, 404, 405, 422], presented);
+          assertLogsClean(runtime, presented);
+          runtime.logs.length = 0;
+        },
+      ),
+      { numRuns: 1500 * RUNS },
+    );
+  }, 300_000);
+});
+
+describe("fuzz /api/deliveries", () => {
+  let runtime: TestRuntime;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    runtime = installTestRuntime();
+    // A few real deliveries, so that valid ids, cursors and replays are in the mix.
+    for (let n = 0; n < 5; n++) {
+      const response = await webhook.POST(
+        new Request(`https://relay.test/api/webhook?token=${TEST_STATIC_TOKEN}`, {
+          method: "POST",
+          body: JSON.stringify({ ...fixture, run_id: `fuzz-${n}`, status: n % 2 === 0 ? "success" : "error" }),
+        }),
+      );
+      ids.push(((await response.json()) as { delivery_id: string }).delivery_id);
+    }
+    await runtime.idle();
+  });
+  afterAll(async () => {
+    await runtime.idle();
+    setRuntime(undefined);
+  });
+
+  it("answers every hostile deliveries request with a designed status and the pinned shape", async () => {
+    const queryValue = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom(...["1", "0", "-5", "201", "abc", "1e3", "failed", "pending", "run.error", "dlv_000000000000000000000000"]),
+      fc.integer({ min: 0, max: 4 }).map((i) => `dlv_${"0".repeat(24)}`.slice(0, 28 - i)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "HEAD", "PUT", "DELETE"),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom("id", "replay", "action", "limit", "cursor", "event", "action_state", "assistant_id", "thread_id", "run_id"), fc.string({ maxLength: 8 })),
+          fc.oneof(queryValue, fc.constantFrom(...ids)),
+          { maxKeys: 5 },
+        ),
+        fc.option(fc.oneof(fc.constant(`Bearer ${TEST_TRIGGER_TOKEN}`), tokenShaped.map((t) => `Bearer ${t}`), fc.string({ maxLength: 40 })), { nil: undefined }),
+        async (verb, query, authorization) => {
+          const url = new URL("https://relay.test/api/deliveries");
+          for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+          const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+          let request: Request;
+          try {
+            request = new Request(url, { method: verb, headers });
+          } catch {
+            return;
+          }
+          const response = await (deliveries as unknown as Record<string, Handler>)[verb]!(request);
+          const outcome = { status: response.status, text: await response.text() };
+          const presented = [authorization ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
+          if (verb === "HEAD") {
+            expect(outcome.text).toBe("");
+            expect([200, 400, 401, 404]).toContain(outcome.status);
+          } else {
+            assertPinned(outcome, [200, 400, 401, 404, 405, 409], presented);
+          }
           assertLogsClean(runtime, presented);
           runtime.logs.length = 0;
         },
