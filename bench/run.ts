@@ -3,14 +3,47 @@
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import { redisAvailable, startRedis } from "../test/support/redis.js";
+import { benchColdStart } from "./cold-start.js";
+import { benchMemory } from "./memory.js";
 import { benchReceiver } from "./receiver.js";
+import { benchTrigger } from "./trigger.js";
 import type { BenchResult } from "./types.js";
 
-const sections: { title: string; results: BenchResult[] }[] = [];
+const sections: { title: string; results: BenchResult[]; error?: string }[] = [];
+
+/** The whole run stays under ten minutes: each phase gets its own bound, and no more than what is left. */
+const RUN_BUDGET_MS = 570_000;
+const runStarted = Date.now();
+
+/** Runs one phase within `boundMs` (and the run's budget); a failure or a timeout is reported in its section. */
+async function phase(title: string, boundMs: number, run: () => Promise<BenchResult[]>): Promise<void> {
+  const limit = Math.min(boundMs, RUN_BUDGET_MS - (Date.now() - runStarted));
+  const started = Date.now();
+  console.error(`[bench] ${title} (at most ${Math.round(limit / 1000)} s)`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (limit <= 0) throw new Error("skipped: the run's time budget was spent");
+    const results = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${Math.round(limit / 1000)} s`)), limit);
+      }),
+    ]);
+    sections.push({ title, results });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`[bench] ${title}: ${message}`);
+    sections.push({ title, results: [], error: message });
+  } finally {
+    clearTimeout(timer);
+    console.error(`[bench] ${title}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 function verdict(result: BenchResult): string {
+  if (result.met !== undefined) return result.met ? "met" : "**missed**";
   if (result.target === undefined) return "";
   const match = /^(≥|≤)\s*([\d.]+)$/.exec(result.target);
   if (match === null) return "";
@@ -32,15 +65,24 @@ async function main(): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
 
   if (want("receiver")) {
-    const redis = redisAvailable() ? await startRedis() : undefined;
-    try {
-      sections.push({
-        title: "Receiver: `POST /api/webhook` vs a bare server behind the same adapter",
-        results: await benchReceiver(redis ? { redisUrl: redis.url } : {}),
-      });
-    } finally {
-      await redis?.stop();
-    }
+    await phase("Receiver: `POST /api/webhook` vs a bare server behind the same adapter", 180_000, async () => {
+      const redis = redisAvailable() ? await startRedis() : undefined;
+      try {
+        return await benchReceiver(redis ? { redisUrl: redis.url } : {});
+      } finally {
+        await redis?.stop();
+      }
+    });
+  }
+  if (want("trigger")) {
+    // benchTrigger starts its own embedded LangGraph server and the api/ functions on loopback.
+    await phase("Trigger: `/api/trigger` vs the LangGraph SDK called directly (embedded LangGraph server)", 300_000, benchTrigger);
+  }
+  if (want("memory")) {
+    await phase("Memory of a long-running process (memory store)", 300_000, benchMemory);
+  }
+  if (want("cold-start")) {
+    await phase("Cold start and size of the built functions vs a hello-world built the same way", 420_000, benchColdStart);
   }
 
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -52,7 +94,12 @@ async function main(): Promise<void> {
       "measured in the same run, interleaved, because the machine is shared and noisy. Loopback only.",
     "",
   ];
-  const body = sections.flatMap((s) => [`## ${s.title}`, "", table(s.results), ""]);
+  const body = sections.flatMap((s) => [
+    `## ${s.title}`,
+    "",
+    ...(s.results.length > 0 ? [table(s.results), ""] : []),
+    ...(s.error === undefined ? [] : [`Not measured: ${s.error}`, ""]),
+  ]);
   const text = [...header, ...body, METHOD].join("\n");
   console.log(text);
   if (only.length === 0) writeFileSync(new URL("./README.md", import.meta.url), text);
@@ -60,12 +107,37 @@ async function main(): Promise<void> {
 
 const METHOD = `## Method
 
+Run \`npm run bench\` (or \`npx tsx bench/run.ts receiver trigger memory cold-start\` for some of
+them; only the full run rewrites this file). Every phase is bounded in time, the whole run in ten
+minutes.
+
 - **Receiver.** \`bench/target.ts\` runs each server in its own process behind \`@hono/node-server\`
   (the adapter the dev server uses); the bare target reads the body and answers 200. \`autocannon\`
   drives 50 connections for ${process.env["BENCH_PHASE_SECONDS"] ?? 6} s per phase, every request a
   distinct callback (its own \`run_id\`, the JS server's payload), phases interleaved
   bare → memory → redis, ${process.env["BENCH_ROUNDS"] ?? 2} rounds, means reported. The client runs
   on the same 2 cores, so absolute figures understate a real deployment; the ratios are the point.
+- **Trigger.** \`bench/trigger.ts\` starts the embedded LangGraph server and the api/ functions on
+  loopback, then alternates the relay and the SDK called directly (which hands LangGraph a webhook to
+  the same /api/webhook, so that both sides cost LangGraph the same): \`mode: "wait"\` against
+  \`runs.wait\`, and the first event of \`mode: "stream"\` against the first part of \`runs.stream\`.
+  Medians of ${process.env["BENCH_TRIGGER_ITERATIONS"] ?? 30} calls each after 3 warm-up calls.
+- **Memory.** \`bench/memory-child.ts\` runs in its own \`node --expose-gc\` process: it loads
+  api/webhook.ts with the memory store at its default bound (MEMORY_STORE_MAX_DELIVERIES = 10,000),
+  sends 1,000 warm-up callbacks through the real handler (in-process \`Request\`s, 50 at a time), takes
+  the heap after full GCs as the baseline, then sends
+  ${process.env["BENCH_MEMORY_DELIVERIES"] ?? "100,000"} distinct callbacks and takes it again (and at
+  every tenth on the way).
+- **Cold start.** \`bench/cold-start.ts\` imports each built handler
+  (\`.vercel/output/functions/api/<name>.func/<handler>\`, rebuilt first with \`npm run build:vercel\`
+  when older than the sources) in a fresh plain \`node\` (no loader, empty environment but PATH),
+  against a hello-world (\`api/hello.ts\` exporting \`GET\` → "hi", same package.json \`type\` and
+  \`engines\`) built by the same \`vercel build\` in a temporary project, npm kept offline. Medians of
+  ${process.env["BENCH_COLD_SPAWNS"] ?? 11} interleaved spawns each, after one discarded round. The
+  ratio is of the \`import()\` alone; the note gives the time from process start, which adds Node's
+  own start-up to both. Sizes are \`du\` (allocated blocks) of the \`.func\` directory.
 `;
 
 await main();
+// Children a timed-out phase left behind must not keep the run alive.
+process.exit(0);

@@ -6,7 +6,9 @@ export interface BenchResult {
   /** value / baseline. */
   ratio: number;
   unit: string;
-  /** The target for the ratio, as text (e.g. "≥ 0.70"). */
+  /** The target for the ratio, as text (e.g. "≥ 0.70"), or for another figure when `met` says whether it was met. */
   target?: string;
+  /** Set when the target is not a bound on the ratio (e.g. "growth < 50 MB"). */
+  met?: boolean;
   note?: string;
 }

@@ -83,13 +83,14 @@ export function route(
 export async function readBody(request: Request, limitBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) throw payloadTooLarge(limitBytes);
-  if (request.body === null) return new Uint8Array(0);
-  // With a declared length the HTTP parser already bounds the body: read it in one go.
+  // With a declared length the HTTP parser already bounds the body: read it in one go (before
+  // touching request.body, which makes some adapters build a stream they would otherwise skip).
   if (declared !== null) {
     const body = new Uint8Array(await request.arrayBuffer());
     if (body.byteLength > limitBytes) throw payloadTooLarge(limitBytes);
     return body;
   }
+  if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -7,7 +7,7 @@
 import type { DeliveryRecord } from "./delivery.js";
 import { storeUnavailable } from "./errors.js";
 import { RedisConnection } from "./redis-connection.js";
-import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./store.js";
+import type { ClaimOptions, ClaimResult, DeliveryStore, ListOptions, ListPage } from "./store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./store.js";
 
 export interface RedisStoreOptions {
@@ -54,22 +54,31 @@ export class RedisDeliveryStore implements DeliveryStore {
     return `${this.#options.prefix}index`;
   }
 
-  async claim(record: DeliveryRecord): Promise<ClaimResult> {
+  async claim(record: DeliveryRecord, options: ClaimOptions = {}): Promise<ClaimResult> {
     const now = this.#options.now();
     const score = Date.parse(record.received_at);
-    const replies = await this.#redis.run((client) =>
-      client
-        .multi()
-        .set(this.#key(record.id), JSON.stringify(record), {
-          condition: "NX",
-          expiration: { type: "EX", value: this.#options.retentionSeconds },
-        })
-        .zAdd(this.#indexKey, { score, value: record.id }, { condition: "NX" })
-        // Index entries of expired records are pruned as new ones arrive.
-        .zRemRangeByScore(this.#indexKey, "-inf", now - this.#options.retentionSeconds * 1000)
-        .exec(),
-    );
-    return { duplicate: String(replies[0]) !== "OK" };
+    let sent: Promise<ClaimResult> | undefined;
+    try {
+      return await this.#redis.run((client) => {
+        sent = client
+          .multi()
+          .set(this.#key(record.id), JSON.stringify(record), {
+            condition: "NX",
+            expiration: { type: "EX", value: this.#options.retentionSeconds },
+          })
+          .zAdd(this.#indexKey, { score, value: record.id }, { condition: "NX" })
+          // Index entries of expired records are pruned as new ones arrive.
+          .zRemRangeByScore(this.#indexKey, "-inf", now - this.#options.retentionSeconds * 1000)
+          .exec()
+          .then((replies) => ({ duplicate: String(replies[0]) !== "OK" }));
+        return sent;
+      });
+    } catch (error) {
+      // Timed out with the command sent: a Redis that was slow, not gone, still runs it later.
+      const { onLateResult } = options;
+      if (sent !== undefined && onLateResult !== undefined) sent.then(onLateResult, () => undefined);
+      throw error;
+    }
   }
 
   async save(record: DeliveryRecord): Promise<void> {

@@ -23,7 +23,7 @@ import { EVENT_NAMES, eventOf, isEventPattern, PAUSED_EVENT } from "./events.js"
 import { describeError } from "./log.js";
 import type { ThreadStateLoader } from "./paused.js";
 import { loadThreadState, PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "./paused.js";
-import { DISPATCH_BUDGET_MS } from "./retry-policy.js";
+import { BUDGET_MARGIN_MS, DISPATCH_BUDGET_MS } from "./retry-policy.js";
 import type { DeliveryRouter, DispatchOptions } from "./routing.js";
 import type { Runtime } from "./runtime.js";
 
@@ -263,15 +263,27 @@ function pendingRecord(action: Action, now: number): ActionRecord {
 
 // ---------------------------------------------------------------------------------------------
 // Saving: actions run concurrently and each reports progress; saves of one delivery run one at a
-// time and coalesce, so the store always ends with the latest state and never with an older one.
+// time and coalesce, so the store always ends with the latest state and never with an older one. A
+// save that fails is tried again with backoff, within the delivery's time: a store that blinked
+// while actions ran would otherwise keep the record as `pending` although its actions had run.
+
+/** Further tries of a failed save (bounded in count as well as time, whatever the clock). */
+const SAVE_RETRIES = 10;
+const SAVE_RETRY_MIN_MS = 100;
+const SAVE_RETRY_MAX_MS = 2_000;
+/** Saves may go on this long past the actions' deadline: the budget's margin keeps room for them. */
+const SAVE_GRACE_MS = BUDGET_MARGIN_MS / 2;
 
 class Recorder {
   #running: Promise<void> | undefined;
   #dirty = false;
+  #failures = 0;
 
   constructor(
     private readonly delivery: DeliveryRecord,
     private readonly runtime: Runtime,
+    /** No save is retried past this time (runtime.now). */
+    private readonly saveUntil: number,
   ) {}
 
   request(): void {
@@ -280,12 +292,23 @@ class Recorder {
   }
 
   async #loop(): Promise<void> {
+    const { log } = this.runtime;
     while (this.#dirty) {
       this.#dirty = false;
       try {
         await this.runtime.store.save(this.delivery);
+        this.#failures = 0;
       } catch (error) {
-        this.runtime.log.warn("could not save delivery progress", { delivery_id: this.delivery.id, error: describeError(error) });
+        this.#failures += 1;
+        const delay = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_MIN_MS * 2 ** (this.#failures - 1));
+        const fields = { delivery_id: this.delivery.id, tries: this.#failures, error: describeError(error) };
+        if (this.#failures > SAVE_RETRIES || this.runtime.now() + delay > this.saveUntil) {
+          log.error("could not save delivery progress; the record keeps its last saved state", fields);
+          continue; // a newer change may be waiting: it gets one try
+        }
+        if (this.#failures === 1) log.warn("could not save delivery progress; retrying", fields);
+        this.#dirty = true;
+        await realSleep(delay);
       }
     }
     this.#running = undefined;
@@ -368,8 +391,8 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
   };
 
   const runActions: Router["runActions"] = async (delivery, runtime, selected, runOptions) => {
-    const recorder = new Recorder(delivery, runtime);
     const deadline = runOptions.deadline ?? runtime.now() + budgetMs;
+    const recorder = new Recorder(delivery, runtime, deadline + SAVE_GRACE_MS);
     const event = eventOf(delivery);
     try {
       await Promise.all(
@@ -436,13 +459,13 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
 
     if (selected.length === 0) {
       delivery.routing = "no_route";
-      await new Recorder(delivery, runtime).flush();
+      await new Recorder(delivery, runtime, deadline + SAVE_GRACE_MS).flush();
       log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
       return;
     }
     await runActions(delivery, runtime, selected, { replay: false, origin: dispatchOptions.origin, deadline });
     delivery.routing = "done";
-    await new Recorder(delivery, runtime).flush();
+    await new Recorder(delivery, runtime, deadline + SAVE_GRACE_MS).flush();
     log.info("routing done", {
       delivery_id: delivery.id,
       event: delivery.event,

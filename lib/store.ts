@@ -8,6 +8,16 @@ export interface ClaimResult {
   duplicate: boolean;
 }
 
+export interface ClaimOptions {
+  /**
+   * Called when the claim failed for want of an answer in time (the caller answers 503) and the store
+   * then carried it out after all. With `duplicate: false` the caller holds the delivery and must
+   * route it: LangGraph's retry of the callback will find it recorded, answer as a duplicate and
+   * route nothing.
+   */
+  onLateResult?: (result: ClaimResult) => void;
+}
+
 export interface ListOptions {
   /** Page size. */
   limit: number;
@@ -26,7 +36,7 @@ export interface ListPage {
 export interface DeliveryStore {
   readonly kind: "memory" | "redis";
   /** Records the delivery unless one with the same id exists. Throws when the store is unreachable. */
-  claim(record: DeliveryRecord): Promise<ClaimResult>;
+  claim(record: DeliveryRecord, options?: ClaimOptions): Promise<ClaimResult>;
   /** Replaces an existing record (action states, event); does nothing if it has expired. */
   save(record: DeliveryRecord): Promise<void>;
   get(id: string): Promise<DeliveryRecord | undefined>;

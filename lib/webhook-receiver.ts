@@ -41,14 +41,23 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
   });
   delivery.actions = router.plan(delivery, runtime);
 
-  const { duplicate } = await store.claim(delivery);
-  if (!duplicate) {
+  const route = () =>
     runtime.background(
       router.dispatch(delivery, runtime, { origin: url.origin }).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) }),
       ),
     );
-  }
+  const { duplicate } = await store.claim(delivery, {
+    // The store timed out (this request is answered 503) but recorded the delivery afterwards: it is
+    // ours to route, since LangGraph's retry will be a duplicate. (Only while this process lives: a
+    // reply lost with its connection cannot be told from a write that never happened.)
+    onLateResult: (late) => {
+      if (late.duplicate) return;
+      log.warn("delivery recorded after the store had timed out; routing it", { delivery_id: delivery.id });
+      route();
+    },
+  });
+  if (!duplicate) route();
 
   log.info("webhook received", {
     delivery_id: delivery.id,

@@ -25,9 +25,22 @@ export interface RedisServer {
   port: number;
   /** Kills the server (SIGKILL), as a crash would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port. */
+  /** Starts it again on the same port (with `persistence: "aof"`, on the data it had acknowledged). */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered — a hung store. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT): it then runs whatever it was sent meanwhile. */
+  resume(): void;
   stop(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /**
+   * `none` (default): nothing on disk, a killed server comes back empty. `aof`: append-only file
+   * fsynced before every reply (`appendfsync always`), so whatever the server acknowledged survives
+   * a SIGKILL and is there after `restart()`.
+   */
+  persistence?: "none" | "aof";
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -46,15 +59,17 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "relay-redis-"));
   let child: ChildProcess | undefined;
+  const persistence =
+    options.persistence === "aof" ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
 
   const launch = async () => {
     child = spawn(
       redisBinary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--dir", dir],
       { stdio: "ignore" },
     );
     await waitForPort(port, 10_000);
@@ -67,12 +82,18 @@ export async function startRedis(): Promise<RedisServer> {
     current.kill("SIGKILL");
     await exited;
   };
+  const signal = (name: NodeJS.Signals) => {
+    if (child === undefined || child.exitCode !== null) throw new Error(`redis-server is not running (${name})`);
+    child.kill(name);
+  };
   await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
     restart: launch,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });
