@@ -34,7 +34,17 @@ const result = spawnSync(
   {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, VERCEL_TELEMETRY_DISABLED: "1", EXPERIMENTAL_NODE_TYPESCRIPT_ERRORS: "1" },
+    env: {
+      ...process.env,
+      VERCEL_TELEMETRY_DISABLED: "1",
+      EXPERIMENTAL_NODE_TYPESCRIPT_ERRORS: "1",
+      NO_UPDATE_NOTIFIER: "1",
+      // The Node builder may still run its own `npm install` over the installed tree: keep it to the
+      // local cache (filled by `npm ci`) so the build stays offline and leaves node_modules as it was.
+      npm_config_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    },
   },
 );
 rmSync(globalConfig, { recursive: true, force: true });
