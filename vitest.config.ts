@@ -1,12 +1,25 @@
 import { defineConfig } from "vitest/config";
 
+// Load and fault tests measure what a process does under pressure: they run after the rest of the
+// suite, one file at a time, so that other suites' servers (LangGraph, Chromium) do not compete with
+// them for this machine's two cores and turn their 8 s attempt timeouts into false failures.
+const HEAVY = ["test/load-*.test.ts", "test/faults-*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // Two cores: the LangGraph and Redis servers the suites start need room too.
     maxWorkers: 2,
     reporters: ["default"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "suite", include: ["test/**/*.test.ts"], exclude: HEAVY, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: "load", include: HEAVY, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -105,10 +105,12 @@ export function verifyMintedToken(token: string, secrets: readonly string[], now
     throw unauthorized("Invalid webhook token.");
   }
   const signed = `${version}.${claimsPart}`;
-  const presented = Buffer.from(signaturePart, "base64url");
+  // Compared as text, not as decoded bytes: base64url's last character carries spare bits, and
+  // decoding would let several spellings of one signature pass. Only the exact token verifies.
+  const presented = Buffer.from(signaturePart);
   let valid = false;
   for (const key of secrets) {
-    if (digestsEqual(mac(key, signed), presented)) valid = true;
+    if (digestsEqual(Buffer.from(mac(key, signed).toString("base64url")), presented)) valid = true;
   }
   if (!valid) throw unauthorized("Invalid webhook token.");
 

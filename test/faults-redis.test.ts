@@ -13,15 +13,18 @@
 //   once Redis thaws it runs what it was sent meanwhile — so those 503s are recorded after all. The
 //   receiver routes such a late claim itself, since the retry will be a duplicate.
 // Loopback only; every phase bounded in count and time.
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forwardMessageId } from "../lib/actions/forward.js";
 import { deliveryIdFor, type DeliveryRecord } from "../lib/delivery.js";
 import { redisAvailable, startRedis, type RedisServer } from "./support/redis.js";
 import { fixture, newSecret, TestReceiver, type Json } from "./support/routing.js";
-import { TEST_STATIC_TOKEN } from "./support/runtime.js";
+import { postCallback } from "./support/post-callback.js";
 import { type ApiServer, serveApi } from "./support/serve-api.js";
+
+/** The body LangGraph would post for a run of that id. */
+const callbackFor = (runId: string): string => JSON.stringify({ ...BASE, run_id: runId });
 
 const CONNECTIONS = 50;
 /** Hard bounds on one load run. */
@@ -44,38 +47,6 @@ interface Sent {
   body: Json;
 }
 
-function postCallback(agent: Agent, url: URL, runId: string): Promise<{ status: number; body: Json }> {
-  const body = JSON.stringify({ ...BASE, run_id: runId });
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `/api/webhook?token=${TEST_STATIC_TOKEN}`,
-        method: "POST",
-        agent,
-        timeout: 30_000,
-        headers: { "content-type": "text/plain;charset=UTF-8", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json });
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-        res.on("error", reject);
-      },
-    );
-    // LangGraph's Python server waits 30 s for an answer; nothing here may take that long.
-    req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /**
  * Sends distinct callbacks from CONNECTIONS workers while `scenario` runs, and stops when it
@@ -92,7 +63,7 @@ async function underLoad(api: ApiServer, prefix: string, scenario: (sent: readon
     while (!stop && next < MAX_CALLBACKS && performance.now() < deadline) {
       const runId = `${prefix}-${next++}`;
       const startedAt = performance.now();
-      const answer = await postCallback(agent, url, runId);
+      const answer = await postCallback(agent, url, callbackFor(runId));
       sent.push({ runId, id: deliveryIdFor(runId, "error"), startedAt, endedAt: performance.now(), ...answer });
     }
   };
@@ -172,7 +143,7 @@ async function retryUntilRecorded(api: ApiServer, refused: readonly Sent[]): Pro
       const item = refused[next++];
       if (item === undefined) return;
       for (let attempt = 1; ; attempt++) {
-        const answer = await postCallback(agent, url, item.runId);
+        const answer = await postCallback(agent, url, callbackFor(item.runId));
         if (answer.status === 200) {
           answers.set(item.runId, answer.body);
           break;

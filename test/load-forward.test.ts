@@ -7,7 +7,7 @@
 // succeed at most once. Last, the two router behaviours these runs exposed, one test each (attempts in
 // flight bounded per action; progress saved again after a store blinked). Loopback only; every loop
 // bounded in count and time.
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliveryIdFor, type DeliveryRecord } from "../lib/delivery.js";
 import { forwardMessageId } from "../lib/actions/forward.js";
@@ -17,7 +17,7 @@ import { custom, defineRoutes } from "../lib/router.js";
 import type { DeliveryStore } from "../lib/store.js";
 import { redisAvailable, startRedis, type RedisServer } from "./support/redis.js";
 import { deliveryFrom, fixture, newSecret, TestReceiver, testRuntime, type Json } from "./support/routing.js";
-import { TEST_STATIC_TOKEN } from "./support/runtime.js";
+import { postCallback } from "./support/post-callback.js";
 import { type ApiServer, serveApi } from "./support/serve-api.js";
 
 const CALLBACKS = 5_000;
@@ -68,38 +68,6 @@ function callbacks(prefix: string, count: number): Callback[] {
   });
 }
 
-/** POSTs one callback over a kept-alive connection (node:http costs a quarter of fetch's CPU here). */
-function postCallback(agent: Agent, url: URL, body: string): Promise<{ status: number; body: Json }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `/api/webhook?token=${TEST_STATIC_TOKEN}`,
-        method: "POST",
-        agent,
-        timeout: 30_000,
-        // The JS dev server's content type.
-        headers: { "content-type": "text/plain;charset=UTF-8", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json });
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /** Sends every callback with `CONNECTIONS` requests in flight; throws past the time budget. */
 async function sendAll(baseUrl: string, list: readonly Callback[]): Promise<Answer[]> {
