@@ -10,7 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
-    reporters: ["default"],
+    // Under CI a JSON report too, from which .ci/run prints the plain "N passed, N failed" line.
+    reporters: process.env["CI"] === "true" ? ["default", ["json", { outputFile: "test-artifacts/vitest.json" }]] : ["default"],
     projects: [
       {
         extends: true,
