@@ -362,8 +362,17 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     return chosen;
   };
 
-  const plan = (delivery: DeliveryRecord, runtime: Runtime): ActionRecord[] =>
-    actionsFor(delivery, runtime).map((action) => pendingRecord(action, runtime.now()));
+  const plan = (delivery: DeliveryRecord, runtime: Runtime): ActionRecord[] => {
+    const planned = actionsFor(delivery, runtime).map((action) => pendingRecord(action, runtime.now()));
+    // Nothing to run, and no thread check could change that: the outcome is known before the
+    // delivery is recorded, which spares the store a second write after the ack.
+    if (planned.length === 0 && !mayPause(delivery, runtime)) delivery.routing = "no_route";
+    return planned;
+  };
+
+  /** True when the run may have paused on a human and a route would care (a thread check is due). */
+  const mayPause = (delivery: DeliveryRecord, runtime: Runtime): boolean =>
+    delivery.event === "run.success" && delivery.payload.kwargs?.["temporary"] !== true && listensForPause(delivery, runtime);
 
   /** True when a route that could handle this run listens for run.paused ("*" included). */
   const listensForPause = (delivery: DeliveryRecord, runtime: Runtime): boolean =>
@@ -420,8 +429,7 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     const deadline = began + budgetMs;
     const { log } = runtime;
 
-    const temporary = delivery.payload.kwargs?.["temporary"] === true;
-    if (delivery.event === "run.success" && !temporary && listensForPause(delivery, runtime)) {
+    if (mayPause(delivery, runtime)) {
       const checked = await checkPause(delivery, runtime, deadline);
       if (checked.error !== undefined) {
         // LangGraph said success; without the thread state we cannot say more. Recorded, not hidden.
@@ -458,8 +466,10 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     }
 
     if (selected.length === 0) {
+      // Recorded as no_route already when the plan knew it (see `plan`); otherwise saved now.
+      const recorded = delivery.routing === "no_route";
       delivery.routing = "no_route";
-      await new Recorder(delivery, runtime, deadline + SAVE_GRACE_MS).flush();
+      if (!recorded) await new Recorder(delivery, runtime, deadline + SAVE_GRACE_MS).flush();
       log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
       return;
     }
