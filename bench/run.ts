@@ -113,7 +113,7 @@ const MISSES = `## Where a target is missed, why, and what would close it
   same two cores; at a closed 50-connection loop, p99 follows throughput. Already done: cached token
   digests, validation without copying unknown keys, a fast path for redacting minted webhook URLs,
   no per-claim copies and O(1) eviction in the memory store, \`arrayBuffer()\` before \`request.body\`.
-  With Redis, a delivery that no route handles now costs one write (its claim records `no_route`);
+  With Redis, a delivery that no route handles now costs one write (its claim records \`no_route\`);
   one with actions still costs the claim plus progress saves, which pipelining could narrow.
 - **Webhook cold start.** zod is 226 of the 277 modules the built webhook function loads and most of
   its import time; \`@vercel/functions\` (for \`waitUntil\` only) adds about 35 ms. Measured options:
