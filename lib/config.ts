@@ -27,10 +27,14 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
 
-const httpUrl = optionalString.refine(
-  (value) => value === undefined || /^https?:\/\//i.test(value) && URL.canParse(value),
-  { message: "must be an absolute http(s) URL" },
-);
+/** True for an absolute http(s) URL: the only kind of destination the relay calls. */
+export function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value) && URL.canParse(value);
+}
+
+const httpUrl = optionalString.refine((value) => value === undefined || isHttpUrl(value), {
+  message: "must be an absolute http(s) URL",
+});
 
 const positiveNumber = (fallback: number) =>
   optionalString.pipe(

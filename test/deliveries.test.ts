@@ -22,11 +22,9 @@ import type { DeliveryStore } from "../lib/store.js";
 import { redisAvailable, startRedis, type RedisServer } from "./support/redis.js";
 import { newSecret, TestReceiver } from "./support/routing.js";
 import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "./support/runtime.js";
+import { expectError } from "./support/errors.js";
 
 type Json = Record<string, unknown>;
-interface ErrorBody {
-  error: { code: string; message: string };
-}
 interface ListBody {
   deliveries: DeliverySummary[];
   next_cursor: string | null;
@@ -61,16 +59,6 @@ async function ok<T>(response: Response): Promise<T> {
   return body;
 }
 
-async function expectError(response: Response, status: number, code: string, message?: RegExp): Promise<string> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-  const body = (await response.json()) as ErrorBody;
-  expect(Object.keys(body)).toEqual(["error"]);
-  expect(Object.keys(body.error).sort()).toEqual(["code", "message"]);
-  expect(body.error.code).toBe(code);
-  if (message !== undefined) expect(body.error.message).toMatch(message);
-  return body.error.message;
-}
 
 const list = async (query = "") => ok<ListBody>(await call("GET", query));
 const detail = async (id: string) => (await ok<DetailBody>(await call("GET", `?id=${id}`))).delivery;

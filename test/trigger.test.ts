@@ -14,6 +14,7 @@ import { TRIGGER_MAX_BYTES } from "../lib/trigger-endpoint.js";
 import { FakeLangGraph, type RecordedRequest } from "./support/fake-langgraph.js";
 import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN } from "./support/runtime.js";
 import { type ApiServer, serveApi } from "./support/serve-api.js";
+import { expectError } from "./support/errors.js";
 
 type Json = Record<string, unknown>;
 const SECOND_TOKEN = "second-trigger-token";
@@ -57,14 +58,6 @@ function crons(method: string, query = "", token: string | null = TEST_TRIGGER_T
   });
 }
 
-async function expectError(response: Response, status: number, code: string, message?: RegExp): Promise<string> {
-  expect(response.status).toBe(status);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(Object.keys(body)).toEqual(["error"]);
-  expect(body.error.code).toBe(code);
-  if (message !== undefined) expect(body.error.message).toMatch(message);
-  return body.error.message;
-}
 
 /** The token in the webhook URL a recorded request handed to LangGraph. */
 function webhookOf(request: RecordedRequest | undefined): URL {

@@ -10,6 +10,7 @@ import { setRuntime } from "../lib/runtime.js";
 import type { DeliveryStore } from "../lib/store.js";
 import { mintWebhookToken } from "../lib/tokens.js";
 import { installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, type TestRuntime } from "./support/runtime.js";
+import { expectError } from "./support/errors.js";
 
 type Json = Record<string, unknown>;
 const fixture = (name: string): Json =>
@@ -29,16 +30,6 @@ function post(body: string | Uint8Array<ArrayBuffer>, options: { token?: string 
   );
 }
 
-async function expectError(response: Response, status: number, code: string, message?: RegExp) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toMatch(/application\/json/);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(Object.keys(body)).toEqual(["error"]);
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.message).toBe("string");
-  if (message) expect(body.error.message).toMatch(message);
-  return body.error.message;
-}
 
 let runtime: TestRuntime;
 beforeEach(() => {

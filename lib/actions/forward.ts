@@ -2,6 +2,7 @@
 // signed as a Standard Webhooks message so that the receiver can verify it with any Standard Webhooks
 // library. `webhook-id` is stable for a delivery and action — across retries and replays — so that
 // receivers can drop repeats; the timestamp and signature are fresh on every attempt.
+import { isHttpUrl } from "../config.js";
 import type { Action, ActionContext, AttemptResult } from "../action.js";
 import { defineAction, endpointLabel, FinalError, postOnce } from "../action.js";
 import type { RunEvent } from "../events.js";
@@ -48,7 +49,7 @@ export function forward(options: ForwardOptions): Action {
 export function forwardAction(options: ForwardOptions, messages: ForwardMessages, internal = false): Action {
   const { url, secret } = options;
   // A URL that is present but wrong is a mistake in the routes file: refuse it when the file loads.
-  if (url !== undefined && !(/^https?:\/\//i.test(url) && URL.canParse(url))) {
+  if (url !== undefined && !isHttpUrl(url)) {
     throw new TypeError(`forward action "${options.name ?? "forward"}": url must be an absolute http(s) URL.`);
   }
   return defineAction<RunEvent>(

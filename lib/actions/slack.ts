@@ -2,6 +2,7 @@
 // graph), how it ended, how long it took, the thread and run ids, the error's message, and for
 // `run.paused` what the run is waiting for. The webhook URL is itself the credential: it never
 // appears in a record or a log.
+import { isHttpUrl } from "../config.js";
 import type { Action, ActionContext, AttemptResult } from "../action.js";
 import { defineAction, FinalError, postOnce } from "../action.js";
 import type { RunEvent } from "../events.js";
@@ -120,7 +121,7 @@ export function slack(options: SlackOptions): Action {
 
 export function slackAction(options: SlackOptions, missingUrl: string, internal = false): Action {
   const { url } = options;
-  if (url !== undefined && !(/^https?:\/\//i.test(url) && URL.canParse(url))) {
+  if (url !== undefined && !isHttpUrl(url)) {
     throw new TypeError(`Slack action "${options.name ?? "slack"}": url must be an absolute http(s) URL.`);
   }
   return defineAction<RunEvent>(
