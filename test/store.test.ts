@@ -19,7 +19,12 @@ const basePayload: RunPayload = runPayloadSchema.parse(
   JSON.parse(readFileSync(new URL("./fixtures/thread_runs_create.json", import.meta.url), "utf8")),
 );
 
-const T0 = Date.UTC(2026, 10, 1);
+// Time is an offset from the clock the stores are given, never a fixed date: a fixed date falls out of
+// the retention window once enough days pass (a fixture dated 2026-11-01 did, on 2026-12-01).
+const YEAR_MS = 365 * 86_400_000;
+let clockOffsetMs = 0;
+const clock = (): number => Date.now() + clockOffsetMs;
+let T0 = clock() - 3_600_000;
 
 function delivery(n: number, overrides: Partial<RunPayload> = {}, receivedAt = T0 + n * 1000): DeliveryRecord {
   return newDeliveryRecord(
@@ -28,11 +33,17 @@ function delivery(n: number, overrides: Partial<RunPayload> = {}, receivedAt = T
   );
 }
 
-function storeContract(name: string, makeStore: () => Promise<DeliveryStore>) {
-  describe(`${name} store contract`, () => {
+function storeContract(name: string, makeStore: () => Promise<DeliveryStore>, offsetMs = 0) {
+  describe(`${name} store contract${offsetMs === 0 ? "" : ` with the clock ${offsetMs / YEAR_MS} year(s) ahead`}`, () => {
     let store: DeliveryStore;
     beforeAll(async () => {
+      clockOffsetMs = offsetMs;
+      T0 = clock() - 3_600_000;
       store = await makeStore();
+    });
+    afterAll(() => {
+      clockOffsetMs = 0;
+      T0 = clock() - 3_600_000;
     });
     afterAll(async () => {
       await store.close();
@@ -109,7 +120,8 @@ function storeContract(name: string, makeStore: () => Promise<DeliveryStore>) {
   });
 }
 
-storeContract("memory", async () => new MemoryDeliveryStore());
+storeContract("memory", async () => new MemoryDeliveryStore({ now: clock }));
+storeContract("memory", async () => new MemoryDeliveryStore({ now: clock }), YEAR_MS);
 
 describe("memory store bounds", () => {
   it("keeps at most maxDeliveries, evicting the oldest", async () => {
@@ -140,7 +152,7 @@ describe.runIf(haveRedis)("redis store", () => {
   let redis: RedisServer;
   let prefixCounter = 0;
   const makeStore = async () =>
-    new RedisDeliveryStore({ url: redis.url, prefix: `test${++prefixCounter}:`, operationTimeoutMs: 1000 });
+    new RedisDeliveryStore({ url: redis.url, prefix: `test${++prefixCounter}:`, operationTimeoutMs: 1000, now: clock });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -150,6 +162,7 @@ describe.runIf(haveRedis)("redis store", () => {
   });
 
   storeContract("redis", makeStore);
+  storeContract("redis", makeStore, YEAR_MS);
 
   it("stores records with the retention as their TTL, and the index in a sorted set", async () => {
     const store = new RedisDeliveryStore({ url: redis.url, prefix: "ttl:", retentionSeconds: 3600 });
