@@ -9,7 +9,7 @@
 //
 // Examples:
 //
-//   import { chain, custom, defineRoutes, forward, slack } from "./lib/router.js";
+//   import { chain, custom, defineRoutes, forward, slack } from "./lib/routing/router.js";
 //
 //   export const router = defineRoutes([
 //     // Ask for approval on Slack when a run of the `hitl` graph waits in interrupt().
@@ -32,7 +32,7 @@
 //     { name: "nightly", on: "run.success", actions: [custom("report", (event) => console.log(event.values))] },
 //   ]);
 //
-// test/routes-types.test.ts type-checks this example; see the README's "Routing" section for more.
-import { defineRoutes } from "./lib/router.js";
+// test/types/routes-types.test.ts type-checks this example; see the README's "Routing" section for more.
+import { defineRoutes } from "./lib/routing/router.js";
 
 export const router = defineRoutes([]);

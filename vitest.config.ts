@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // Load and fault tests measure what a process does under pressure: they run after the rest of the
 // suite, one file at a time, so that other suites' servers (LangGraph, Chromium) do not compete with
 // them for this machine's two cores and turn their 8 s attempt timeouts into false failures.
-const HEAVY = ["test/load-*.test.ts", "test/faults-*.test.ts"];
+const HEAVY = ["test/load/**/*.test.ts"];
 
 export default defineConfig({
   test: {

@@ -1,8 +1,8 @@
 // GET /api/deliveries lists recorded deliveries (or one with ?id=…); POST ?id=…&replay=1 replays what
-// failed. See lib/deliveries-endpoint.ts; this file only adapts it to Vercel.
-import { handleDeliveriesGet, handleDeliveriesPost } from "../lib/deliveries-endpoint.js";
-import { route } from "../lib/http.js";
-import { getRuntime } from "../lib/runtime.js";
+// failed. See lib/handlers/deliveries.ts; this file only adapts it to Vercel.
+import { handleDeliveriesGet, handleDeliveriesPost } from "../lib/handlers/deliveries.js";
+import { route } from "../lib/http/http.js";
+import { getRuntime } from "../lib/runtime/runtime.js";
 import { router } from "../routes.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(

@@ -1,8 +1,8 @@
 // POST /api/trigger — starts LangGraph runs and crons with this deployment's webhook.
-// See lib/trigger-endpoint.ts (HTTP) and lib/trigger.ts (runs); this file only adapts them to Vercel.
-import { route } from "../lib/http.js";
-import { getRuntime } from "../lib/runtime.js";
-import { handleTrigger } from "../lib/trigger-endpoint.js";
+// See lib/handlers/trigger.ts (HTTP) and lib/trigger/trigger.ts (runs); this file only adapts them to Vercel.
+import { route } from "../lib/http/http.js";
+import { getRuntime } from "../lib/runtime/runtime.js";
+import { handleTrigger } from "../lib/handlers/trigger.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   { POST: (request) => handleTrigger(request, getRuntime()) },

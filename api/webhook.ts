@@ -1,8 +1,8 @@
 // POST /api/webhook — receives the callback LangGraph sends when a run ends.
-// See lib/webhook-receiver.ts for what happens; this file only adapts it to Vercel.
-import { route } from "../lib/http.js";
-import { getRuntime } from "../lib/runtime.js";
-import { receiveWebhook } from "../lib/webhook-receiver.js";
+// See lib/handlers/webhook.ts for what happens; this file only adapts it to Vercel.
+import { route } from "../lib/http/http.js";
+import { getRuntime } from "../lib/runtime/runtime.js";
+import { receiveWebhook } from "../lib/handlers/webhook.js";
 import { router } from "../routes.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(

@@ -5,9 +5,9 @@
 // as one JSON line.
 import { readFileSync } from "node:fs";
 import * as webhook from "../api/webhook.js";
-import { jsonLogger } from "../lib/log.js";
-import { MemoryDeliveryStore } from "../lib/memory-store.js";
-import { createRuntime, setRuntime } from "../lib/runtime.js";
+import { jsonLogger } from "../lib/shared/log.js";
+import { MemoryDeliveryStore } from "../lib/stores/memory-delivery-store.js";
+import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const WARMUP = 1_000;

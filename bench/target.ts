@@ -5,8 +5,8 @@
 //   redis  — the same, with the Redis store
 import { serve } from "@hono/node-server";
 import * as webhook from "../api/webhook.js";
-import { jsonLogger } from "../lib/log.js";
-import { createRuntime, setRuntime } from "../lib/runtime.js";
+import { jsonLogger } from "../lib/shared/log.js";
+import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
 
 const mode = process.argv[2] ?? "bare";
 const redisUrl = process.argv[3];

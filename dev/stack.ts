@@ -3,11 +3,11 @@
 // child process. Tests start this same stack (startDevStack) rather than a copy of it.
 import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
-import type { Env } from "../lib/config.js";
-import type { Logger } from "../lib/log.js";
-import { jsonLogger } from "../lib/log.js";
-import type { Runtime } from "../lib/runtime.js";
-import { createRuntime, setRuntime } from "../lib/runtime.js";
+import type { Env } from "../lib/config/env.js";
+import type { Logger } from "../lib/shared/log.js";
+import { jsonLogger } from "../lib/shared/log.js";
+import type { Runtime } from "../lib/runtime/runtime.js";
+import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
 import { startLangGraphServer } from "./langgraph-server.js";
 import { appHandler, functionNames, loadFunctions } from "./serve-functions.js";
 

@@ -1,7 +1,7 @@
 // Child script: imports the webhook function, receives one callback, prints the answer, exits.
 import { readFileSync } from "node:fs";
 import * as webhook from "../../api/webhook.js";
-import { getRuntime } from "../../lib/runtime.js";
+import { getRuntime } from "../../lib/runtime/runtime.js";
 
 const body = readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8");
 const response = await webhook.POST(

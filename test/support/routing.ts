@@ -7,15 +7,15 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-import { loadConfig, type Env } from "../../lib/config.js";
-import type { DeliveryRecord } from "../../lib/delivery.js";
-import { newDeliveryRecord } from "../../lib/delivery.js";
-import { jsonLogger } from "../../lib/log.js";
-import { MemoryDeliveryStore } from "../../lib/memory-store.js";
-import type { RunPayload } from "../../lib/run-payload.js";
-import { redactPayload, runPayloadSchema } from "../../lib/run-payload.js";
-import { createRuntime, type Runtime } from "../../lib/runtime.js";
-import type { DeliveryStore } from "../../lib/store.js";
+import { loadConfig, type Env } from "../../lib/config/env.js";
+import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import { newDeliveryRecord } from "../../lib/model/delivery.js";
+import { jsonLogger } from "../../lib/shared/log.js";
+import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
+import type { RunPayload } from "../../lib/model/run-payload.js";
+import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
+import { createRuntime, type Runtime } from "../../lib/runtime/runtime.js";
+import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 
 export type Json = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 // A runtime for handler tests: explicit environment, captured log lines, a chosen store.
-import type { Env } from "../../lib/config.js";
-import { jsonLogger } from "../../lib/log.js";
-import type { Runtime, RuntimeOptions } from "../../lib/runtime.js";
-import { createRuntime, setRuntime } from "../../lib/runtime.js";
+import type { Env } from "../../lib/config/env.js";
+import { jsonLogger } from "../../lib/shared/log.js";
+import type { Runtime, RuntimeOptions } from "../../lib/runtime/runtime.js";
+import { createRuntime, setRuntime } from "../../lib/runtime/runtime.js";
 
 export const TEST_SECRET = "test-webhook-secret";
 export const TEST_STATIC_TOKEN = "test-static-token";

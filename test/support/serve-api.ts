@@ -4,9 +4,9 @@
 // LangGraph come back here, to the real /api/webhook.
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
-import type { Env } from "../../lib/config.js";
+import type { Env } from "../../lib/config/env.js";
 import { appHandler, loadFunctions } from "../../dev/serve-functions.js";
-import { setRuntime } from "../../lib/runtime.js";
+import { setRuntime } from "../../lib/runtime/runtime.js";
 import { freePort } from "./ports.js";
 import { installTestRuntime, type TestRuntime } from "./runtime.js";
 

@@ -1,0 +1,134 @@
+// The relay's configuration: every environment variable is read here, once, and validated with zod.
+// A value that is present but wrong fails loudly with the variable's name; a secret that is absent
+// leaves its feature refusing requests (fail closed), never accepting them.
+import { z } from "zod";
+import { RelayError } from "../shared/errors.js";
+
+/** Vercel's own cap on a function's request body. */
+export const DEFAULT_WEBHOOK_MAX_BYTES = 4.5 * 1024 * 1024;
+export const DEFAULT_RUN_TOKEN_TTL_HOURS = 72;
+export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_MEMORY_MAX_DELIVERIES = 10_000;
+export const DEFAULT_MEMORY_MAX_AGE_HOURS = 24;
+
+/** Comma-separated list; blanks dropped, so `"a, b,"` is `["a", "b"]` and `""` is `[]`. */
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+/** True for an absolute http(s) URL: the only kind of destination the relay calls. */
+export function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value) && URL.canParse(value);
+}
+
+const httpUrl = optionalString.refine((value) => value === undefined || isHttpUrl(value), {
+  message: "must be an absolute http(s) URL",
+});
+
+const positiveNumber = (fallback: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined ? fallback : Number(value)))
+      .pipe(z.number().positive().finite()),
+  );
+
+const envSchema = z.object({
+  LANGGRAPH_API_URL: httpUrl,
+  LANGSMITH_API_KEY: optionalString,
+  TRIGGER_TOKEN: list,
+  WEBHOOK_SECRET: list,
+  WEBHOOK_TOKEN: list,
+  PUBLIC_URL: httpUrl,
+  VERCEL: optionalString,
+  VERCEL_ENV: optionalString,
+  VERCEL_URL: optionalString,
+  VERCEL_PROJECT_PRODUCTION_URL: optionalString,
+  VERCEL_AUTOMATION_BYPASS_SECRET: optionalString,
+  REDIS_URL: optionalString.refine((value) => value === undefined || /^rediss?:\/\//i.test(value), {
+    message: "must be a redis:// or rediss:// URL",
+  }),
+  FORWARD_URL: httpUrl,
+  FORWARD_SECRET: optionalString.refine((value) => value === undefined || value.startsWith("whsec_"), {
+    message: "must be a Standard Webhooks secret starting with whsec_",
+  }),
+  SLACK_WEBHOOK_URL: httpUrl,
+  WEBHOOK_MAX_BYTES: positiveNumber(DEFAULT_WEBHOOK_MAX_BYTES),
+  WEBHOOK_TOKEN_TTL_HOURS: positiveNumber(DEFAULT_RUN_TOKEN_TTL_HOURS),
+  DELIVERY_RETENTION_DAYS: positiveNumber(DEFAULT_RETENTION_DAYS),
+  MEMORY_STORE_MAX_DELIVERIES: positiveNumber(DEFAULT_MEMORY_MAX_DELIVERIES),
+  MEMORY_STORE_MAX_AGE_HOURS: positiveNumber(DEFAULT_MEMORY_MAX_AGE_HOURS),
+});
+
+export interface Config {
+  langgraphApiUrl: string | undefined;
+  langsmithApiKey: string | undefined;
+  /** Bearer tokens for /api/trigger, /api/crons, /api/deliveries. Empty → those endpoints refuse. */
+  triggerTokens: readonly string[];
+  /** HMAC keys for minted webhook tokens: the first signs, all verify. */
+  webhookSecrets: readonly string[];
+  /** Static webhook tokens accepted as `?token=` or `Authorization: Bearer`. */
+  webhookTokens: readonly string[];
+  publicUrl: string | undefined;
+  /** Set when running on Vercel (`VERCEL=1`). */
+  onVercel: boolean;
+  vercelEnv: string | undefined;
+  vercelUrl: string | undefined;
+  vercelProductionUrl: string | undefined;
+  bypassSecret: string | undefined;
+  redisUrl: string | undefined;
+  forwardUrl: string | undefined;
+  forwardSecret: string | undefined;
+  slackWebhookUrl: string | undefined;
+  webhookMaxBytes: number;
+  runTokenTtlSeconds: number;
+  retentionSeconds: number;
+  memoryMaxDeliveries: number;
+  memoryMaxAgeSeconds: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses the environment. Throws a 500 `not_configured` RelayError naming each invalid variable. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new RelayError(500, "not_configured", `Invalid configuration: ${problems.join("; ")}.`);
+  }
+  const e = parsed.data;
+  return {
+    langgraphApiUrl: e.LANGGRAPH_API_URL,
+    langsmithApiKey: e.LANGSMITH_API_KEY,
+    triggerTokens: e.TRIGGER_TOKEN,
+    webhookSecrets: e.WEBHOOK_SECRET,
+    webhookTokens: e.WEBHOOK_TOKEN,
+    publicUrl: e.PUBLIC_URL,
+    onVercel: e.VERCEL === "1",
+    vercelEnv: e.VERCEL_ENV,
+    vercelUrl: e.VERCEL_URL,
+    vercelProductionUrl: e.VERCEL_PROJECT_PRODUCTION_URL,
+    bypassSecret: e.VERCEL_AUTOMATION_BYPASS_SECRET,
+    redisUrl: e.REDIS_URL,
+    forwardUrl: e.FORWARD_URL,
+    forwardSecret: e.FORWARD_SECRET,
+    slackWebhookUrl: e.SLACK_WEBHOOK_URL,
+    webhookMaxBytes: Math.floor(e.WEBHOOK_MAX_BYTES),
+    runTokenTtlSeconds: Math.round(e.WEBHOOK_TOKEN_TTL_HOURS * 3600),
+    retentionSeconds: Math.round(e.DELIVERY_RETENTION_DAYS * 86_400),
+    memoryMaxDeliveries: Math.floor(e.MEMORY_STORE_MAX_DELIVERIES),
+    memoryMaxAgeSeconds: Math.round(e.MEMORY_STORE_MAX_AGE_HOURS * 3600),
+  };
+}

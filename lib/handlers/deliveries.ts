@@ -1,0 +1,74 @@
+// /api/deliveries over HTTP: token → query → store → answer. What the queries mean and what the
+// answers hold is in lib/inspector/query.ts; replaying is lib/inspector/replay.ts. This file only adapts them.
+//
+//   GET  /api/deliveries[?limit&cursor&event&action_state&assistant_id&thread_id&run_id]
+//        → 200 {"deliveries": [summary…], "next_cursor": "…" | null}
+//   GET  /api/deliveries?id=<id>                  → 200 {"delivery": <record in full>}
+//   POST /api/deliveries?id=<id>&replay=1[&action=<name>]
+//        → 200 {"delivery": <record after the replay>, "replayed": [{name, type, state, attempts: [new…]}]}
+//
+// A replay answers once its attempts are done (retries included), so the caller sees the outcome in
+// the answer, not by polling; `replayed` is empty when nothing had failed.
+import { requireTriggerToken } from "../security/api-auth.js";
+import {
+  attemptCounts,
+  hasFilter,
+  isDeliveryId,
+  matchesFilter,
+  newAttempts,
+  parseGetQuery,
+  parseReplayQuery,
+  toDetail,
+  toSummary,
+} from "../inspector/query.js";
+import type { DeliveryRecord } from "../model/delivery.js";
+import { notFound } from "../shared/errors.js";
+import { json } from "../http/http.js";
+import { replayDelivery } from "../inspector/replay.js";
+import { DISPATCH_BUDGET_MS } from "../routing/retry-policy.js";
+import type { Router } from "../routing/router.js";
+import type { Runtime } from "../runtime/runtime.js";
+
+/**
+ * vercel.json gives api/deliveries.ts the webhook's 60 s, so a replay gets the same budget as the
+ * first routing of a delivery (retries and waits included) and still has time to answer.
+ */
+export const REPLAY_BUDGET_MS = DISPATCH_BUDGET_MS;
+
+/** The record, or a 404 that echoes only ids of our own format (never arbitrary input). */
+async function recordOf(id: string, runtime: Runtime): Promise<DeliveryRecord> {
+  if (!isDeliveryId(id)) throw notFound("No delivery with that id.");
+  const record = await runtime.store.get(id);
+  if (record === undefined) throw notFound(`No delivery ${id} (unknown, or expired).`);
+  return record;
+}
+
+export async function handleDeliveriesGet(request: Request, runtime: Runtime): Promise<Response> {
+  requireTriggerToken(request, runtime.config);
+  const query = parseGetQuery(new URL(request.url).searchParams);
+  if (query.kind === "detail") {
+    return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });
+  }
+  const { filter } = query;
+  const page = await runtime.store.list({
+    limit: query.limit,
+    cursor: query.cursor,
+    // No predicate without filters: the stores then skip a call per record.
+    filter: hasFilter(filter) ? (record) => matchesFilter(record, filter) : undefined,
+  });
+  return json(200, { deliveries: page.deliveries.map(toSummary), next_cursor: page.nextCursor ?? null });
+}
+
+export async function handleDeliveriesPost(request: Request, runtime: Runtime, router: Router): Promise<Response> {
+  requireTriggerToken(request, runtime.config);
+  const { id, action } = parseReplayQuery(new URL(request.url).searchParams);
+  // Read first to know which attempts are new afterwards, and to answer 404 before anything runs.
+  const before = await recordOf(id, runtime);
+  const after = await replayDelivery(
+    id,
+    { action, origin: new URL(request.url).origin, budgetMs: REPLAY_BUDGET_MS },
+    runtime,
+    router,
+  );
+  return json(200, { delivery: toDetail(after), replayed: newAttempts(after, attemptCounts(before)) });
+}

@@ -1,0 +1,302 @@
+// The delivery inspector's core: what a query of /api/deliveries asks for (validated with zod), which
+// records it matches, and what each answer shows — a small summary per delivery in the list, the
+// whole record for one. Pure: no HTTP and no store; lib/handlers/deliveries.ts adapts it.
+import { z } from "zod";
+import type { ActionRecord, ActionState, DeliveryRecord } from "../model/delivery.js";
+import { badRequest } from "../shared/errors.js";
+import type { RunPayload } from "../model/run-payload.js";
+import { runErrorMessage } from "../model/run-payload.js";
+import { decodeCursor } from "../stores/delivery-store.js";
+
+/** @default page size of the list */
+export const DEFAULT_LIST_LIMIT = 50;
+/** Largest page: a page of summaries stays well under a few hundred kB. */
+export const MAX_LIST_LIMIT = 200;
+export const ACTION_STATES = ["pending", "succeeded", "failed"] as const satisfies readonly ActionState[];
+/** A summary carries the run's error message, cut to this length: the detail has all of it. */
+const SUMMARY_ERROR_CHARS = 300;
+
+/** Delivery ids are ours (`dlv_` + 24 hex); anything else cannot name a delivery. */
+const DELIVERY_ID = /^dlv_[0-9a-f]{24}$/;
+
+export const isDeliveryId = (id: string): boolean => DELIVERY_ID.test(id);
+
+/** What the list keeps; every filter given must match. */
+export interface DeliveryFilter {
+  event?: string;
+  /** Deliveries having at least one action in this state. */
+  action_state?: ActionState;
+  /** The run's assistant id or its graph id (LangGraph accepts either where an assistant is asked for). */
+  assistant_id?: string;
+  thread_id?: string;
+  run_id?: string;
+}
+
+export interface ListQuery {
+  kind: "list";
+  limit: number;
+  cursor: string | undefined;
+  filter: DeliveryFilter;
+}
+
+export interface DetailQuery {
+  kind: "detail";
+  id: string;
+}
+
+export interface ReplayQuery {
+  id: string;
+  /** One action by name (in any state); otherwise every failed action. */
+  action: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+const idValue = (name: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: `${name} must not be empty` })
+    .max(256, { message: `${name} must be at most 256 characters` });
+
+const listSchema = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,6}$/, { message: `must be a whole number from 1 to ${MAX_LIST_LIMIT}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, { message: `must be a whole number from 1 to ${MAX_LIST_LIMIT}` })
+        .max(MAX_LIST_LIMIT, { message: `must be at most ${MAX_LIST_LIMIT}` }),
+    )
+    .optional(),
+  // The stores ignore a cursor they cannot read (they start from the top): refuse it here instead, so
+  // a client with a mangled cursor hears about it rather than looping over page one.
+  cursor: z
+    .string()
+    .refine((cursor) => decodeCursor(cursor) !== undefined, { message: "is not a cursor this endpoint handed out (use next_cursor as given)" })
+    .optional(),
+  event: z
+    .string()
+    .regex(/^run\.[a-z_]{1,64}$/, { message: 'must be an event name such as "run.success" or "run.error"' })
+    .optional(),
+  action_state: z
+    .enum(ACTION_STATES, { message: `must be one of ${ACTION_STATES.join(", ")}` })
+    .optional(),
+  assistant_id: idValue("assistant_id").optional(),
+  thread_id: idValue("thread_id").optional(),
+  run_id: idValue("run_id").optional(),
+});
+
+const deliveryId = z.string({ message: "is required: the id of a delivery (dlv_…)" });
+
+const detailSchema = z.strictObject({ id: deliveryId });
+
+const replaySchema = z.strictObject({
+  id: deliveryId,
+  // Required so that a POST meant for something else never replays by accident.
+  replay: z.literal("1", { message: 'must be "1" (POST /api/deliveries?id=…&replay=1)' }),
+  action: z
+    .string()
+    .trim()
+    .min(1, { message: "action must not be empty" })
+    .max(128, { message: "action must be at most 128 characters" })
+    .optional(),
+});
+
+/** One line naming each problem; parameter names are ours or cut short, values are never echoed. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 6)
+    .map((issue) => {
+      if (issue.code === "unrecognized_keys") {
+        const names = issue.keys.map((key) => JSON.stringify(key.slice(0, 40)));
+        return `unknown parameter${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+      }
+      return `${issue.path.length > 0 ? issue.path.join(".") : "query"} ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function parse<T extends z.ZodType>(params: URLSearchParams, schema: T, hint: string): z.output<T> {
+  const raw: Record<string, string> = {};
+  for (const [name, value] of params) {
+    if (Object.hasOwn(raw, name)) {
+      throw badRequest("invalid_request", `Query parameter ${JSON.stringify(name.slice(0, 40))} is given more than once.`);
+    }
+    raw[name] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${describeIssues(parsed.error)}. ${hint}`);
+  return parsed.data;
+}
+
+const LIST_HINT = `List with limit (1-${MAX_LIST_LIMIT}), cursor, event, action_state, assistant_id, thread_id, run_id; or ask for one delivery with id alone.`;
+
+/** GET: `?id=…` alone asks for one delivery; anything else is a list query. */
+export function parseGetQuery(params: URLSearchParams): ListQuery | DetailQuery {
+  if (params.has("id")) {
+    const { id } = parse(params, detailSchema, "Ask for one delivery with id alone, or list without id.");
+    return { kind: "detail", id };
+  }
+  const query = parse(params, listSchema, LIST_HINT);
+  const filter: DeliveryFilter = {};
+  if (query.event !== undefined) filter.event = query.event;
+  if (query.action_state !== undefined) filter.action_state = query.action_state;
+  if (query.assistant_id !== undefined) filter.assistant_id = query.assistant_id;
+  if (query.thread_id !== undefined) filter.thread_id = query.thread_id;
+  if (query.run_id !== undefined) filter.run_id = query.run_id;
+  return { kind: "list", limit: query.limit ?? DEFAULT_LIST_LIMIT, cursor: query.cursor, filter };
+}
+
+/** POST: `?id=…&replay=1`, optionally `&action=<name>`. */
+export function parseReplayQuery(params: URLSearchParams): ReplayQuery {
+  const query = parse(params, replaySchema, "Replay with POST /api/deliveries?id=<delivery id>&replay=1 (and &action=<name> for one action).");
+  return { id: query.id, action: query.action };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+export function hasFilter(filter: DeliveryFilter): boolean {
+  return Object.values(filter).some((value) => value !== undefined);
+}
+
+export function matchesFilter(record: DeliveryRecord, filter: DeliveryFilter): boolean {
+  if (filter.event !== undefined && record.event !== filter.event) return false;
+  if (filter.action_state !== undefined && !record.actions.some((action) => action.state === filter.action_state)) {
+    return false;
+  }
+  if (
+    filter.assistant_id !== undefined &&
+    record.assistant_id !== filter.assistant_id &&
+    record.graph_id !== filter.assistant_id
+  ) {
+    return false;
+  }
+  if (filter.thread_id !== undefined && record.thread_id !== filter.thread_id) return false;
+  if (filter.run_id !== undefined && record.run_id !== filter.run_id) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+/**
+ * What the delivery's actions came to, for a glance at the list: `failed` as soon as one action
+ * failed, `pending` while routing or an action is still running, `no_route` when nothing handled
+ * it, else `succeeded`. The run's own outcome is the event (`run.error`, …), shown beside it.
+ */
+export type Outcome = "succeeded" | "failed" | "pending" | "no_route";
+
+export function outcomeOf(record: Pick<DeliveryRecord, "routing" | "actions">): Outcome {
+  if (record.actions.some((action) => action.state === "failed")) return "failed";
+  if (record.routing === "pending" || record.actions.some((action) => action.state === "pending")) return "pending";
+  if (record.routing === "no_route" || record.actions.length === 0) return "no_route";
+  return "succeeded";
+}
+
+/** run_ended_at − run_started_at in ms, when both are present and in order. */
+export function runDurationMs(payload: Pick<RunPayload, "run_started_at" | "run_ended_at">): number | null {
+  const started = payload.run_started_at == null ? Number.NaN : Date.parse(payload.run_started_at);
+  const ended = payload.run_ended_at == null ? Number.NaN : Date.parse(payload.run_ended_at);
+  return Number.isFinite(started) && Number.isFinite(ended) && ended >= started ? ended - started : null;
+}
+
+export interface ActionSummary {
+  name: string;
+  type: string;
+  state: ActionState;
+  /** How many attempts were made, replays included. */
+  attempts: number;
+}
+
+export interface DeliverySummary {
+  id: string;
+  event: string;
+  /** LangGraph's status as received. */
+  status: string;
+  received_at: string;
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  graph_id: string | null;
+  route: string | null;
+  routing: DeliveryRecord["routing"];
+  outcome: Outcome;
+  run_started_at: string | null;
+  run_ended_at: string | null;
+  duration_ms: number | null;
+  /** The run's error message (cut short), for failed runs. */
+  error: string | null;
+  actions: ActionSummary[];
+}
+
+/** A delivery in full, as recorded (payload already redacted), plus the derived fields of the list. */
+export type DeliveryDetail = DeliveryRecord & Pick<DeliverySummary, "outcome" | "duration_ms">;
+
+const actionSummary = (action: ActionRecord): ActionSummary => ({
+  name: action.name,
+  type: action.type,
+  state: action.state,
+  attempts: action.attempts.length,
+});
+
+export function toSummary(record: DeliveryRecord): DeliverySummary {
+  const error = runErrorMessage(record.payload.error);
+  return {
+    id: record.id,
+    event: record.event,
+    status: record.status,
+    received_at: record.received_at,
+    run_id: record.run_id,
+    thread_id: record.thread_id,
+    assistant_id: record.assistant_id,
+    graph_id: record.graph_id ?? null,
+    route: record.route ?? null,
+    routing: record.routing,
+    outcome: outcomeOf(record),
+    run_started_at: record.payload.run_started_at ?? null,
+    run_ended_at: record.payload.run_ended_at ?? null,
+    duration_ms: runDurationMs(record.payload),
+    error: error === undefined ? null : error.slice(0, SUMMARY_ERROR_CHARS),
+    actions: record.actions.map(actionSummary),
+  };
+}
+
+export function toDetail(record: DeliveryRecord): DeliveryDetail {
+  return { ...record, outcome: outcomeOf(record), duration_ms: runDurationMs(record.payload) };
+}
+
+/** An action's attempts made since `before` (attempt counts by action name), for a replay's answer. */
+export interface ReplayedAction {
+  name: string;
+  type: string;
+  state: ActionState;
+  last_error?: string;
+  /** Only the attempts this replay made. */
+  attempts: ActionRecord["attempts"];
+}
+
+export function attemptCounts(record: DeliveryRecord | undefined): Map<string, number> {
+  return new Map((record?.actions ?? []).map((action) => [action.name, action.attempts.length]));
+}
+
+export function newAttempts(after: DeliveryRecord, before: Map<string, number>): ReplayedAction[] {
+  const replayed: ReplayedAction[] = [];
+  for (const action of after.actions) {
+    const fresh = action.attempts.slice(before.get(action.name) ?? 0);
+    if (fresh.length === 0) continue;
+    replayed.push({
+      name: action.name,
+      type: action.type,
+      state: action.state,
+      ...(action.last_error === undefined ? {} : { last_error: action.last_error }),
+      attempts: fresh,
+    });
+  }
+  return replayed;
+}

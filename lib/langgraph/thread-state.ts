@@ -1,0 +1,51 @@
+// Telling a paused run from a finished one. A graph that stops in `interrupt()` (or at a static
+// breakpoint) ends its run with status `success`; only the thread's state says it is waiting on a
+// human: `next` names the nodes to resume and `tasks[].interrupts` holds what `interrupt()` was given.
+// Measured against @langchain/langgraph-api 1.5 (see dev/graphs/hitl.ts).
+import type { PauseRecord, PendingInterrupt } from "../model/delivery.js";
+import { langGraphClient } from "./client.js";
+import type { Runtime } from "../runtime/runtime.js";
+
+/** One read of the thread state; the SDK gets no retries of its own, the router bounds the whole check. */
+export const PAUSE_CHECK_TIMEOUT_MS = 5_000;
+
+/** Reads a thread's state (`GET /threads/{id}/state`). Injectable so the router is tested without a server. */
+export type ThreadStateLoader = (threadId: string, runtime: Runtime) => Promise<unknown>;
+
+export const loadThreadState: ThreadStateLoader = async (threadId, runtime) => {
+  const client = await langGraphClient(runtime.config, { timeoutMs: PAUSE_CHECK_TIMEOUT_MS, maxRetries: 0 });
+  return client.threads.getState(threadId);
+};
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function interruptsIn(list: unknown): PendingInterrupt[] {
+  if (!Array.isArray(list)) return [];
+  const out: PendingInterrupt[] = [];
+  for (const item of list) {
+    const entry = record(item);
+    if (entry === undefined) continue;
+    const interrupt: PendingInterrupt = { value: entry["value"] };
+    if (typeof entry["id"] === "string") interrupt.id = entry["id"];
+    out.push(interrupt);
+  }
+  return out;
+}
+
+/** The pause a thread state shows, or undefined when the thread is not waiting on anyone. */
+export function pauseOf(state: unknown): PauseRecord | undefined {
+  const thread = record(state);
+  if (thread === undefined) return undefined;
+  const next = Array.isArray(thread["next"]) ? thread["next"].filter((node): node is string => typeof node === "string") : [];
+  const interrupts: PendingInterrupt[] = [];
+  if (Array.isArray(thread["tasks"])) {
+    for (const task of thread["tasks"]) interrupts.push(...interruptsIn(record(task)?.["interrupts"]));
+  }
+  // Newer servers also list them at the top level; use those only when the tasks had none.
+  if (interrupts.length === 0) interrupts.push(...interruptsIn(thread["interrupts"]));
+  return next.length > 0 || interrupts.length > 0 ? { interrupts, next } : undefined;
+}

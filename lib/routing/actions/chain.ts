@@ -1,0 +1,93 @@
+// The chain action: when a run ends, start another LangGraph run through the trigger's core
+// (lib/trigger/trigger.ts's `startRun`), so its callback comes back to this deployment and can chain again.
+// Pipelines of agents are built from routes; loops are stopped by a depth carried in the runs'
+// metadata. A start is not retried by default: LangGraph has no idempotency key, so a retry after a
+// lost answer could start the run twice — a failed start is a dead letter to replay instead.
+import type { Action, ActionContext, AttemptResult, StartRunRequest } from "../action.js";
+import { defineAction, FinalError } from "../action.js";
+import type { RunEvent } from "../../model/events.js";
+import { publicBaseUrl } from "../../config/public-url.js";
+import type { RetryOptions } from "../retry-policy.js";
+
+/** Metadata key holding how many chain steps led to a run (absent: 0, a run nobody chained). */
+export const CHAIN_DEPTH_METADATA_KEY = "relay_chain_depth";
+/** Metadata key holding the run whose end started this one. */
+export const CHAIN_PARENT_METADATA_KEY = "relay_chain_parent_run_id";
+/** How many runs a chain may start one after another, unless the action says otherwise. */
+export const DEFAULT_CHAIN_MAX_DEPTH = 5;
+
+export interface ChainOptions<E extends RunEvent> {
+  /** Unique across the routes file. @default "chain" */
+  name?: string;
+  /** The assistant (or graph id) to run next. */
+  assistant_id: string;
+  /** The next run's input, derived from the finished run's event (`event.values`, `event.error`, …). */
+  input?: (event: E) => unknown;
+  /**
+   * Where the next run goes: `"new"` a new thread (its callback then carries values), `"same"` the
+   * finished run's thread, `"none"` a stateless run. @default "new"
+   */
+  thread?: "new" | "same" | "none";
+  /** Extra metadata for the next run (the chain's own keys are added). */
+  metadata?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  /** The named route that handles the next run's callback. */
+  route?: string;
+  /** Runs a chain may start in a row; beyond it the action fails and nothing starts. @default 5 */
+  maxDepth?: number;
+  /** @default { retries: 0 } (see above) */
+  retry?: RetryOptions;
+}
+
+/** The chain depth of a finished run: 0 when absent; an unreadable value counts as too deep. */
+export function chainDepthOf(metadata: Readonly<Record<string, unknown>>): number {
+  const raw = metadata[CHAIN_DEPTH_METADATA_KEY];
+  if (raw === undefined || raw === null) return 0;
+  const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : Number.POSITIVE_INFINITY;
+}
+
+/** Starts another run when the event arrives. */
+export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): Action<E> {
+  const name = options.name ?? "chain";
+  const maxDepth = options.maxDepth ?? DEFAULT_CHAIN_MAX_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 0) {
+    throw new TypeError(`chain action "${name}": maxDepth must be a non-negative integer, got ${String(maxDepth)}.`);
+  }
+  if (typeof options.assistant_id !== "string" || options.assistant_id.trim() === "") {
+    throw new TypeError(`chain action "${name}": assistant_id is required.`);
+  }
+  return defineAction<E>({
+    type: "start_run",
+    name,
+    retry: { retries: 0, ...options.retry },
+    attempt: async (event: E, context: ActionContext): Promise<AttemptResult> => {
+      const depth = chainDepthOf(event.metadata);
+      if (depth + 1 > maxDepth) {
+        throw new FinalError(
+          `chain depth limit reached: run ${event.run_id} is at ${CHAIN_DEPTH_METADATA_KEY}=${Number.isFinite(depth) ? depth : "invalid"} and the limit is ${maxDepth}; no run was started.`,
+        );
+      }
+      const origin = publicBaseUrl(context.runtime.config, context.origin ?? "");
+      if (origin === "") {
+        throw new FinalError("not_configured: set PUBLIC_URL so that a chained run can call this deployment back; no run was started.");
+      }
+      const request: StartRunRequest = {
+        assistant_id: options.assistant_id,
+        metadata: {
+          ...options.metadata,
+          [CHAIN_DEPTH_METADATA_KEY]: depth + 1,
+          [CHAIN_PARENT_METADATA_KEY]: event.run_id,
+        },
+      };
+      const thread = options.thread ?? "new";
+      if (thread === "new") request.thread_id = "new";
+      else if (thread === "same") request.thread_id = event.thread_id;
+      if (options.input !== undefined) request.input = await options.input(event);
+      if (options.config !== undefined) request.config = options.config;
+      if (options.route !== undefined) request.route = options.route;
+      const started = await context.startRun(request, { runtime: context.runtime, origin });
+      return { result: { run_id: started.run_id, thread_id: started.thread_id, assistant_id: started.assistant_id } };
+    },
+  });
+}

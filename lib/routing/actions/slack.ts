@@ -1,0 +1,149 @@
+// The Slack action: posts a readable message to a Slack incoming webhook — what ran (assistant,
+// graph), how it ended, how long it took, the thread and run ids, the error's message, and for
+// `run.paused` what the run is waiting for. The webhook URL is itself the credential: it never
+// appears in a record or a log.
+import { isHttpUrl } from "../../config/env.js";
+import type { Action, ActionContext, AttemptResult } from "../action.js";
+import { defineAction, FinalError, postOnce } from "../action.js";
+import type { RunEvent } from "../../model/events.js";
+import { isPausedEvent } from "../../model/events.js";
+import type { RetryOptions } from "../retry-policy.js";
+
+export interface SlackOptions {
+  /** Unique across the routes file. @default "slack" */
+  name?: string;
+  /** The incoming webhook URL (`https://hooks.slack.com/services/…`). */
+  url: string | undefined;
+  retry?: RetryOptions;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+export type SlackBlock =
+  | { type: "header"; text: { type: "plain_text"; text: string; emoji: true } }
+  | { type: "section"; text?: { type: "mrkdwn"; text: string }; fields?: { type: "mrkdwn"; text: string }[] }
+  | { type: "context"; elements: { type: "mrkdwn"; text: string }[] };
+
+/** Slack's limits: 150 characters in a header, 3000 in a section's text, 2000 in a field. */
+const HEADER_MAX = 150;
+const SECTION_MAX = 2900;
+const FIELD_MAX = 1900;
+
+const HEADLINES: Record<string, { emoji: string; verb: string }> = {
+  "run.success": { emoji: ":white_check_mark:", verb: "succeeded" },
+  "run.error": { emoji: ":x:", verb: "failed" },
+  "run.timeout": { emoji: ":hourglass:", verb: "timed out" },
+  "run.interrupted": { emoji: ":octagonal_sign:", verb: "was interrupted" },
+  "run.rollback": { emoji: ":leftwards_arrow_with_hook:", verb: "was rolled back" },
+  "run.paused": { emoji: ":raised_hand:", verb: "is waiting for a human" },
+};
+
+/** Slack reads `&`, `<` and `>` as markup. */
+function escape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A preformatted block that the content cannot break out of. */
+function codeBlock(text: string, max: number): string {
+  return `\`\`\`${truncate(escape(text).replace(/```/g, "ˋˋˋ"), max - 8)}\`\`\``;
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return "unknown";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes} min ${seconds} s`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The message for one event: `text` for notifications, `blocks` for the channel. */
+export function slackMessage(event: RunEvent): SlackMessage {
+  const headline = HEADLINES[event.type] ?? { emoji: ":grey_question:", verb: `ended with status ${event.status}` };
+  const who = event.graph_id ?? event.assistant_id;
+  const title = `Run of ${who} ${headline.verb}`;
+  const field = (label: string, value: string) => ({ type: "mrkdwn" as const, text: truncate(`*${label}*\n${value}`, FIELD_MAX) });
+  const code = (value: string) => `\`${escape(value)}\``;
+
+  const fields = [
+    field("Assistant", code(event.assistant_id)),
+    field("Graph", event.graph_id === undefined ? "unknown" : code(event.graph_id)),
+    field("Status", `${code(event.status)} (${escape(event.type)})`),
+    field("Duration", formatDuration(event.duration_ms)),
+    field("Thread", code(event.thread_id)),
+    field("Run", code(event.run_id)),
+  ];
+  if (event.route !== undefined) fields.push(field("Route", code(event.route)));
+
+  const blocks: SlackBlock[] = [
+    { type: "header", text: { type: "plain_text", text: truncate(`${title}`, HEADER_MAX), emoji: true } },
+    { type: "section", fields },
+  ];
+  let summary = "";
+  if (event.error !== undefined) {
+    summary = event.error;
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Error*\n${codeBlock(event.error, SECTION_MAX)}` } });
+  }
+  if (isPausedEvent(event)) {
+    const waiting = event.interrupts.map((interrupt) => describe(interrupt.value));
+    const what = waiting.length > 0 ? waiting.join("\n\n") : `next: ${event.next.join(", ") || "unknown"}`;
+    summary = waiting.length > 0 ? truncate(waiting.join(" | ").replace(/\s+/g, " "), 200) : what;
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Waiting for*\n${codeBlock(what, SECTION_MAX)}` } });
+  }
+  const context = [`delivery \`${escape(event.delivery_id)}\``];
+  if (event.ended_at !== undefined) context.push(`ended ${escape(event.ended_at)}`);
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: context.join(" · ") }] });
+
+  const text = `${headline.emoji} ${escape(title)}${summary === "" ? "" : `: ${escape(truncate(summary, 300))}`}`;
+  return { text, blocks };
+}
+
+/** Posts each event it is given to a Slack incoming webhook. */
+export function slack(options: SlackOptions): Action {
+  return slackAction(options, `not_configured: Slack action "${options.name ?? "slack"}" has no webhook URL; nothing was sent.`);
+}
+
+export function slackAction(options: SlackOptions, missingUrl: string, internal = false): Action {
+  const { url } = options;
+  if (url !== undefined && !isHttpUrl(url)) {
+    throw new TypeError(`Slack action "${options.name ?? "slack"}": url must be an absolute http(s) URL.`);
+  }
+  return defineAction<RunEvent>(
+    {
+      type: "slack",
+      name: options.name ?? "slack",
+      retry: options.retry,
+      attempt: async (event: RunEvent, context: ActionContext): Promise<AttemptResult> => {
+        if (url === undefined) throw new FinalError(missingUrl);
+        return postOnce(
+          {
+            url,
+            body: JSON.stringify(slackMessage(event)),
+            headers: { "content-type": "application/json", "user-agent": "langgraph-relay" },
+            // The path of a Slack webhook URL is its secret: name the service, not the URL.
+            label: "Slack",
+            secrets: [url],
+          },
+          context,
+        );
+      },
+    },
+    { internal },
+  );
+}

@@ -1,0 +1,31 @@
+// The seam between the receiver and the router: the receiver asks for a plan (which actions this
+// delivery will run) before it records the delivery, and hands the recorded delivery to `dispatch`
+// after it has answered LangGraph. The real router is lib/routing/router.ts (`defineRoutes`, in routes.ts).
+import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
+import type { Runtime } from "../runtime/runtime.js";
+
+export interface DispatchOptions {
+  /** Origin of the callback request: where a chained run calls back when no public URL is configured. */
+  origin?: string | undefined;
+}
+
+export interface DeliveryRouter {
+  /** The actions the delivery will run, all `pending`. Pure and synchronous: no network before the ack. */
+  plan(delivery: DeliveryRecord, runtime: Runtime): ActionRecord[];
+  /** Runs the planned actions and records every attempt on the delivery. Never throws. */
+  dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: DispatchOptions): Promise<void>;
+}
+
+/** A router with no routes: every delivery is recorded as `no_route`. */
+export const emptyRouter: DeliveryRouter = {
+  plan: () => [],
+  async dispatch(delivery, runtime) {
+    delivery.routing = "no_route";
+    try {
+      await runtime.store.save(delivery);
+    } catch {
+      // The delivery itself is recorded; only the routing note could not be saved.
+    }
+    runtime.log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
+  },
+};

@@ -1,0 +1,96 @@
+// What the handlers need at run time — configuration, the delivery store, a logger, a clock, fetch
+// and a way to run work after the response — built once per process from the environment, or
+// assembled by tests with their own parts.
+import { waitUntil } from "@vercel/functions";
+import type { Config, Env } from "../config/env.js";
+import { loadConfig } from "../config/env.js";
+import type { Logger } from "../shared/log.js";
+import { describeError, jsonLogger } from "../shared/log.js";
+import { MemoryDeliveryStore } from "../stores/memory-delivery-store.js";
+import { RedisDeliveryStore } from "../stores/redis-delivery-store.js";
+import type { DeliveryStore } from "../stores/delivery-store.js";
+
+export interface Runtime {
+  config: Config;
+  store: DeliveryStore;
+  log: Logger;
+  now: () => number;
+  fetch: typeof fetch;
+  /** Runs work after the response: Vercel's waitUntil keeps the function alive until it settles. */
+  background(task: Promise<unknown>): void;
+  /** Resolves once every background task started so far has settled (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  env?: Env;
+  config?: Config;
+  store?: DeliveryStore;
+  log?: Logger;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+export function createStore(config: Config, log: Logger, now: () => number = Date.now): DeliveryStore {
+  if (config.redisUrl !== undefined) {
+    return new RedisDeliveryStore({
+      url: config.redisUrl,
+      retentionSeconds: config.retentionSeconds,
+      now,
+      onError: (error) => log.warn("redis connection error", { error: describeError(error) }),
+    });
+  }
+  if (config.onVercel) {
+    log.warn(
+      "REDIS_URL is not set: deliveries are kept in this function instance's memory only — not shared " +
+        "with /api/deliveries, not durable, and duplicates reaching two instances are not caught.",
+    );
+  }
+  return new MemoryDeliveryStore({
+    maxDeliveries: config.memoryMaxDeliveries,
+    maxAgeSeconds: config.memoryMaxAgeSeconds,
+    now,
+  });
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const log = options.log ?? jsonLogger();
+  const now = options.now ?? Date.now;
+  const config = options.config ?? loadConfig(options.env ?? process.env);
+  const store = options.store ?? createStore(config, log, now);
+  const pending = new Set<Promise<unknown>>();
+  return {
+    config,
+    store,
+    log,
+    now,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    background(task) {
+      const tracked = task.catch((error: unknown) =>
+        log.error("background task failed", { error: describeError(error) }),
+      );
+      pending.add(tracked);
+      void tracked.finally(() => pending.delete(tracked));
+      waitUntil(tracked);
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+let processRuntime: Runtime | undefined;
+
+/** The runtime of this process, built from `process.env` on first use (not at import, so that a
+ * configuration error becomes a clear 500 rather than a crashed function). */
+export function getRuntime(): Runtime {
+  processRuntime ??= createRuntime();
+  return processRuntime;
+}
+
+/** Replaces the process runtime (the dev server and tests), returning the previous one. */
+export function setRuntime(runtime: Runtime | undefined): Runtime | undefined {
+  const previous = processRuntime;
+  processRuntime = runtime;
+  return previous;
+}

@@ -1,0 +1,192 @@
+// Webhook tokens. The trigger mints one per run (or per cron) and puts it in the webhook URL it hands
+// to LangGraph; the receiver verifies it. A minted token is `v1.<claims>.<mac>`: base64url JSON claims
+// (scope, thread, expiry, nonce) and an HMAC-SHA256 over `v1.<claims>` with the first key of
+// WEBHOOK_SECRET. Every listed key verifies, so keys rotate without downtime. Static WEBHOOK_TOKEN
+// values are accepted too, for hand-made URLs and LangGraph's `webhooks.headers`.
+// All comparisons are constant time over SHA-256 digests, so neither content nor length leaks.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { notConfigured, unauthorized } from "../shared/errors.js";
+
+const VERSION = "v1";
+
+export type TokenKind = "run" | "cron";
+
+/** What a minted token says about the callback it may authenticate. */
+export interface TokenScope {
+  kind: TokenKind;
+  /** The thread the token was minted for; absent for stateless runs and stateless crons. */
+  threadId?: string;
+  /** Expiry as Unix seconds; absent for crons, which call back for as long as they exist. */
+  expiresAt?: number;
+  nonce: string;
+}
+
+export interface MintOptions {
+  kind: TokenKind;
+  threadId?: string | undefined;
+  /** Lifetime of a run token in seconds. Ignored for crons. */
+  ttlSeconds?: number;
+  /** Clock in milliseconds, injectable for tests. */
+  now?: number;
+}
+
+/** The credential a request presented, once verified. */
+export type WebhookCredential = { type: "minted"; scope: TokenScope } | { type: "static" };
+
+export interface WebhookAuthConfig {
+  webhookSecrets: readonly string[];
+  webhookTokens: readonly string[];
+}
+
+interface Claims {
+  s: TokenKind;
+  t?: string;
+  e?: number;
+  n: string;
+}
+
+const sha256 = (data: string | Buffer): Buffer => createHash("sha256").update(data).digest();
+
+const mac = (key: string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
+
+/** Constant-time equality of two byte strings of any length. */
+function digestsEqual(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+// Digests of configured token lists, computed once per list (the config is parsed once).
+const candidateDigests = new WeakMap<readonly string[], Buffer[]>();
+
+/** Constant-time membership: compares against every candidate, never exiting early. */
+export function matchesAnyToken(presented: string, candidates: readonly string[]): boolean {
+  let digests = candidateDigests.get(candidates);
+  if (digests === undefined) {
+    digests = candidates.map((candidate) => sha256(candidate));
+    candidateDigests.set(candidates, digests);
+  }
+  const presentedDigest = sha256(presented);
+  let matched = false;
+  for (const digest of digests) {
+    if (timingSafeEqual(presentedDigest, digest)) matched = true;
+  }
+  return matched;
+}
+
+/** Mints a webhook token signed with the first secret. Throws when no secret is configured. */
+export function mintWebhookToken(secrets: readonly string[], options: MintOptions): string {
+  const key = secrets[0];
+  if (key === undefined) {
+    throw notConfigured("WEBHOOK_SECRET is not set: the relay cannot mint webhook tokens.");
+  }
+  const now = options.now ?? Date.now();
+  const claims: Claims = { s: options.kind, n: randomBytes(12).toString("base64url") };
+  if (options.threadId !== undefined) claims.t = options.threadId;
+  if (options.kind === "run") {
+    const ttl = options.ttlSeconds ?? 72 * 3600;
+    claims.e = Math.floor(now / 1000) + Math.round(ttl);
+  }
+  const body = `${VERSION}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  return `${body}.${mac(key, body).toString("base64url")}`;
+}
+
+/** True when the string has the shape of a minted token (not a proof of anything). */
+export function looksMinted(token: string): boolean {
+  return token.startsWith(`${VERSION}.`) && token.split(".").length === 3;
+}
+
+/**
+ * Verifies a minted token's signature against every key and returns its scope.
+ * Throws 401 on a bad signature or an expired token; claims are only parsed once the MAC matched.
+ */
+export function verifyMintedToken(token: string, secrets: readonly string[], now: number = Date.now()): TokenScope {
+  const parts = token.split(".");
+  const [version, claimsPart, signaturePart] = parts;
+  if (parts.length !== 3 || version !== VERSION || claimsPart === undefined || signaturePart === undefined) {
+    throw unauthorized("Invalid webhook token.");
+  }
+  const signed = `${version}.${claimsPart}`;
+  // Compared as text, not as decoded bytes: base64url's last character carries spare bits, and
+  // decoding would let several spellings of one signature pass. Only the exact token verifies.
+  const presented = Buffer.from(signaturePart);
+  let valid = false;
+  for (const key of secrets) {
+    if (digestsEqual(Buffer.from(mac(key, signed).toString("base64url")), presented)) valid = true;
+  }
+  if (!valid) throw unauthorized("Invalid webhook token.");
+
+  const claims = parseClaims(claimsPart);
+  if (claims === undefined) throw unauthorized("Invalid webhook token.");
+  if (claims.e !== undefined && Math.floor(now / 1000) >= claims.e) {
+    throw unauthorized("Webhook token has expired.");
+  }
+  const scope: TokenScope = { kind: claims.s, nonce: claims.n };
+  if (claims.t !== undefined) scope.threadId = claims.t;
+  if (claims.e !== undefined) scope.expiresAt = claims.e;
+  return scope;
+}
+
+function parseClaims(encoded: string): Claims | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
+    if (typeof value !== "object" || value === null) return undefined;
+    const { s, t, e, n } = value as Record<string, unknown>;
+    if ((s !== "run" && s !== "cron") || typeof n !== "string") return undefined;
+    if (t !== undefined && typeof t !== "string") return undefined;
+    if (e !== undefined && typeof e !== "number") return undefined;
+    const claims: Claims = { s, n };
+    if (t !== undefined) claims.t = t;
+    if (e !== undefined) claims.e = e;
+    return claims;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Extracts the token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(authorization: string | null): string | undefined {
+  if (authorization === null) return undefined;
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization);
+  return match?.[1];
+}
+
+/**
+ * Authenticates a webhook callback: a minted token or a static token in `?token=`, or a static
+ * token as `Authorization: Bearer`. Refuses (500) when neither WEBHOOK_SECRET nor WEBHOOK_TOKEN is set.
+ */
+export function authenticateWebhook(
+  presented: { queryToken: string | null; authorization: string | null },
+  config: WebhookAuthConfig,
+  now: number = Date.now(),
+): WebhookCredential {
+  if (config.webhookSecrets.length === 0 && config.webhookTokens.length === 0) {
+    throw notConfigured(
+      "The webhook receiver is not configured: set WEBHOOK_SECRET (to verify minted tokens) or WEBHOOK_TOKEN (static tokens).",
+    );
+  }
+  const queryToken = presented.queryToken ?? undefined;
+  const headerToken = bearerToken(presented.authorization);
+  if (queryToken === undefined && headerToken === undefined) {
+    throw unauthorized("Missing webhook token: pass ?token= in the webhook URL or an Authorization: Bearer header.");
+  }
+  if (queryToken !== undefined) {
+    if (looksMinted(queryToken) && config.webhookSecrets.length > 0) {
+      // A minted token is judged on its own: an expired or tampered one is refused even if a
+      // static token would also match the header.
+      return { type: "minted", scope: verifyMintedToken(queryToken, config.webhookSecrets, now) };
+    }
+    if (matchesAnyToken(queryToken, config.webhookTokens)) return { type: "static" };
+  }
+  if (headerToken !== undefined && matchesAnyToken(headerToken, config.webhookTokens)) {
+    return { type: "static" };
+  }
+  throw unauthorized("Invalid webhook token.");
+}
+
+/** Refuses a callback whose thread is not the one its minted token was issued for. */
+export function assertScopeAllows(credential: WebhookCredential, threadId: string): void {
+  if (credential.type !== "minted") return;
+  const { scope } = credential;
+  if (scope.threadId !== undefined && !digestsEqual(Buffer.from(scope.threadId), Buffer.from(threadId))) {
+    throw unauthorized("Webhook token was minted for another thread.");
+  }
+}

@@ -1,0 +1,63 @@
+// The delivery store: one interface, two implementations (memory for one process, Redis for a
+// deployment that scales out). Claiming is the exactly-once gate: of any number of concurrent
+// copies of one callback, exactly one claim succeeds.
+import type { DeliveryRecord } from "../model/delivery.js";
+
+export interface ClaimResult {
+  /** False for the first copy of a callback, true for every repeat. */
+  duplicate: boolean;
+}
+
+export interface ClaimOptions {
+  /**
+   * Called when the claim failed for want of an answer in time (the caller answers 503) and the store
+   * then carried it out after all. With `duplicate: false` the caller holds the delivery and must
+   * route it: LangGraph's retry of the callback will find it recorded, answer as a duplicate and
+   * route nothing.
+   */
+  onLateResult?: (result: ClaimResult) => void;
+}
+
+export interface ListOptions {
+  /** Page size. */
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | undefined;
+  /** Keeps only matching records; applied while paging, so pages stay full. */
+  filter?: ((record: DeliveryRecord) => boolean) | undefined;
+}
+
+export interface ListPage {
+  deliveries: DeliveryRecord[];
+  /** Present when more records may follow. */
+  nextCursor?: string;
+}
+
+export interface DeliveryStore {
+  readonly kind: "memory" | "redis";
+  /** Records the delivery unless one with the same id exists. Throws when the store is unreachable. */
+  claim(record: DeliveryRecord, options?: ClaimOptions): Promise<ClaimResult>;
+  /** Replaces an existing record (action states, event); does nothing if it has expired. */
+  save(record: DeliveryRecord): Promise<void>;
+  get(id: string): Promise<DeliveryRecord | undefined>;
+  /** Newest first. */
+  list(options: ListOptions): Promise<ListPage>;
+  close(): Promise<void>;
+}
+
+/** Cursor of a position in the newest-first order: received time, then id, both descending. */
+export function encodeCursor(record: Pick<DeliveryRecord, "received_at" | "id">): string {
+  return Buffer.from(`${Date.parse(record.received_at)}:${record.id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): { time: number; id: string } | undefined {
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^(\d+):(dlv_[0-9a-f]{24})$/.exec(decoded);
+  if (match === null) return undefined;
+  return { time: Number(match[1]), id: match[2] as string };
+}
+
+/** True when a record comes strictly after the cursor in newest-first order. */
+export function isAfterCursor(time: number, id: string, cursor: { time: number; id: string }): boolean {
+  return time < cursor.time || (time === cursor.time && id < cursor.id);
+}

@@ -1,0 +1,114 @@
+// Idempotency keys for /api/trigger (`Idempotency-Key` on `create` and `cron`): a retried request
+// returns the first answer and starts nothing new. The SDK retries POSTs that never reached LangGraph,
+// and callers (Zapier, GitHub Actions, a flaky form) retry what timed out: without this, a network blip
+// starts two runs.
+//
+// The protocol is Stripe's: claim the key as "in progress" first, start the run, then store the
+// answer. A concurrent request with the same key finds the claim and gets 409; a failed start releases
+// the claim so that a retry can go through. Entries live 24 hours; an in-progress claim is a short
+// lease, so a process that died mid-request blocks retries for minutes, not a day.
+//
+// This is not the DeliveryStore: that one records callbacks; this one records answers to callers.
+// Memory for one process (here), Redis (same REDIS_URL) for deployments (lib/stores/redis-idempotency-store.ts);
+// lib/handlers/trigger.ts picks one per runtime, like the delivery store.
+
+/** How long a key's first answer is replayed. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/**
+ * How long an in-progress claim blocks the key. Longer than any create/cron request can take
+ * (LangGraph calls bounded at 30 s × 3 attempts), shorter than the time a caller would wait to retry.
+ */
+export const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
+
+/** The answer given the first time, replayed verbatim. */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+export type ClaimOutcome =
+  | { state: "claimed" }
+  | { state: "in_progress"; fingerprint: string }
+  | { state: "done"; fingerprint: string; answer: StoredAnswer };
+
+export interface IdempotencyStore {
+  readonly kind: "memory" | "redis";
+  /**
+   * Claims `key` as in progress, unless a claim or an answer already holds it (then says which).
+   * `fingerprint` identifies the request, so that a key reused for a different request is told apart.
+   */
+  claim(key: string, fingerprint: string): Promise<ClaimOutcome>;
+  /** Stores the answer of a claimed key for IDEMPOTENCY_TTL_SECONDS. */
+  complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void>;
+  /** Drops a claim whose request failed, so that a retry starts afresh. */
+  release(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the memory and Redis stores keep under a key. */
+export type IdempotencyEntry =
+  | { state: "in_progress"; fingerprint: string }
+  | { state: "done"; fingerprint: string; answer: StoredAnswer };
+
+export interface MemoryIdempotencyOptions {
+  /** @default 10_000 */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/** In-process idempotency store, bounded in entries (oldest evicted first) and in age. */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  readonly kind = "memory" as const;
+  // Insertion order is claim order: eviction takes from the front.
+  readonly #entries = new Map<string, { entry: IdempotencyEntry; expiresAt: number }>();
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryIdempotencyOptions = {}) {
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {
+    this.#evict();
+    // Check and insert in one synchronous step, so that concurrent claims cannot both win.
+    const existing = this.#entries.get(key);
+    if (existing !== undefined) return existing.entry;
+    this.#entries.set(key, {
+      entry: { state: "in_progress", fingerprint },
+      expiresAt: this.#now() + IN_PROGRESS_LEASE_SECONDS * 1000,
+    });
+    this.#evict();
+    return { state: "claimed" };
+  }
+
+  async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
+    this.#entries.delete(key);
+    this.#entries.set(key, {
+      entry: { state: "done", fingerprint, answer: structuredClone(answer) },
+      expiresAt: this.#now() + IDEMPOTENCY_TTL_SECONDS * 1000,
+    });
+    this.#evict();
+  }
+
+  async release(key: string): Promise<void> {
+    this.#entries.delete(key);
+  }
+
+  async close(): Promise<void> {}
+
+  #evict(): void {
+    const now = this.#now();
+    for (const [key, { expiresAt }] of this.#entries) {
+      if (expiresAt <= now) this.#entries.delete(key);
+    }
+    for (const key of this.#entries.keys()) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      this.#entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,457 @@
+// The inspector page in real headless Chromium against the real `npm run dev` stack (startDevStack: every
+// api/ function, public/, and the embedded official LangGraph server), with FORWARD_URL pointing at a
+// loopback receiver that verifies Standard Webhooks signatures. The page is driven as a user would:
+// token, "Start a run", the delivery arriving in the list, its detail, a failing forward fixed and
+// replayed, stream mode, a wrong token, errors — plus screenshots in test-artifacts/ and checks of
+// labels, keyboard use, contrast, phone width and that nothing leaves loopback.
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevStack, startDevStack } from "../../dev/stack.js";
+import { newDeliveryRecord } from "../../lib/model/delivery.js";
+import { jsonLogger } from "../../lib/shared/log.js";
+import { runPayloadSchema } from "../../lib/model/run-payload.js";
+import { chromiumAvailable, launchChromium, loopbackContext } from "../support/browser.js";
+import { newSecret, TestReceiver } from "../support/routing.js";
+
+const START_TIMEOUT_MS = 180_000;
+/** A run's callback, the forward's retries (~2–4 s of backoff) and a poll or two of the page. */
+const ARRIVAL_MS = 30_000;
+const TOKEN = "inspector-test-token";
+const TOKEN_KEY = "langgraph-relay.trigger-token";
+const FORWARD = "env:forward";
+const SECRET = newSecret();
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+
+const haveChromium = chromiumAvailable();
+
+describe.runIf(haveChromium)("the inspector page in Chromium", () => {
+  let receiver: TestReceiver;
+  let stack: DevStack | undefined;
+  let browser: Browser | undefined;
+  const logs: string[] = [];
+  const blocked: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    receiver = await new TestReceiver(SECRET).listen();
+    const [started, launched] = await Promise.all([
+      startDevStack({
+        port: 0,
+        env: { TRIGGER_TOKEN: TOKEN, FORWARD_URL: `${receiver.url}/hooks`, FORWARD_SECRET: SECRET },
+        log: jsonLogger((line) => logs.push(line)),
+      }),
+      launchChromium(),
+    ]);
+    stack = started;
+    browser = launched;
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    // The whole stack at once: its receiver stays up for as long as its LangGraph server runs.
+    await stack?.stop();
+    await receiver?.close();
+  }, START_TIMEOUT_MS);
+
+  /** A new tab in its own context (its own sessionStorage), loopback only. */
+  async function openPage(viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1): Promise<Page> {
+    if (browser === undefined || stack === undefined) throw new Error("not started");
+    const { context, blocked: refused } = await loopbackContext(browser, { viewport, deviceScaleFactor });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("close", () => blocked.push(...refused));
+    await page.goto(`${stack.url}/`);
+    return page;
+  }
+
+  async function signIn(page: Page, token = TOKEN): Promise<void> {
+    await page.locator("#token").fill(token);
+    await page.locator("#login-submit").click();
+  }
+
+  async function signedInPage(viewport?: { width: number; height: number }, scale?: number): Promise<Page> {
+    const page = await openPage(viewport, scale);
+    await signIn(page);
+    await page.locator("#app").waitFor({ state: "visible" });
+    return page;
+  }
+
+  /** Fills the "Start a run" form and submits it. */
+  async function startRun(
+    page: Page,
+    options: { assistant?: string; mode?: "create" | "wait" | "stream"; thread?: "none" | "new"; input?: string } = {},
+  ) {
+    await page.locator("#run-assistant").fill(options.assistant ?? "agent");
+    await page.locator(`input[name=mode][value=${options.mode ?? "create"}]`).check();
+    await page.locator(`input[name=thread][value=${options.thread ?? "none"}]`).check();
+    if (options.input !== undefined) await page.locator("#run-input").fill(options.input);
+    await page.locator("#run-submit").click();
+  }
+
+  /** The run id the form's answer shows (create and wait modes). */
+  async function runIdOfAnswer(page: Page): Promise<string> {
+    await page.locator("#run-result").waitFor({ state: "visible", timeout: ARRIVAL_MS });
+    const answer = JSON.parse(await page.locator("#run-result").innerText()) as { run_id: string };
+    expect(answer.run_id).toMatch(/^[0-9a-f-]{36}$/);
+    return answer.run_id;
+  }
+
+  const row = (page: Page, runId: string) => page.locator("#list button.delivery", { hasText: runId });
+
+  async function waitForOutcome(page: Page, runId: string, outcome: string): Promise<void> {
+    await page.locator(`#list button.delivery[data-outcome=${outcome}]`, { hasText: runId }).waitFor({ timeout: ARRIVAL_MS });
+  }
+
+  it("asks for the token, refuses a wrong one with a clear message, and keeps the right one in this tab only", async () => {
+    const page = await openPage();
+    await page.locator("#login").waitFor({ state: "visible" });
+    expect(await page.locator("#app").isHidden()).toBe(true);
+    // The token field has focus and a label.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("token");
+    expect(await page.locator("label[for=token]").innerText()).toMatch(/token/i);
+
+    await signIn(page, "not-the-token");
+    await page.locator("#token-error").waitFor({ state: "visible" });
+    expect(await page.locator("#token-error").innerText()).toMatch(/refused the token: Invalid bearer token.*TRIGGER_TOKEN/);
+    expect(await page.locator("#token").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBeNull();
+    await page.screenshot({ path: `${ARTIFACTS}inspector-wrong-token.png` });
+
+    await signIn(page);
+    await page.locator("#app").waitFor({ state: "visible" });
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBe(TOKEN);
+    expect(await page.evaluate((key) => localStorage.getItem(key), TOKEN_KEY)).toBeNull();
+    expect(page.url()).not.toContain(TOKEN);
+    // Nothing has run yet: the empty list says what to do.
+    await page.locator("#list-status", { hasText: "No deliveries yet" }).waitFor();
+
+    // A reload of the tab keeps the session; a new tab (new context) asks again.
+    await page.reload();
+    await page.locator("#app").waitFor({ state: "visible" });
+    const other = await openPage();
+    await other.locator("#login").waitFor({ state: "visible" });
+    await other.context().close();
+    await page.context().close();
+  });
+
+  it("starts a run from the form, shows its delivery arriving, and opens it with the payload and the action", async () => {
+    receiver.respond = () => ({ status: 200, body: "ok" });
+    const page = await signedInPage();
+    // On a new thread, so that the callback carries the thread's values (stateless runs have none).
+    await startRun(page, { thread: "new" });
+    const runId = await runIdOfAnswer(page);
+    expect(await page.locator("#run-status").innerText()).toContain(`Run ${runId} started`);
+
+    await waitForOutcome(page, runId, "succeeded");
+    const item = row(page, runId);
+    expect(await item.getAttribute("data-event")).toBe("run.success");
+    const text = await item.innerText();
+    expect(text).toContain("delivered");
+    expect(text).toContain("agent");
+    expect(text).toMatch(/thread [0-9a-f-]{36}/);
+    expect(text).toMatch(new RegExp(`${FORWARD} succeeded \\(1 attempt\\)`));
+    expect(text).toMatch(/ran \d/);
+
+    // Keyboard: focus the row and press Enter.
+    await item.focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#detail-title", { hasText: "Delivery dlv_" }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("detail-title");
+    expect(await item.getAttribute("aria-current")).toBe("true");
+    const detail = page.locator("#detail");
+    expect(await detail.locator(".facts").innerText()).toContain(runId);
+    // The payload: a collapsible tree and the raw JSON, redacted (no webhook token).
+    const raw = await detail.locator("[data-part=raw-payload]").textContent();
+    const payload = JSON.parse(raw ?? "{}") as { run_id: string; values: { output: string }; kwargs: { webhook: string } };
+    expect(payload.run_id).toBe(runId);
+    expect(payload.values.output).toBe("echo: Hello!");
+    expect(payload.kwargs.webhook).toMatch(/\/api\/webhook/);
+    expect(payload.kwargs.webhook).not.toMatch(/token=/);
+    expect(await detail.locator(".json-tree > li > details").getAttribute("open")).not.toBeNull();
+    const valuesSummary = detail.locator(".json-tree summary", { hasText: /^values:/ });
+    const values = valuesSummary.locator("xpath=..");
+    expect(await values.getAttribute("open")).toBeNull();
+    await valuesSummary.click();
+    expect(await values.getAttribute("open")).not.toBeNull();
+    expect(await values.innerText()).toContain('"echo: Hello!"');
+    // The action and its attempt.
+    const action = detail.locator(`li.action[data-action="${FORWARD}"]`);
+    expect(await action.getAttribute("data-state")).toBe("succeeded");
+    expect(await action.locator(".attempts").innerText()).toMatch(/#1 ok .*HTTP 200/);
+    // The tree stays as the user left it across polls (the detail is redrawn only on change).
+    await page.waitForTimeout(2500);
+    expect(await values.getAttribute("open")).not.toBeNull();
+
+    // Escape closes the panel and puts focus back on the row.
+    await page.keyboard.press("Escape");
+    expect(await detail.isHidden()).toBe(true);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset["id"]?.startsWith("dlv_"))).toBe(true);
+    await page.context().close();
+  });
+
+  it("shows a forward that failed, and turns it green with Replay once the receiver is fixed", async () => {
+    receiver.respond = () => ({ status: 500, body: "receiver is broken" });
+    const before = receiver.requests.length;
+    const page = await signedInPage();
+    await startRun(page, { mode: "wait" });
+    const runId = await runIdOfAnswer(page);
+    expect(await page.locator("#run-status").innerText()).toContain(`Run ${runId} finished`);
+
+    // Retried by the relay (4 attempts), then recorded as failed.
+    await waitForOutcome(page, runId, "failed");
+    expect(await row(page, runId).innerText()).toMatch(new RegExp(`action failed[\\s\\S]*${FORWARD} failed \\(4 attempts\\)`));
+    // "Only failed actions" keeps it.
+    // (The list is redrawn a tick after the change: wait for the succeeded rows of the last test to go.)
+    await page.locator("#filter-failed").check();
+    await expect.poll(() => page.locator("#list button.delivery[data-outcome=succeeded]").count()).toBe(0);
+    await waitForOutcome(page, runId, "failed");
+    expect(await page.locator("#list button.delivery[data-outcome=succeeded]").count()).toBe(0);
+
+    await row(page, runId).click();
+    const action = page.locator(`#detail li.action[data-action="${FORWARD}"]`);
+    await action.waitFor();
+    expect(await action.getAttribute("data-state")).toBe("failed");
+    expect(await action.locator(".last-error").innerText()).toMatch(/answered 500: receiver is broken/);
+    expect(await action.locator(".attempts li").count()).toBe(4);
+    expect(receiver.requests.length - before).toBe(4);
+    await page.screenshot({ path: `${ARTIFACTS}inspector-failed.png` });
+
+    receiver.respond = () => ({ status: 200, body: "fixed" });
+    await action.locator(`button[data-replay="${FORWARD}"]`).click();
+    await page.locator(`#detail li.action[data-action="${FORWARD}"][data-state=succeeded]`).waitFor({ timeout: ARRIVAL_MS });
+    expect(await page.locator("#replay-status").innerText()).toBe(`Replay done: ${FORWARD} succeeded.`);
+    const attempts = page.locator(`#detail li.action[data-action="${FORWARD}"] .attempts li`);
+    expect(await attempts.count()).toBe(5);
+    expect(await attempts.nth(4).innerText()).toMatch(/#5 ok .*HTTP 200 · replay/);
+    expect(await page.locator("#detail .facts [data-role=outcome]").innerText()).toBe("delivered");
+    // The row turns green; with "only failed" on, it leaves the filtered list.
+    await page.locator("#filter-failed").uncheck();
+    await waitForOutcome(page, runId, "succeeded");
+    expect(receiver.requests.slice(before).every((request) => request.verified === true)).toBe(true);
+    await page.context().close();
+  }, 90_000);
+
+  it("shows streamed events as they arrive, before the run ends", async () => {
+    receiver.respond = () => ({ status: 200 });
+    const page = await signedInPage();
+    // Time each event's arrival in the page, and the end of the stream.
+    await page.evaluate(() => {
+      const times: { event: string; at: number }[] = [];
+      const target = document.getElementById("stream-events") as HTMLElement;
+      new MutationObserver(() => {
+        for (const item of target.querySelectorAll("li:not([data-timed])")) {
+          item.setAttribute("data-timed", "");
+          times.push({ event: (item as HTMLElement).dataset["event"] ?? "", at: performance.now() });
+        }
+      }).observe(target, { childList: true });
+      new MutationObserver(() => {
+        if (/Stream ended/.test(document.getElementById("run-status")?.textContent ?? "")) {
+          (window as unknown as { streamEndedAt?: number }).streamEndedAt ??= performance.now();
+        }
+      }).observe(document.getElementById("run-status") as HTMLElement, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { streamTimes: typeof times }).streamTimes = times;
+    });
+    await startRun(page, {
+      mode: "stream",
+      input: JSON.stringify({ messages: [{ role: "user", content: "Hello!" }], delay_ms: 2000 }),
+    });
+    // The first events are on screen while the run is still sleeping.
+    await page.locator("#stream-events li").first().waitFor({ timeout: ARRIVAL_MS });
+    expect(await page.locator("#run-status").innerText()).toMatch(/^Streaming/);
+    expect(await page.locator("#run-stop").isVisible()).toBe(true);
+    await page.locator("#run-status", { hasText: "Stream ended" }).waitFor({ timeout: ARRIVAL_MS });
+    await page.locator("#run").screenshot({ path: `${ARTIFACTS}inspector-stream.png` });
+    const { times, endedAt } = await page.evaluate(() => {
+      const w = window as unknown as { streamTimes: { event: string; at: number }[]; streamEndedAt: number };
+      return { times: w.streamTimes, endedAt: w.streamEndedAt };
+    });
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect(times[0]?.event).toBe("metadata");
+    expect(endedAt - (times[0]?.at ?? endedAt)).toBeGreaterThan(1500);
+    const texts = await page.locator("#stream-events li").allInnerTexts();
+    expect(texts.some((text) => text.includes("echo: Hello!"))).toBe(true);
+    // Its callback arrives like any other.
+    const runId = /"run_id":"([0-9a-f-]{36})"/.exec(texts[0] ?? "")?.[1];
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    await waitForOutcome(page, runId as string, "succeeded");
+    expect(await page.locator("#run-stop").isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  it("asks for the token again when it stops working, and says so", async () => {
+    const page = await signedInPage();
+    await page.evaluate((key) => sessionStorage.setItem(key, "rotated-away"), TOKEN_KEY);
+    await page.locator("#login").waitFor({ state: "visible", timeout: 10_000 });
+    expect(await page.locator("#token-error").innerText()).toMatch(/refused the token/);
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBeNull();
+    expect(await page.locator("#app").isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  it("says so when the server fails, an input is not JSON, or no delivery matches the filters", async () => {
+    const page = await signedInPage();
+    await page.locator("#list button.delivery").first().waitFor();
+
+    await page.locator("#filter-assistant").fill("no-such-assistant");
+    await page.locator("#list-status", { hasText: "No deliveries match these filters." }).waitFor();
+    expect(await page.locator("#list button.delivery").count()).toBe(0);
+    await page.locator("#filters button[type=reset]").click();
+    await page.locator("#list button.delivery").first().waitFor();
+
+    await page.locator("#run-input").fill("{not json");
+    await page.locator("#run-submit").click();
+    expect(await page.locator("#run-input-error").innerText()).toMatch(/not valid JSON/);
+    expect(await page.locator("#run-input").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("run-input");
+
+    // The store goes down: the list says so, keeps what it showed, and recovers by itself.
+    const deliveriesApi = (url: URL) => url.pathname === "/api/deliveries";
+    await page.route(deliveriesApi, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "store_unavailable", message: "The delivery store is unavailable; nothing was recorded. Retry later." } }),
+      }),
+    );
+    await page.locator("#list-status.error", { hasText: "Could not load deliveries: The delivery store is unavailable" }).waitFor();
+    expect(await page.locator("#list-status").innerText()).toMatch(/Retrying every 2 s/);
+    expect(await page.locator("#list button.delivery").count()).toBeGreaterThan(0);
+    await page.unroute(deliveriesApi);
+    await page.locator("#list-status:not(.error)", { hasText: "shown" }).waitFor();
+
+    // A run the relay refuses: its message is shown as is.
+    await startRun(page, { assistant: "agent", input: "[1, 2]" });
+    expect(await page.locator("#run-input-error").innerText()).toMatch(/must be a JSON object/);
+    await page.context().close();
+  });
+
+  it("is usable at phone width and on a desktop: labels, contrast, no overflow, nothing off loopback; saves screenshots", async () => {
+    receiver.respond = () => ({ status: 200 });
+    // Something that failed as a run, for the list to show every colour.
+    const response = await fetch(`${stack?.url ?? ""}/api/trigger`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "error_graph", input: { input: "boom" } }),
+    });
+    expect(response.status).toBe(202);
+    const { run_id: errorRun } = (await response.json()) as { run_id: string };
+
+    for (const [name, viewport, scale] of [
+      ["desktop", { width: 1280, height: 900 }, 1],
+      ["phone", { width: 375, height: 812 }, 2],
+    ] as const) {
+      const page = await signedInPage(viewport, scale);
+      await waitForOutcome(page, errorRun, "succeeded");
+      await page.locator("#run-details > summary").click(); // fold the form away: the list is the subject
+      await page.locator("#list button.delivery").first().click();
+      await page.locator("#detail .action-list").waitFor();
+
+      // Nothing wider than the screen.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      // Every form control has a name a screen reader can read.
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll("input, select, textarea, button")]
+          .filter((node) => {
+            const control = node as HTMLInputElement;
+            const named = (control.labels?.length ?? 0) > 0 || control.getAttribute("aria-label") || (control.textContent ?? "").trim() !== "";
+            return !named;
+          })
+          .map((node) => node.outerHTML.slice(0, 80)),
+      );
+      expect(unlabelled).toEqual([]);
+      // Text contrast of every visible text node against its effective background: at least 4.5:1.
+      const lowContrast = await page.evaluate(contrastProblems);
+      expect(lowContrast).toEqual([]);
+      // Keyboard focus is visible: a focused button gets an outline.
+      await page.locator("#detail-close").focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).toBe("solid");
+
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${ARTIFACTS}inspector-${name}.png` });
+      if (name === "phone") {
+        await page.locator("#detail").evaluate((node) => node.scrollIntoView({ block: "start" }));
+        await page.screenshot({ path: `${ARTIFACTS}inspector-${name}-detail.png` });
+      }
+      await page.context().close();
+    }
+    expect(blocked).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    // The relay logged no error for anything the page did (failed forwards are warnings, by design).
+    expect(logs.filter((line) => (JSON.parse(line) as { level: string }).level === "error")).toEqual([]);
+  }, 60_000);
+
+  it("pages back with \"Load older\" past the newest 50, and says when nothing handled a delivery", async () => {
+    if (stack === undefined) throw new Error("not started");
+    // 55 older deliveries that no route handled, straight into the stack's store.
+    const payload = runPayloadSchema.parse(JSON.parse(readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8")));
+    const start = Date.now() - 3_600_000;
+    for (let n = 0; n < 55; n++) {
+      const record = newDeliveryRecord({ ...payload, run_id: `old-run-${n}` }, { receivedAt: new Date(start + n * 1000), auth: "static" });
+      record.routing = "no_route";
+      await stack.runtime.store.claim(record);
+    }
+    const total = (await (await fetch(`${stack.url}/api/deliveries?limit=200`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+      deliveries: unknown[];
+    };
+    const page = await signedInPage();
+    const rows = page.locator("#list button.delivery");
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.locator("#load-older").click();
+    await expect.poll(() => rows.count()).toBe(total.deliveries.length);
+    expect(await page.locator("#load-older").isHidden()).toBe(true);
+    const ids = await rows.evaluateAll((nodes) => nodes.map((node) => (node as HTMLElement).dataset["id"]));
+    expect(new Set(ids).size).toBe(ids.length);
+    const oldest = rows.last();
+    expect(await oldest.getAttribute("data-outcome")).toBe("no_route");
+    expect(await oldest.innerText()).toMatch(/no route[\s\S]*old-run-0[\s\S]*no action ran/);
+    // Polling goes on without dropping the older rows.
+    await page.waitForTimeout(2500);
+    expect(await rows.count()).toBe(total.deliveries.length);
+    await page.context().close();
+  });
+});
+
+/**
+ * Runs in the page: each element with its own visible text, whose colour contrasts with the
+ * background behind it (the first opaque one up the tree) by less than 4.5:1.
+ */
+function contrastProblems(): string[] {
+  const parse = (value: string): [number, number, number, number] => {
+    const match = /rgba?\(([^)]+)\)/.exec(value);
+    if (match === null) return [0, 0, 0, 0];
+    const parts = (match[1] ?? "").split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0, parts[3] ?? 1];
+  };
+  const luminance = ([r, g, b]: number[]) => {
+    const channel = (c: number) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r ?? 0) + 0.7152 * channel(g ?? 0) + 0.0722 * channel(b ?? 0);
+  };
+  const background = (element: Element | null): number[] => {
+    for (let node = element; node !== null; node = node.parentElement) {
+      const color = parse(getComputedStyle(node).backgroundColor);
+      if (color[3] > 0.5) return color;
+    }
+    return [255, 255, 255, 1];
+  };
+  const problems: string[] = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const own = [...element.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && (child.textContent ?? "").trim() !== "");
+    if (!own) continue;
+    const box = (element as HTMLElement).getBoundingClientRect();
+    const style = getComputedStyle(element);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden" || element.closest(".visually-hidden") !== null) continue;
+    const fg = luminance(parse(style.color));
+    const bg = luminance(background(element));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) problems.push(`${element.tagName.toLowerCase()}.${element.className}: ${ratio.toFixed(2)} "${(element.textContent ?? "").trim().slice(0, 30)}"`);
+  }
+  return problems;
+}

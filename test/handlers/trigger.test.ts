@@ -1,0 +1,519 @@
+// POST /api/trigger and /api/crons over real HTTP, against a server posing as LangGraph Platform
+// (test/support/fake-langgraph.ts): refusals (auth, every body field, JSON, size, method), the exact
+// requests sent for create and cron, error mapping, an outage, idempotency, and cron list/delete.
+// The runs themselves, against the official LangGraph server, are in trigger-langgraph.test.ts.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as cronsApi from "../../api/crons.js";
+import * as triggerApi from "../../api/trigger.js";
+import { deliveryIdFor, ROUTE_METADATA_KEY } from "../../lib/model/delivery.js";
+import { setRuntime } from "../../lib/runtime/runtime.js";
+import { verifyMintedToken } from "../../lib/security/webhook-tokens.js";
+import { TRIGGER_MAX_BYTES } from "../../lib/handlers/trigger.js";
+import { FakeLangGraph, type RecordedRequest } from "../support/fake-langgraph.js";
+import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN } from "../support/runtime.js";
+import { type ApiServer, serveApi } from "../support/serve-api.js";
+import { expectError } from "../support/errors.js";
+
+type Json = Record<string, unknown>;
+const SECOND_TOKEN = "second-trigger-token";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const langgraph = new FakeLangGraph();
+let api: ApiServer;
+
+beforeAll(async () => {
+  await langgraph.start();
+  api = await serveApi({ LANGGRAPH_API_URL: langgraph.url, TRIGGER_TOKEN: `${TEST_TRIGGER_TOKEN},${SECOND_TOKEN}` });
+});
+afterAll(async () => {
+  await api.close();
+  await langgraph.stop();
+});
+beforeEach(() => {
+  langgraph.requests.length = 0;
+});
+
+function trigger(
+  body: unknown,
+  options: { token?: string | null; headers?: Record<string, string>; raw?: string | Uint8Array<ArrayBuffer> } = {},
+): Promise<Response> {
+  const token = options.token === undefined ? TEST_TRIGGER_TOKEN : options.token;
+  return fetch(`${api.url}/api/trigger`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...options.headers,
+    },
+    body: options.raw ?? JSON.stringify(body),
+  });
+}
+
+function crons(method: string, query = "", token: string | null = TEST_TRIGGER_TOKEN): Promise<Response> {
+  return fetch(`${api.url}/api/crons${query}`, {
+    method,
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
+}
+
+
+/** The token in the webhook URL a recorded request handed to LangGraph. */
+function webhookOf(request: RecordedRequest | undefined): URL {
+  const webhook = request?.body?.["webhook"];
+  expect(typeof webhook).toBe("string");
+  return new URL(String(webhook));
+}
+
+function last(methodAndPathPattern: RegExp): RecordedRequest | undefined {
+  return langgraph.requests.filter((r) => methodAndPathPattern.test(`${r.method} ${r.path}`)).at(-1);
+}
+
+const fixture = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8")) as Json;
+
+describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
+  it("answers 401 without a token and with a wrong one", async () => {
+    await expectError(await trigger({ assistant_id: "agent" }, { token: null }), 401, "unauthorized");
+    const response = await trigger({ assistant_id: "agent" }, { token: "nope" });
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    await expectError(response, 401, "unauthorized");
+    expect(langgraph.requests).toHaveLength(0);
+  });
+
+  it("answers 400 for a malformed Authorization header", async () => {
+    await expectError(
+      await trigger({ assistant_id: "agent" }, { token: null, headers: { authorization: "Basic Zm9vOmJhcg==" } }),
+      400,
+      "invalid_request",
+    );
+  });
+
+  it("answers 405 with the pinned error to other methods", async () => {
+    const response = await fetch(`${api.url}/api/trigger`, { method: "GET" });
+    expect(response.headers.get("allow")).toBe("POST");
+    await expectError(response, 405, "method_not_allowed");
+  });
+
+  it("answers 400 invalid_json to a body that is not JSON", async () => {
+    await expectError(await trigger(undefined, { raw: "{not json" }), 400, "invalid_json");
+  });
+
+  it("answers 413 to a body over 1 MiB", async () => {
+    const big = JSON.stringify({ assistant_id: "agent", input: { text: "x".repeat(TRIGGER_MAX_BYTES) } });
+    await expectError(await trigger(undefined, { raw: big }), 413, "payload_too_large");
+    expect(langgraph.requests).toHaveLength(0);
+  });
+
+  it.each([[[]], ["agent"], [null], [42]])("answers 400 invalid_body to a body that is not an object (%j)", async (body) => {
+    await expectError(await trigger(body), 400, "invalid_body");
+  });
+
+  it("answers 400 naming an unknown mode", async () => {
+    await expectError(await trigger({ mode: "later", assistant_id: "agent" }), 400, "invalid_body", /mode/);
+  });
+
+  it("answers 400 to unknown fields — the caller cannot choose the webhook", async () => {
+    await expectError(await trigger({ assistant_id: "agent", webhook: "https://elsewhere.test/" }), 400, "invalid_body", /webhook/);
+    await expectError(await trigger({ assistant_id: "agent", threadId: "new" }), 400, "invalid_body", /threadId/);
+  });
+
+  const invalid: [field: string, body: Json][] = [
+    ["assistant_id", {}],
+    ["assistant_id", { assistant_id: 42 }],
+    ["assistant_id", { assistant_id: "  " }],
+    ["thread_id", { assistant_id: "agent", thread_id: "thread-1" }],
+    ["thread_id", { assistant_id: "agent", thread_id: 7 }],
+    ["input", { assistant_id: "agent", input: "Hello!" }],
+    ["input", { assistant_id: "agent", input: [1, 2] }],
+    ["command", { assistant_id: "agent", command: "resume" }],
+    ["command", { assistant_id: "agent", command: { resume: "yes", bogus: 1 } }],
+    ["config", { assistant_id: "agent", config: "fast" }],
+    ["config", { assistant_id: "agent", config: { recursion_limit: -1 } }],
+    ["metadata", { assistant_id: "agent", metadata: ["a"] }],
+    ["stream_mode", { mode: "stream", assistant_id: "agent", stream_mode: "everything" }],
+    ["stream_mode", { mode: "stream", assistant_id: "agent", stream_mode: [] }],
+    ["multitask_strategy", { assistant_id: "agent", thread_id: "new", multitask_strategy: "never" }],
+    ["after_seconds", { assistant_id: "agent", after_seconds: -1 }],
+    ["after_seconds", { assistant_id: "agent", after_seconds: "10" }],
+    ["if_not_exists", { assistant_id: "agent", thread_id: randomUUID(), if_not_exists: "maybe" }],
+    ["on_completion", { assistant_id: "agent", on_completion: "complete" }],
+    ["schedule", { mode: "cron", assistant_id: "agent", schedule: 5 }],
+    ["timezone", { mode: "cron", assistant_id: "agent", schedule: "0 9 * * *", timezone: "Mars/Olympus_Mons" }],
+    ["route", { assistant_id: "agent", route: "" }],
+    ["route", { assistant_id: "agent", route: 3 }],
+    // Combinations LangGraph would ignore, or the SDK would not send.
+    ["schedule", { mode: "cron", assistant_id: "agent" }],
+    ["schedule", { assistant_id: "agent", schedule: "* * * * *" }],
+    ["timezone", { mode: "wait", assistant_id: "agent", timezone: "UTC" }],
+    ["command", { mode: "cron", assistant_id: "agent", schedule: "* * * * *", command: { resume: 1 } }],
+    ["after_seconds", { mode: "cron", assistant_id: "agent", schedule: "* * * * *", after_seconds: 5 }],
+    ["stream_mode", { mode: "wait", assistant_id: "agent", stream_mode: "values" }],
+    ["on_completion", { assistant_id: "agent", thread_id: "new", on_completion: "keep" }],
+    ["multitask_strategy", { assistant_id: "agent", multitask_strategy: "enqueue" }],
+    ["if_not_exists", { assistant_id: "agent", thread_id: "new", if_not_exists: "create" }],
+  ];
+  it.each(invalid)("answers 400 naming %s for %j", async (field, body) => {
+    const message = await expectError(await trigger(body), 400, "invalid_body");
+    expect(message).toContain(field);
+    expect(langgraph.requests).toHaveLength(0);
+  });
+
+  it("refuses an Idempotency-Key on wait and stream, and a malformed one", async () => {
+    await expectError(await trigger({ mode: "wait", assistant_id: "agent" }, { headers: { "idempotency-key": "k1" } }), 400, "invalid_request", /create and cron/);
+    await expectError(await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": "x".repeat(256) } }), 400, "invalid_request", /Idempotency-Key/);
+    expect(langgraph.requests).toHaveLength(0);
+  });
+});
+
+describe("mode create sends one SDK request with this deployment's webhook", () => {
+  it("starts a stateless background run: POST /runs, a run token bound to no thread, the route in metadata", async () => {
+    const response = await trigger({ assistant_id: "agent", input: { input: "x" }, metadata: { team: "ops" }, route: "billing" });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as Json;
+    expect(Object.keys(body).sort()).toEqual(["assistant_id", "run_id", "status", "thread_id"]);
+    expect(body["status"]).toBe("pending");
+    expect(langgraph.count("POST /runs")).toBe(1);
+    const sent = last(/^POST \/runs$/);
+    expect(sent?.body?.["metadata"]).toEqual({ team: "ops", [ROUTE_METADATA_KEY]: "billing" });
+    expect(sent?.body?.["input"]).toEqual({ input: "x" });
+    const webhook = webhookOf(sent);
+    expect(`${webhook.origin}${webhook.pathname}`).toBe(`${api.url}/api/webhook`);
+    const token = webhook.searchParams.get("token") ?? "";
+    const scope = verifyMintedToken(token, [TEST_SECRET]);
+    expect(scope.kind).toBe("run");
+    expect(scope.threadId).toBeUndefined();
+    expect(JSON.stringify(body)).not.toContain(token);
+  });
+
+  it('creates the thread first for thread_id "new" and binds the token to it', async () => {
+    const response = await trigger({ assistant_id: "agent", thread_id: "new" });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as Json;
+    expect(langgraph.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /threads", `POST /threads/${String(body["thread_id"])}/runs`]);
+    const scope = verifyMintedToken(webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "", [TEST_SECRET]);
+    expect(scope.threadId).toBe(body["thread_id"]);
+  });
+
+  it("runs on a given thread, lower-casing its id so the token matches what LangGraph reports", async () => {
+    const threadId = randomUUID();
+    const response = await trigger({ assistant_id: "agent", thread_id: threadId.toUpperCase(), multitask_strategy: "enqueue" });
+    expect(response.status).toBe(202);
+    const sent = last(/\/runs$/);
+    expect(sent?.path).toBe(`/threads/${threadId}/runs`);
+    expect(sent?.body?.["multitask_strategy"]).toBe("enqueue");
+    expect(verifyMintedToken(webhookOf(sent).searchParams.get("token") ?? "", [TEST_SECRET]).threadId).toBe(threadId);
+  });
+
+  it("extends the token's life by after_seconds", async () => {
+    await trigger({ assistant_id: "agent", after_seconds: 86_400 });
+    const scope = verifyMintedToken(webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "", [TEST_SECRET]);
+    expect((scope.expiresAt ?? 0) - Date.now() / 1000).toBeGreaterThan(72 * 3600 + 86_400 - 60);
+    expect(last(/\/runs$/)?.body?.["after_seconds"]).toBe(86_400);
+  });
+
+  it("passes a LangGraph 404 on as 404 langgraph_rejected with LangGraph's message", async () => {
+    await expectError(await trigger({ assistant_id: "missing" }), 404, "langgraph_rejected", /Assistant "missing" not found/);
+  });
+
+  it("passes a LangGraph 422 on with its validation details", async () => {
+    langgraph.failNext(/^POST \/runs$/, 422, { detail: [{ loc: ["body", "input"], msg: "bad input" }] });
+    await expectError(await trigger({ assistant_id: "agent" }), 422, "langgraph_rejected", /body\.input: bad input/);
+  });
+
+  it("answers 502 upstream_error when LangGraph fails, with its status and message", async () => {
+    langgraph.failNext(/^POST \/runs$/, 500, { detail: "database is on fire" });
+    await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /HTTP 500.*database is on fire/);
+  });
+
+  it("answers 502 (not 401) when LangGraph refuses the relay's API key", async () => {
+    langgraph.failNext(/^POST \/runs$/, 403, { detail: "Forbidden" });
+    await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /LANGSMITH_API_KEY/);
+  });
+
+  it("never echoes the webhook token in an upstream message", async () => {
+    langgraph.failNext(/^POST \/runs$/, 422, { detail: "bad webhook" });
+    const response = await trigger({ assistant_id: "agent" });
+    const token = webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "";
+    langgraph.failNext(/^POST \/runs$/, 422, { detail: `bad webhook ${api.url}/api/webhook?token=${token}` });
+    const second = await expectError(await trigger({ assistant_id: "agent" }), 422, "langgraph_rejected");
+    expect(second).toContain("token=[redacted]");
+    expect(second).not.toMatch(/v1\.[A-Za-z0-9_-]+\./);
+    await response.body?.cancel();
+  });
+
+  it('deletes the thread it created for "new" when the run cannot start', async () => {
+    const response = await trigger({ assistant_id: "missing", thread_id: "new" });
+    expect(response.status).toBe(404);
+    await api.runtime.idle();
+    const created = langgraph.requests.find((r) => r.path === "/threads");
+    expect(created).toBeDefined();
+    expect(langgraph.requests.some((r) => r.method === "DELETE" && r.path.startsWith("/threads/"))).toBe(true);
+  });
+});
+
+describe("LangGraph down", () => {
+  it("answers 502 upstream_error, keeps serving, and works again once LangGraph is back", async () => {
+    const port = langgraph.port;
+    await langgraph.stop();
+    try {
+      await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /unreachable/);
+      await expectError(await crons("GET"), 502, "upstream_error", /unreachable/);
+      // The process still answers what needs no LangGraph.
+      await expectError(await trigger({ assistant_id: 1 }), 400, "invalid_body");
+    } finally {
+      await langgraph.start(port);
+    }
+    expect((await trigger({ assistant_id: "agent" })).status).toBe(202);
+  });
+});
+
+describe("Idempotency-Key on create and cron", () => {
+  const key = () => `key-${randomUUID()}`;
+
+  it("replays the first answer to a retry and starts one run", async () => {
+    const k = key();
+    const first = await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
+    const firstBody = await first.json();
+    const again = await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json()).toEqual(firstBody);
+    expect(langgraph.count("POST /runs")).toBe(1);
+  });
+
+  it("starts one run for concurrent identical requests and answers the other 409", async () => {
+    const k = key();
+    langgraph.runDelayMs = 400;
+    try {
+      const [a, b] = await Promise.all([
+        trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
+        trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
+      ]);
+      const statuses = [a.status, b.status].sort();
+      expect(statuses).toEqual([202, 409]);
+      const conflict = a.status === 409 ? a : b;
+      await expectError(conflict, 409, "conflict", /in progress/);
+      await (a.status === 202 ? a : b).body?.cancel();
+    } finally {
+      langgraph.runDelayMs = 0;
+    }
+    expect(langgraph.count("POST /runs")).toBe(1);
+  });
+
+  it("releases the key when the start fails, so that a retry goes through", async () => {
+    const k = key();
+    langgraph.failNext(/^POST \/runs$/, 503, { detail: "try later" });
+    expect((await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(502);
+    const retry = await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } });
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("refuses the same key with a different body", async () => {
+    const k = key();
+    expect((await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } })).status).toBe(202);
+    await expectError(await trigger({ assistant_id: "agent", input: { n: 2 } }, { headers: { "idempotency-key": k } }), 400, "invalid_request", /different request/);
+    expect(langgraph.count("POST /runs")).toBe(1);
+  });
+
+  it("keeps callers apart: the same key from another token is another request", async () => {
+    const k = key();
+    expect((await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(202);
+    const other = await trigger({ assistant_id: "agent" }, { token: SECOND_TOKEN, headers: { "idempotency-key": k } });
+    expect(other.status).toBe(202);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(langgraph.count("POST /runs")).toBe(2);
+  });
+
+  it("replays a cron's 201", async () => {
+    const k = key();
+    const body = { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" };
+    const first = await trigger(body, { headers: { "idempotency-key": k } });
+    expect(first.status).toBe(201);
+    const again = await trigger(body, { headers: { "idempotency-key": k } });
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(await first.json());
+    expect(langgraph.count("POST /runs/crons")).toBe(1);
+  });
+});
+
+describe("mode cron", () => {
+  it("creates a stateless cron with POST /runs/crons and a cron-scoped token that /api/webhook accepts", async () => {
+    const response = await trigger({
+      mode: "cron",
+      assistant_id: "agent",
+      schedule: "0 9 * * 1",
+      timezone: "Europe/Paris",
+      input: { messages: [{ role: "user", content: "Hello!" }] },
+      on_completion: "keep",
+      route: "weekly",
+    });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Json;
+    expect(body).toEqual({ cron_id: expect.stringMatching(UUID), schedule: "0 9 * * 1", next_run_date: "2030-01-07T09:00:00+00:00" });
+
+    const sent = last(/^POST \/runs\/crons$/);
+    expect(sent?.body).toMatchObject({
+      assistant_id: "agent",
+      schedule: "0 9 * * 1",
+      timezone: "Europe/Paris",
+      on_run_completed: "keep",
+      input: { messages: [{ role: "user", content: "Hello!" }] },
+      metadata: { [ROUTE_METADATA_KEY]: "weekly" },
+    });
+    const webhook = webhookOf(sent);
+    const scope = verifyMintedToken(webhook.searchParams.get("token") ?? "", [TEST_SECRET], Date.now() + 10 * 365 * 86_400_000);
+    expect(scope).toMatchObject({ kind: "cron" });
+    expect(scope.threadId).toBeUndefined();
+
+    // Each run of a stateless cron has its own new thread: the callback of any of them is accepted.
+    const callback = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id: randomUUID() };
+    const hook = await fetch(webhook, { method: "POST", body: JSON.stringify(callback) });
+    expect(hook.status).toBe(200);
+    const ack = (await hook.json()) as Json;
+    expect(ack["delivery_id"]).toBe(deliveryIdFor(String(callback["run_id"]), "success"));
+    expect((await api.runtime.store.get(String(ack["delivery_id"])))?.auth).toBe("minted");
+  });
+
+  it("creates a thread cron with POST /threads/{id}/runs/crons, bound to that thread", async () => {
+    const threadId = randomUUID();
+    const response = await trigger({ mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "*/5 * * * *", multitask_strategy: "enqueue" });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Json;
+    expect(body).toMatchObject({ thread_id: threadId, schedule: "*/5 * * * *" });
+    const sent = last(/\/runs\/crons$/);
+    expect(sent?.path).toBe(`/threads/${threadId}/runs/crons`);
+    expect(sent?.body?.["multitask_strategy"]).toBe("enqueue");
+    const webhook = webhookOf(sent);
+    expect(verifyMintedToken(webhook.searchParams.get("token") ?? "", [TEST_SECRET]).threadId).toBe(threadId);
+
+    const own = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id: threadId };
+    expect((await fetch(webhook, { method: "POST", body: JSON.stringify(own) })).status).toBe(200);
+    const other = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id: randomUUID() };
+    await expectError(await fetch(webhook, { method: "POST", body: JSON.stringify(other) }), 401, "unauthorized", /another thread/);
+  });
+
+  it('creates the thread first for thread_id "new"', async () => {
+    const response = await trigger({ mode: "cron", assistant_id: "agent", thread_id: "new", schedule: "0 0 * * *" });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Json;
+    expect(body["thread_id"]).toMatch(UUID);
+    expect(langgraph.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /threads", `POST /threads/${String(body["thread_id"])}/runs/crons`]);
+  });
+
+  it("passes LangGraph's refusal of a schedule on as 422", async () => {
+    langgraph.failNext(/\/runs\/crons$/, 422, { detail: "Invalid cron schedule" });
+    await expectError(await trigger({ mode: "cron", assistant_id: "agent", schedule: "every day" }), 422, "langgraph_rejected", /Invalid cron schedule/);
+  });
+});
+
+describe("GET and DELETE /api/crons", () => {
+  it("lists crons through POST /runs/crons/search, with their webhook tokens removed", async () => {
+    const created = (await (await trigger({ mode: "cron", assistant_id: "lister", schedule: "0 1 * * *" })).json()) as Json;
+    const response = await crons("GET", "?assistant_id=lister&limit=5&offset=0");
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { crons: Json[]; limit: number; offset: number };
+    expect(last(/^POST \/runs\/crons\/search$/)?.body).toEqual({ assistant_id: "lister", limit: 5, offset: 0 });
+    expect(body.limit).toBe(5);
+    expect(body.crons.map((cron) => cron["cron_id"])).toEqual([created["cron_id"]]);
+    const payload = body.crons[0]?.["payload"] as Json;
+    expect(String(payload["webhook"])).toBe(`${api.url}/api/webhook`);
+    expect(JSON.stringify(body)).not.toMatch(/token=|v1\.[A-Za-z0-9_-]{10,}\./);
+  });
+
+  it("filters by thread", async () => {
+    const threadId = randomUUID();
+    await trigger({ mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "0 2 * * *" });
+    const body = (await (await crons("GET", `?thread_id=${threadId}`)).json()) as { crons: Json[] };
+    expect(body.crons).toHaveLength(1);
+    expect(body.crons[0]?.["thread_id"]).toBe(threadId);
+    expect(last(/search$/)?.body).toEqual({ thread_id: threadId, limit: 10, offset: 0 });
+  });
+
+  it("answers 400 to an invalid query", async () => {
+    await expectError(await crons("GET", "?limit=0"), 400, "invalid_request", /limit/);
+    await expectError(await crons("GET", "?thread_id=abc"), 400, "invalid_request", /thread_id/);
+    await expectError(await crons("GET", "?assistant=agent"), 400, "invalid_request", /assistant/);
+  });
+
+  it("deletes a cron with DELETE /runs/crons/{id} and answers 200 {ok, cron_id}", async () => {
+    const created = (await (await trigger({ mode: "cron", assistant_id: "agent", schedule: "0 3 * * *" })).json()) as Json;
+    const response = await crons("DELETE", `?cron_id=${String(created["cron_id"])}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, cron_id: created["cron_id"] });
+    expect(langgraph.count(`DELETE /runs/crons/${String(created["cron_id"])}`)).toBe(1);
+    await expectError(await crons("DELETE", `?cron_id=${String(created["cron_id"])}`), 404, "langgraph_rejected", /Cron not found/);
+  });
+
+  it("answers 400 without cron_id, 401 without the token, 405 to other methods", async () => {
+    await expectError(await crons("DELETE"), 400, "invalid_request", /cron_id/);
+    await expectError(await crons("GET", "", null), 401, "unauthorized");
+    await expectError(await crons("DELETE", `?cron_id=${randomUUID()}`, "wrong"), 401, "unauthorized");
+    const response = await crons("POST");
+    expect(response.headers.get("allow")).toBe("GET, HEAD, DELETE");
+    await expectError(response, 405, "method_not_allowed");
+    expect(langgraph.count("POST /runs/crons/search")).toBe(0);
+  });
+});
+
+describe("without configuration", () => {
+  // Driven through the exports directly, with a runtime of their own for the duration of the test.
+  function withRuntime(env: Record<string, string>, test: () => Promise<void>): () => Promise<void> {
+    return async () => {
+      installTestRuntime({ LANGGRAPH_API_URL: langgraph.url, PUBLIC_URL: api.url, ...env });
+      try {
+        await test();
+      } finally {
+        setRuntime(api.runtime);
+      }
+    };
+  }
+
+  it(
+    "refuses with 500 naming TRIGGER_TOKEN when it is unset",
+    withRuntime({ TRIGGER_TOKEN: "" }, async () => {
+      const responses = [
+        await triggerApi.POST(new Request("https://relay.test/api/trigger", { method: "POST", headers: { authorization: "Bearer undefined" }, body: "{}" })),
+        await cronsApi.GET(new Request("https://relay.test/api/crons", { headers: { authorization: "Bearer " } })),
+      ];
+      for (const response of responses) await expectError(response, 500, "not_configured", /TRIGGER_TOKEN/);
+    }),
+  );
+
+  it(
+    "refuses with 500 naming WEBHOOK_SECRET when no token can be minted, before calling LangGraph",
+    withRuntime({ WEBHOOK_SECRET: "" }, async () => {
+      const request = new Request("https://relay.test/api/trigger", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` },
+        body: JSON.stringify({ assistant_id: "agent", thread_id: "new" }),
+      });
+      await expectError(await triggerApi.POST(request), 500, "not_configured", /WEBHOOK_SECRET/);
+      expect(langgraph.requests).toHaveLength(0);
+    }),
+  );
+
+  it(
+    "refuses with 500 naming LANGGRAPH_API_URL when it is unset",
+    withRuntime({ LANGGRAPH_API_URL: "" }, async () => {
+      const request = new Request("https://relay.test/api/trigger", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` },
+        body: JSON.stringify({ assistant_id: "agent" }),
+      });
+      await expectError(await triggerApi.POST(request), 500, "not_configured", /LANGGRAPH_API_URL/);
+    }),
+  );
+});
+
+describe("the logs of all the above", () => {
+  it("hold no webhook token, no trigger token and no unhandled error", () => {
+    const text = api.runtime.logs.join("\n");
+    expect(text).toContain('"msg":"trigger"');
+    expect(text).not.toMatch(/token=|v1\.[A-Za-z0-9_-]{10,}\./);
+    expect(text).not.toContain(TEST_TRIGGER_TOKEN);
+    expect(text).not.toContain("unhandled error");
+  });
+});

@@ -1,0 +1,141 @@
+// Dead letters and replay: a forward that exhausted its retries stays failed on the record; once the
+// receiver is fixed, replayDelivery runs it again, attempt numbers continue and the new attempts are
+// marked `replay`. Against the memory store and a real Redis.
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { forwardMessageId } from "../../lib/routing/actions/forward.js";
+import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import { RelayError } from "../../lib/shared/errors.js";
+import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
+import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
+import { replayDelivery } from "../../lib/inspector/replay.js";
+import type { Router } from "../../lib/routing/router.js";
+import { custom, defineRoutes, forward } from "../../lib/routing/router.js";
+import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
+import { deliveryFrom, newSecret, recordingSleep, TestReceiver, testRuntime, type LoggedRuntime } from "../support/routing.js";
+
+const SECRET = newSecret();
+const hasRedis = redisAvailable();
+let redis: RedisServer | undefined;
+
+beforeAll(async () => {
+  if (hasRedis) redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
+  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
+  {
+    name: "Redis store",
+    enabled: hasRedis,
+    make: () => new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `replay-test-${randomBytes(4).toString("hex")}:` }),
+  },
+];
+
+describe.each(stores)("replay with the $name", ({ enabled, make }) => {
+  let receiver: TestReceiver;
+  let runtime: LoggedRuntime;
+  let store: DeliveryStore;
+  let router: Router;
+  let alsoRan: string[];
+
+  beforeEach(async (context) => {
+    if (!enabled) context.skip();
+    receiver = await new TestReceiver(SECRET).listen();
+    store = make();
+    runtime = testRuntime({}, { store });
+    alsoRan = [];
+    router = defineRoutes(
+      [
+        {
+          on: "*",
+          actions: [
+            forward({ url: `${receiver.url}/in`, secret: SECRET, retry: { retries: 1 } }),
+            custom("audit", (event) => void alsoRan.push(event.run_id)),
+          ],
+        },
+      ],
+      { sleep: recordingSleep().sleep },
+    );
+  });
+  afterEach(async () => {
+    await receiver?.close();
+    await store?.close();
+  });
+
+  async function deliverFailing(): Promise<DeliveryRecord> {
+    receiver.respond = () => ({ status: 503, body: "down for maintenance" });
+    const delivery = deliveryFrom("thread_runs_create", { run_id: `run-${randomBytes(4).toString("hex")}` });
+    delivery.actions = router.plan(delivery, runtime);
+    await store.claim(delivery);
+    await router.dispatch(delivery, runtime);
+    const stored = await store.get(delivery.id);
+    if (stored === undefined) throw new Error("not stored");
+    return stored;
+  }
+
+  it("keeps an exhausted forward as failed, then replays it to success with attempts counted", async () => {
+    const failed = await deliverFailing();
+    expect(failed.routing).toBe("done");
+    const dead = failed.actions.find((action) => action.name === "forward");
+    expect(dead).toMatchObject({ state: "failed", last_error: "Forward endpoint " + new URL(receiver.url).origin + " answered 503: down for maintenance" });
+    expect(dead?.attempts.map((attempt) => attempt.number)).toEqual([1, 2]);
+    expect(failed.actions.find((action) => action.name === "audit")?.state).toBe("succeeded");
+
+    receiver.respond = () => ({ status: 200 });
+    const replayed = await replayDelivery(failed.id, {}, runtime, router);
+    const forwardRecord = replayed.actions.find((action) => action.name === "forward");
+    expect(forwardRecord?.state).toBe("succeeded");
+    expect(forwardRecord?.last_error).toBeUndefined();
+    expect(forwardRecord?.attempts.map((attempt) => [attempt.number, attempt.ok, attempt.replay ?? false])).toEqual([
+      [1, false, false],
+      [2, false, false],
+      [3, true, true],
+    ]);
+    // Only the failed action ran again.
+    expect(alsoRan).toHaveLength(1);
+    // The receiver can deduplicate: every attempt, replay included, carried the same webhook-id.
+    expect(receiver.requests.map((request) => request.headers["webhook-id"])).toEqual(
+      Array(3).fill(forwardMessageId(failed.id, "forward")),
+    );
+    expect(receiver.requests.every((request) => request.verified === true)).toBe(true);
+    // What the store holds is what replay returned.
+    expect(await store.get(failed.id)).toEqual(replayed);
+    expect(runtime.logs.filter((line) => line["msg"] === "action succeeded" && line["replay"] === true)).toHaveLength(1);
+  });
+
+  it("replays one named action whatever its state, and nothing when nothing failed", async () => {
+    const failed = await deliverFailing();
+    receiver.respond = () => ({ status: 200 });
+    const once = await replayDelivery(failed.id, { action: "audit" }, runtime, router);
+    expect(once.actions.find((action) => action.name === "audit")?.attempts.map((attempt) => attempt.number)).toEqual([1, 2]);
+    expect(once.actions.find((action) => action.name === "forward")?.state).toBe("failed");
+    expect(alsoRan).toHaveLength(2);
+
+    const fixed = await replayDelivery(failed.id, {}, runtime, router);
+    expect(fixed.actions.every((action) => action.state === "succeeded")).toBe(true);
+    const unchanged = await replayDelivery(failed.id, {}, runtime, router);
+    expect(unchanged).toEqual(fixed);
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it("answers 404 for an unknown delivery or action, 409 for an action the routes no longer define", async () => {
+    const failed = await deliverFailing();
+    const expectRelayError = async (promise: Promise<unknown>, status: number, message: RegExp) => {
+      const error = await promise.then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(RelayError);
+      expect(error).toMatchObject({ status, message: expect.stringMatching(message) });
+    };
+    await expectRelayError(replayDelivery("dlv_000000000000000000000000", {}, runtime, router), 404, /No delivery dlv_0+ \(unknown, or expired\)/);
+    await expectRelayError(replayDelivery("../etc/passwd", {}, runtime, router), 404, /^No delivery with that id\.$/);
+    await expectRelayError(replayDelivery(failed.id, { action: "nope" }, runtime, router), 404, /has no action named "nope"/);
+    const edited = defineRoutes([{ on: "*", actions: [custom("audit", () => undefined)] }]);
+    await expectRelayError(replayDelivery(failed.id, { action: "forward" }, runtime, edited), 409, /no longer defined/);
+  });
+});
