@@ -3,6 +3,7 @@
 // leaves its feature refusing requests (fail closed), never accepting them.
 import { z } from "zod";
 import { RelayError } from "../shared/errors.js";
+import { describeIssuesAsSentences } from "../shared/zod-issues.js";
 
 /** Vercel's own cap on a function's request body. */
 export const DEFAULT_WEBHOOK_MAX_BYTES = 4.5 * 1024 * 1024;
@@ -105,8 +106,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
-    throw new RelayError(500, "not_configured", `Invalid configuration: ${problems.join("; ")}.`);
+    throw new RelayError(500, "not_configured", `Invalid configuration: ${describeIssuesAsSentences(parsed.error, { root: "environment", max: 20 })}.`);
   }
   const e = parsed.data;
   return {

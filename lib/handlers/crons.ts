@@ -1,21 +1,20 @@
 // GET /api/crons lists crons, DELETE /api/crons?cron_id=… deletes one; both through the SDK, behind
 // the trigger token. Listed crons are redacted like deliveries: a cron's payload holds its webhook URL,
 // and with it the cron-scoped token that authenticates every callback the cron will ever make.
+import { describeIssues } from "../shared/zod-issues.js";
 import type { Cron } from "@langchain/langgraph-sdk";
 import { z } from "zod";
 import { requireTriggerToken } from "../security/api-auth.js";
 import { badRequest } from "../shared/errors.js";
 import { json } from "../http/http.js";
 import { langGraphClient } from "../langgraph/client.js";
-import { redactPayload, summariseIssues } from "../model/run-payload.js";
+import { redactPayload } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { CRONS_CLIENT_OPTIONS } from "../config/limits.js";
 import { upstreamError } from "../langgraph/upstream-errors.js";
 
-/**
- * vercel.json gives api/crons.ts 30 s: one attempt of 10 s, one retry (GET/DELETE are retried on any
- * failure, POST /search only when it never reached LangGraph), and time to answer.
- */
-const CLIENT_OPTIONS = { timeoutMs: 10_000, maxRetries: 1 };
+// GET/DELETE are retried on any failure, POST /search only when it never reached LangGraph.
+const CLIENT_OPTIONS = CRONS_CLIENT_OPTIONS;
 
 const guid = (name: string) => z.guid({ message: `${name} must be a UUID` }).toLowerCase();
 
@@ -36,7 +35,7 @@ function query<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
     raw[name] = value;
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${summariseIssues(parsed.error)}.`);
+  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${describeIssues(parsed.error)}.`);
   return parsed.data;
 }
 

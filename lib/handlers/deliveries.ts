@@ -25,15 +25,11 @@ import type { DeliveryRecord } from "../model/delivery.js";
 import { notFound } from "../shared/errors.js";
 import { json } from "../http/http.js";
 import { replayDelivery } from "../inspector/replay.js";
-import { DISPATCH_BUDGET_MS } from "../routing/retry-policy.js";
+import { REPLAY_BUDGET_MS } from "../config/limits.js";
 import type { Router } from "../routing/router.js";
 import type { Runtime } from "../runtime/runtime.js";
 
-/**
- * vercel.json gives api/deliveries.ts the webhook's 60 s, so a replay gets the same budget as the
- * first routing of a delivery (retries and waits included) and still has time to answer.
- */
-export const REPLAY_BUDGET_MS = DISPATCH_BUDGET_MS;
+export { REPLAY_BUDGET_MS };
 
 /** The record, or a 404 that echoes only ids of our own format (never arbitrary input). */
 async function recordOf(id: string, runtime: Runtime): Promise<DeliveryRecord> {

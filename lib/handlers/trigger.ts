@@ -1,7 +1,8 @@
 // POST /api/trigger: token → body → schema → (idempotency) → start → answer. The run logic is in
 // lib/trigger/trigger.ts; this file adapts it to HTTP: status codes, the Idempotency-Key protocol and the
 // server-sent-events relay of `stream` mode.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../shared/digest.js";
+import { within } from "../shared/timeout.js";
 import { requireTriggerToken } from "../security/api-auth.js";
 import { badRequest, RelayError } from "../shared/errors.js";
 import { json, readJson } from "../http/http.js";
@@ -56,7 +57,6 @@ export function setIdempotencyStore(runtime: Runtime, store: IdempotencyStore): 
   stores.set(runtime, store);
 }
 
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 function idempotencyKeyOf(request: Request): string | undefined {
   const raw = request.headers.get("idempotency-key");
@@ -136,8 +136,8 @@ async function once(
   }
   const store = idempotencyStoreFor(runtime);
   // The caller is the hash of its token, the key is hashed too: neither is stored as given.
-  const storeKey = `${callerId.slice(0, 32)}:${sha256(key)}`;
-  const fingerprint = sha256(JSON.stringify(body));
+  const storeKey = `${callerId.slice(0, 32)}:${sha256Hex(key)}`;
+  const fingerprint = sha256Hex(JSON.stringify(body));
   const outcome = await store.claim(storeKey, fingerprint);
   if (outcome.state !== "claimed") {
     if (outcome.fingerprint !== "" && outcome.fingerprint !== fingerprint) {
@@ -182,19 +182,6 @@ const field = (value: string): string => value.replace(/[\r\n]+/g, " ");
 export function encodeSse(part: StreamPart): Uint8Array {
   const id = part.id === undefined ? "" : `id: ${field(part.id)}\n`;
   return encoder.encode(`${id}event: ${field(part.event)}\ndata: ${JSON.stringify(part.data ?? null)}\n\n`);
-}
-
-/** Resolves with the promise's value, or `undefined` after `ms` (clearing its timer either way). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([promise.then((value) => ({ value })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function sseResponse(stream: RunStream, log: Logger): Response {

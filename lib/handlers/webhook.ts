@@ -1,12 +1,13 @@
 // The receiver: token → body → schema → scope → redact → record once → answer → route (after the
 // answer). It answers 200 only once the delivery is recorded, 503 when it could not be (LangGraph's
 // Python server retries 5xx, never other 4xx), and never runs the actions of a repeat.
+import { describeIssues } from "../shared/zod-issues.js";
 import { newDeliveryRecord } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
 import { json, readJson } from "../http/http.js";
 import { describeError } from "../shared/log.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
-import { redactPayload, runPayloadSchema, summariseIssues } from "../model/run-payload.js";
+import { redactPayload, runPayloadSchema } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { assertScopeAllows, authenticateWebhook } from "../security/webhook-tokens.js";
 
@@ -31,7 +32,7 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
   const body = await readJson(request, config.webhookMaxBytes);
   const parsed = runPayloadSchema.safeParse(body);
   if (!parsed.success) {
-    throw badRequest("invalid_body", `The body is not a LangGraph Run: ${summariseIssues(parsed.error)}.`);
+    throw badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`);
   }
   assertScopeAllows(credential, parsed.data.thread_id);
 

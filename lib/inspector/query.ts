@@ -7,6 +7,8 @@ import { badRequest } from "../shared/errors.js";
 import type { RunPayload } from "../model/run-payload.js";
 import { runErrorMessage } from "../model/run-payload.js";
 import { decodeCursor } from "../stores/delivery-store.js";
+import { describeIssuesAsSentences } from "../shared/zod-issues.js";
+import { isDeliveryId } from "../model/delivery.js";
 
 /** @default page size of the list */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -16,10 +18,7 @@ export const ACTION_STATES = ["pending", "succeeded", "failed"] as const satisfi
 /** A summary carries the run's error message, cut to this length: the detail has all of it. */
 const SUMMARY_ERROR_CHARS = 300;
 
-/** Delivery ids are ours (`dlv_` + 24 hex); anything else cannot name a delivery. */
-const DELIVERY_ID = /^dlv_[0-9a-f]{24}$/;
-
-export const isDeliveryId = (id: string): boolean => DELIVERY_ID.test(id);
+export { isDeliveryId };
 
 /** What the list keeps; every filter given must match. */
 export interface DeliveryFilter {
@@ -107,19 +106,6 @@ const replaySchema = z.strictObject({
     .optional(),
 });
 
-/** One line naming each problem; parameter names are ours or cut short, values are never echoed. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 6)
-    .map((issue) => {
-      if (issue.code === "unrecognized_keys") {
-        const names = issue.keys.map((key) => JSON.stringify(key.slice(0, 40)));
-        return `unknown parameter${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
-      }
-      return `${issue.path.length > 0 ? issue.path.join(".") : "query"} ${issue.message}`;
-    })
-    .join("; ");
-}
 
 function parse<T extends z.ZodType>(params: URLSearchParams, schema: T, hint: string): z.output<T> {
   const raw: Record<string, string> = {};
@@ -130,7 +116,7 @@ function parse<T extends z.ZodType>(params: URLSearchParams, schema: T, hint: st
     raw[name] = value;
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${describeIssues(parsed.error)}. ${hint}`);
+  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${describeIssuesAsSentences(parsed.error)}. ${hint}`);
   return parsed.data;
 }
 

@@ -6,9 +6,9 @@ import type { SelectedAction, Router } from "../routing/router.js";
 import type { DeliveryRecord } from "../model/delivery.js";
 import { notFound, RelayError } from "../shared/errors.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { WEBHOOK_MAX_DURATION_MS as ROUTING_MAX_MS } from "../config/limits.js";
+import { isDeliveryId } from "../model/delivery.js";
 
-/** The webhook function's maxDuration (vercel.json): no first routing runs longer. */
-const ROUTING_MAX_MS = 60_000;
 
 export interface ReplayOptions {
   /** Replays this action only (in any state); otherwise every failed action. */
@@ -19,8 +19,6 @@ export interface ReplayOptions {
   budgetMs?: number | undefined;
 }
 
-/** Ids are ours (`dlv_` + 24 hex): anything else is echoed as "that id", never verbatim. */
-const DELIVERY_ID = /^dlv_[0-9a-f]{24}$/;
 
 export async function replayDelivery(
   deliveryId: string,
@@ -28,9 +26,9 @@ export async function replayDelivery(
   runtime: Runtime,
   router: Router,
 ): Promise<DeliveryRecord> {
-  const delivery = DELIVERY_ID.test(deliveryId) ? await runtime.store.get(deliveryId) : undefined;
+  const delivery = isDeliveryId(deliveryId) ? await runtime.store.get(deliveryId) : undefined;
   if (delivery === undefined) {
-    throw notFound(DELIVERY_ID.test(deliveryId) ? `No delivery ${deliveryId} (unknown, or expired).` : "No delivery with that id.");
+    throw notFound(isDeliveryId(deliveryId) ? `No delivery ${deliveryId} (unknown, or expired).` : "No delivery with that id.");
   }
   // The first routing may still be running (here or on another instance): replaying now could run an
   // action twice. Past the webhook function's own time limit, a `pending` routing was cut short

@@ -7,6 +7,8 @@
 // - LangGraph failed, timed out or is unreachable → 502 `upstream_error` with its status and message.
 // Messages are trimmed and scrubbed of the secrets the relay sent (webhook tokens, bypass secret).
 import { RelayError } from "../shared/errors.js";
+import { asRecord } from "../shared/json.js";
+import { scrub } from "../shared/scrub.js";
 
 const MAX_DETAIL = 300;
 
@@ -23,11 +25,6 @@ function isHttpError(error: unknown): error is HttpErrorLike {
   return typeof status === "number" && Number.isInteger(status);
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
 
 /** One readable line out of the error bodies LangGraph servers send (JS: text or zod; Python: detail). */
 export function describeUpstreamBody(text: string): string {
@@ -69,15 +66,7 @@ export function describeUpstreamBody(text: string): string {
   return text.trim();
 }
 
-/** Removes the given secrets and any `token=` query value, then bounds the length. */
-export function scrub(message: string, secrets: readonly string[] = []): string {
-  let out = message;
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join("[redacted]");
-  }
-  out = out.replace(/([?&](?:token|x-vercel-protection-bypass)=)[^&\s"'<>]+/gi, "$1[redacted]");
-  return out.length > MAX_DETAIL ? `${out.slice(0, MAX_DETAIL)}…` : out;
-}
+export { scrub };
 
 /** Maps anything a LangGraph SDK call threw to the RelayError the caller gets. */
 export function upstreamError(error: unknown, secrets: readonly string[] = []): RelayError {

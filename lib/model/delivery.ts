@@ -1,7 +1,7 @@
 // A delivery is one recorded callback: the redacted Run payload, the event it became, and what each
 // downstream action did with it. The same shape is stored in memory or in Redis and served by
 // /api/deliveries.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../shared/digest.js";
 import type { RunPayload } from "./run-payload.js";
 import { graphIdOf } from "./run-payload.js";
 
@@ -76,9 +76,14 @@ export interface DeliveryRecord {
 /** Metadata key under which the trigger stores the route name of a run. */
 export const ROUTE_METADATA_KEY = "relay_route";
 
+/** Delivery ids are ours: `dlv_` + 24 hex. Anything else cannot name a delivery, and is never echoed. */
+export const DELIVERY_ID_PATTERN = "dlv_[0-9a-f]{24}";
+const DELIVERY_ID = new RegExp(`^${DELIVERY_ID_PATTERN}$`);
+export const isDeliveryId = (id: string): boolean => DELIVERY_ID.test(id);
+
 /** The idempotency key of a callback is its run and final status; the id is derived from it. */
 export function deliveryIdFor(runId: string, status: string): string {
-  return `dlv_${createHash("sha256").update(`${runId}\u0000${status}`).digest("hex").slice(0, 24)}`;
+  return `dlv_${sha256Hex(`${runId}\u0000${status}`).slice(0, 24)}`;
 }
 
 export function eventFor(status: string): string {

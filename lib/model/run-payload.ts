@@ -3,6 +3,7 @@
 // what the relay relies on and keeps every other field, because servers differ (JS vs Python) and
 // grow fields over time.
 import { z } from "zod";
+import { asRecord } from "../shared/json.js";
 
 /** `error` is a string on the JS server and older servers, `{error, message}` on current Python ones. */
 export const runErrorSchema = z.union([
@@ -48,13 +49,6 @@ export const runPayloadSchema = {
 };
 export type RunError = z.infer<typeof runErrorSchema>;
 
-/** Summarises zod issues into one line, e.g. `run_id: expected string; status: required`. */
-export function summariseIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 8)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(body)"}: ${issue.message}`)
-    .join("; ");
-}
 
 /** A readable error message whatever shape the server used. */
 export function runErrorMessage(error: RunError | null | undefined): string | undefined {
@@ -88,11 +82,6 @@ const SAFE_KEYS = new Set(["assistant_id", "thread_id", "run_id", "graph_id", "c
 
 export const REDACTED = "[redacted]";
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
 
 // Matches one secret query parameter with its value, plus the separator after it. Used only on URLs
 // with no percent-escapes and no credentials, where names cannot be disguised; others are parsed.

@@ -5,6 +5,7 @@ import type { RunEvent } from "../model/events.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { RetryOptions } from "./retry-policy.js";
 import { validateRetryOptions } from "./retry-policy.js";
+import { scrub } from "../shared/scrub.js";
 // Type-only: the router names the trigger's types without loading the trigger (or the SDK).
 import type { StartedRun, StartRunRequest } from "../trigger/trigger.js";
 
@@ -90,17 +91,7 @@ export function endpointLabel(url: string): string {
   return URL.canParse(url) ? new URL(url).origin : "(invalid URL)";
 }
 
-/**
- * Removes secrets from an error message: each listed secret (URLs, keys) wherever it appears, and the
- * query string of any URL left in the text.
- */
-export function scrub(message: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = message;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out.replace(/(https?:\/\/[^\s?#"']*)\?[^\s#"']*/gi, "$1?[redacted]");
-}
+export { scrub };
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds from `now`. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {

@@ -1,6 +1,6 @@
 // Retry policy of downstream actions: the defaults in one block, validation of overrides, backoff with
 // jitter, and the time budget that keeps a delivery's routing inside the webhook function's
-// maxDuration (vercel.json). No imports: the routes file and the runner both build on it.
+// maxDuration (vercel.json). Imports only the limits: the routes file and the runner both build on it.
 
 export interface RetryOptions {
   /** Upper bound of one attempt, in ms. @default 8_000 */
@@ -22,12 +22,7 @@ export interface RetryOptions {
 
 export type RetryPolicy = Required<RetryOptions>;
 
-/** The webhook function's maxDuration (vercel.json). */
-export const FUNCTION_MAX_DURATION_MS = 60_000;
-/** Left for receiving and recording the callback and for the final save, after the actions' budget. */
-export const BUDGET_MARGIN_MS = 8_000;
-/** One delivery's routing — paused check, every action, every retry and wait — ends within this. */
-export const DISPATCH_BUDGET_MS = FUNCTION_MAX_DURATION_MS - BUDGET_MARGIN_MS;
+export { BUDGET_MARGIN_MS, DISPATCH_BUDGET_MS } from "../config/limits.js";
 
 /**
  * The defaults, in one block. Worst case — 4 attempts each timing out, 3 waits — is 35.5 s; with the

@@ -1,7 +1,7 @@
 // Bearer authentication of the relay's own callers (/api/trigger, /api/crons, /api/deliveries) with
 // TRIGGER_TOKEN. Fails closed: with no token configured every request is refused with a 500 naming the
 // variable, never accepted. Comparison is constant time against every configured token (rotation).
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../shared/digest.js";
 import type { Config } from "../config/env.js";
 import { notConfigured, RelayError } from "../shared/errors.js";
 import { bearerToken, matchesAnyToken } from "./webhook-tokens.js";
@@ -42,5 +42,5 @@ export function requireTriggerToken(request: Request, config: Pick<Config, "trig
   if (!matchesAnyToken(token, config.triggerTokens)) {
     throw new RelayError(401, "unauthorized", "Invalid bearer token.", { headers: CHALLENGE });
   }
-  return { id: createHash("sha256").update(token).digest("hex") };
+  return { id: sha256Hex(token) };
 }

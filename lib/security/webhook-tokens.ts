@@ -4,8 +4,9 @@
 // WEBHOOK_SECRET. Every listed key verifies, so keys rotate without downtime. Static WEBHOOK_TOKEN
 // values are accepted too, for hand-made URLs and LangGraph's `webhooks.headers`.
 // All comparisons are constant time over SHA-256 digests, so neither content nor length leaks.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { notConfigured, unauthorized } from "../shared/errors.js";
+import { sha256 } from "../shared/digest.js";
 
 const VERSION = "v1";
 
@@ -45,7 +46,6 @@ interface Claims {
   n: string;
 }
 
-const sha256 = (data: string | Buffer): Buffer => createHash("sha256").update(data).digest();
 
 const mac = (key: string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
 

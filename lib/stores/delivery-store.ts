@@ -2,6 +2,7 @@
 // deployment that scales out). Claiming is the exactly-once gate: of any number of concurrent
 // copies of one callback, exactly one claim succeeds.
 import type { DeliveryRecord } from "../model/delivery.js";
+import { DELIVERY_ID_PATTERN } from "../model/delivery.js";
 
 export interface ClaimResult {
   /** False for the first copy of a callback, true for every repeat. */
@@ -52,7 +53,7 @@ export function encodeCursor(record: Pick<DeliveryRecord, "received_at" | "id">)
 
 export function decodeCursor(cursor: string): { time: number; id: string } | undefined {
   const decoded = Buffer.from(cursor, "base64url").toString("utf8");
-  const match = /^(\d+):(dlv_[0-9a-f]{24})$/.exec(decoded);
+  const match = new RegExp(`^(\\d+):(${DELIVERY_ID_PATTERN})$`).exec(decoded);
   if (match === null) return undefined;
   return { time: Number(match[1]), id: match[2] as string };
 }

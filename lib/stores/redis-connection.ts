@@ -3,6 +3,7 @@
 // Redis never load it. Every failure of an operation — not connected, timed out, refused — becomes
 // the caller's own error (a 503), so callers answer promptly instead of hanging.
 import type { RedisClientType } from "redis";
+import { withTimeout } from "../shared/timeout.js";
 
 export type RedisClient = RedisClientType;
 
@@ -62,14 +63,20 @@ export class RedisConnection {
 
   /** Runs one operation with a bound on its time; any failure becomes `toError(cause)`. */
   async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
     try {
       this.#client ??= this.#connect();
-      const client = await Promise.race([this.#client, timeout]);
-      return await Promise.race([operation(client), timeout]);
+      const connecting = this.#client;
+      // The operation starts only if the connection came within the bound: a late connection must not
+      // run a claim whose caller was already told 503.
+      let timedOut = false;
+      const operate = connecting.then((client) => {
+        if (timedOut) throw new Error("Redis connected after the operation's time ran out");
+        return operation(client);
+      });
+      return await withTimeout(operate, this.#timeoutMs, "Redis did not answer").catch((error: unknown) => {
+        timedOut = true;
+        throw error;
+      });
     } catch (error) {
       // A connection attempt that failed outright is dropped so the next call tries again.
       const pending = this.#client;
@@ -82,8 +89,6 @@ export class RedisConnection {
         },
       );
       throw this.#options.toError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -14,18 +14,14 @@ import { notConfigured, RelayError } from "../shared/errors.js";
 import { langGraphClient } from "../langgraph/client.js";
 import { describeError } from "../shared/log.js";
 import { webhookUrl } from "../config/public-url.js";
-import { summariseIssues } from "../model/run-payload.js";
+import { describeIssues } from "../shared/zod-issues.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { mintWebhookToken, type TokenKind } from "../security/webhook-tokens.js";
 import { scrub, upstreamError } from "../langgraph/upstream-errors.js";
+import { asRecord } from "../shared/json.js";
 
-/**
- * How long `wait` waits for the run, and how long `stream` relays it: vercel.json gives api/trigger.ts
- * 300 s, and the answer (or the end of the stream) must leave before Vercel cuts the function. The run
- * itself goes on either way (`on_disconnect: continue`) and its webhook still fires.
- */
-export const WAIT_TIMEOUT_MS = 280_000;
-export const STREAM_TIMEOUT_MS = 285_000;
+import { STREAM_TIMEOUT_MS, WAIT_TIMEOUT_MS } from "../config/limits.js";
+export { STREAM_TIMEOUT_MS, WAIT_TIMEOUT_MS };
 
 // ---------------------------------------------------------------------------------------------
 // The body of POST /api/trigger: snake_case like LangGraph's REST API, strict (an unknown field is a
@@ -129,7 +125,7 @@ export type TriggerRequest = z.output<typeof triggerBodySchema>;
 export function parseTriggerBody(body: unknown): TriggerRequest {
   const parsed = triggerBodySchema.safeParse(body);
   if (!parsed.success) {
-    throw new RelayError(400, "invalid_body", `Invalid trigger request: ${summariseIssues(parsed.error)}.`);
+    throw new RelayError(400, "invalid_body", `Invalid trigger request: ${describeIssues(parsed.error)}.`);
   }
   return parsed.data;
 }
@@ -442,11 +438,6 @@ export async function createCron(body: TriggerRequest, context: TriggerContext):
   }
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
 
 /** `x-run-id` / `x-thread-id`, for answers whose body cannot carry them (errors, streams). */
 export function idHeaders(runId: string | null | undefined, threadId: string | null | undefined): Record<string, string> {

@@ -1,0 +1,30 @@
+// zod's issues as one line for a 400: where each problem is and what is wrong, never the value itself
+// (it may be a secret someone pasted in the wrong field).
+import type { z } from "zod";
+
+type Issue = z.ZodError["issues"][number];
+
+function describe(error: z.ZodError, max: number, one: (issue: Issue) => string): string {
+  return error.issues.slice(0, max).map(one).join("; ");
+}
+
+/** Body and environment problems, e.g. `run_id: expected string; status: required`. */
+export function describeIssues(error: z.ZodError, options: { root?: string; max?: number } = {}): string {
+  const root = options.root ?? "(body)";
+  return describe(error, options.max ?? 8, (issue) => `${issue.path.length > 0 ? issue.path.join(".") : root}: ${issue.message}`);
+}
+
+/**
+ * Query-string and environment problems, read as sentences (`limit must be at most 200`). Parameter
+ * names we did not define are cut short and quoted.
+ */
+export function describeIssuesAsSentences(error: z.ZodError, options: { root?: string; max?: number } = {}): string {
+  const root = options.root ?? "query";
+  return describe(error, options.max ?? 6, (issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const names = issue.keys.map((key) => JSON.stringify(key.slice(0, 40)));
+      return `unknown parameter${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+    }
+    return `${issue.path.length > 0 ? issue.path.join(".") : root} ${issue.message}`;
+  });
+}
