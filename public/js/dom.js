@@ -1,0 +1,34 @@
+// Small DOM helpers shared by every view. Everything from the server is inserted with textContent:
+// no innerHTML anywhere.
+
+/** The element with this id; a missing one is a bug in index.html, so it throws. */
+export const $ = (id) => {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`missing #${id}`);
+  return element;
+};
+
+/** Builds an element; text is always set with textContent. */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "text") node.textContent = String(value);
+    else if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "on") for (const [type, handler] of Object.entries(value)) node.addEventListener(type, handler);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A short message for screen readers through #announcer (the list itself is not a live region). */
+export const announce = (text) => {
+  // Cleared first so that the same words twice are read twice.
+  $("announcer").textContent = "";
+  requestAnimationFrame(() => ($("announcer").textContent = text));
+};

@@ -1,0 +1,163 @@
+// The "Start a run" form: posts to /api/trigger in create, wait or stream mode and shows the answer,
+// or each server-sent event as it arrives. The list's refresh afterwards is main.js's (hooks).
+import { ApiError, triggerRun, triggerStream } from "./api.js";
+import { $, el } from "./dom.js";
+import { sseMessages } from "./sse.js";
+
+/** How much of a streamed event's data a line shows; the run's result has all of it. */
+const STREAM_PREVIEW_CHARS = 400;
+
+const hooks = {
+  /** A run was started (its callback will show in the list). */
+  onStarted: () => {},
+};
+
+let streamController = null;
+
+export function initRunForm({ onStarted }) {
+  hooks.onStarted = onStarted;
+  $("run-form").addEventListener("submit", (event) => void startRun(event));
+  $("run-stop").addEventListener("click", () => abortStream());
+  for (const radio of document.querySelectorAll("input[name=thread]")) {
+    radio.addEventListener("change", () => {
+      const byId = document.querySelector("input[name=thread]:checked")?.value === "id";
+      $("run-thread-id").disabled = !byId;
+      if (byId) $("run-thread-id").focus();
+    });
+  }
+}
+
+/** Stops showing a stream (the run itself goes on); also used at sign-out. */
+export function abortStream() {
+  if (streamController !== null) streamController.abort();
+  streamController = null;
+}
+
+function runStatus(text, isError = false) {
+  $("run-output").hidden = false;
+  const status = $("run-status");
+  status.textContent = text;
+  status.classList.toggle("field-error", isError);
+}
+
+/** The trigger request's body from the form, or null after pointing at what is wrong. */
+function readRunForm() {
+  const form = $("run-form");
+  const data = new FormData(form);
+  const inputField = $("run-input");
+  const inputError = $("run-input-error");
+  inputField.removeAttribute("aria-invalid");
+  inputError.hidden = true;
+  const assistant = String(data.get("assistant_id") ?? "").trim();
+  if (assistant === "") {
+    $("run-assistant").setAttribute("aria-invalid", "true");
+    $("run-assistant").focus();
+    runStatus("Enter an assistant id or a graph id (e.g. agent).", true);
+    return null;
+  }
+  $("run-assistant").removeAttribute("aria-invalid");
+  const body = { assistant_id: assistant, mode: String(data.get("mode") ?? "create") };
+  const text = String(data.get("input") ?? "").trim();
+  if (text !== "") {
+    let input;
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      inputError.textContent = `The input is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`;
+      inputError.hidden = false;
+      inputField.setAttribute("aria-invalid", "true");
+      inputField.focus();
+      return null;
+    }
+    if (input !== null && (typeof input !== "object" || Array.isArray(input))) {
+      inputError.textContent = "The input must be a JSON object, e.g. {\"messages\": […]}.";
+      inputError.hidden = false;
+      inputField.setAttribute("aria-invalid", "true");
+      inputField.focus();
+      return null;
+    }
+    body.input = input;
+  }
+  const thread = String(data.get("thread") ?? "none");
+  if (thread === "new") body.thread_id = "new";
+  if (thread === "id") {
+    const id = $("run-thread-id").value.trim();
+    if (id === "") {
+      $("run-thread-id").setAttribute("aria-invalid", "true");
+      $("run-thread-id").focus();
+      runStatus("Enter the thread's id, or choose none or new.", true);
+      return null;
+    }
+    $("run-thread-id").removeAttribute("aria-invalid");
+    body.thread_id = id;
+  }
+  return body;
+}
+
+async function startRun(event) {
+  event.preventDefault();
+  const body = readRunForm();
+  if (body === null) return;
+  abortStream();
+  const submit = $("run-submit");
+  submit.disabled = true;
+  $("run-result").hidden = true;
+  $("stream-events").hidden = true;
+  $("stream-events").replaceChildren();
+  runStatus(body.mode === "create" ? "Starting the run…" : body.mode === "wait" ? "Running; waiting for its result…" : "Starting the stream…");
+  try {
+    if (body.mode === "stream") {
+      await streamRun(body);
+    } else {
+      const answer = await triggerRun(body);
+      $("run-result").textContent = JSON.stringify(answer, null, 2);
+      $("run-result").hidden = false;
+      runStatus(
+        body.mode === "create"
+          ? `Run ${answer.run_id} started (${answer.status ?? "pending"}). Its callback appears in the list when it ends.`
+          : `Run ${answer.run_id} finished. Its callback appears in the list in a moment.`,
+      );
+    }
+    hooks.onStarted();
+  } catch (error) {
+    if (error && error.name === "AbortError") runStatus("Streaming stopped here; the run goes on and its callback will still arrive.");
+    else if (error instanceof ApiError && error.status !== 401) runStatus(`The run was not started: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`, true);
+  } finally {
+    submit.disabled = false;
+    $("run-stop").hidden = true;
+    streamController = null;
+  }
+}
+
+/** POSTs a stream-mode trigger and shows each server-sent event as it arrives. */
+async function streamRun(body) {
+  streamController = new AbortController();
+  $("run-stop").hidden = false;
+  const response = await triggerStream(body, streamController.signal);
+  const events = $("stream-events");
+  events.hidden = false;
+  let count = 0;
+  let runId = response.headers.get("x-run-id");
+  runStatus(`Streaming${runId ? ` run ${runId}` : ""}…`);
+  for await (const message of sseMessages(response.body)) {
+    count += 1;
+    let data = message.data;
+    try {
+      data = JSON.stringify(JSON.parse(message.data));
+    } catch {
+      // shown as sent
+    }
+    if (!runId && message.event === "metadata") {
+      try {
+        runId = JSON.parse(message.data).run_id ?? null;
+      } catch {
+        // not JSON
+      }
+    }
+    const preview = data.length > STREAM_PREVIEW_CHARS ? `${data.slice(0, STREAM_PREVIEW_CHARS)}…` : data;
+    events.append(el("li", { dataset: { event: message.event } }, el("span", { class: "ev", text: message.event }), el("code", { text: preview })));
+    events.scrollTop = events.scrollHeight;
+    runStatus(`Streaming${runId ? ` run ${runId}` : ""}… ${count} event${count === 1 ? "" : "s"} so far.`);
+  }
+  runStatus(`Stream ended after ${count} event${count === 1 ? "" : "s"}. The run's callback appears in the list in a moment.`);
+}
