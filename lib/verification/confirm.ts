@@ -1,0 +1,154 @@
+// Is this callback LangGraph's own? Run webhooks are unsigned: the token in the URL is all that vouches
+// for a callback, and that URL sits in LangGraph's run records, request logs and proxies. So a valid
+// token is necessary, never sufficient. A callback is confirmed only by a record the sender cannot
+// write:
+//
+//   1. the run ledger — the relay wrote down, when it started the run, which run (or cron) each minted
+//      token is for: a token minted for one run vouches for that run only;
+//   2. LangGraph's own record of the run (through the SDK) — the run exists, has ended with the status
+//      the callback claims, and was given this very webhook.
+//
+// Where LangGraph still holds the run (threaded runs, and crons on a thread) both are checked. A
+// stateless run's thread is deleted before its webhook is sent, so only the ledger can vouch for it:
+// its run id is checked, its status cannot be. Static tokens (hand-made URLs) have no ledger entry and
+// rely on LangGraph alone; what nothing can confirm is `unverified` and routed nowhere unless a route
+// opts in. Pure: the ledger, LangGraph and the clock are passed in.
+import { sha256 } from "../shared/digest.js";
+import { timingSafeEqual } from "node:crypto";
+
+/** What the callback claims about itself (from its validated body). */
+export interface CallbackClaim {
+  run_id: string;
+  thread_id: string;
+  status: string;
+}
+
+/** The token the callback presented, once its signature, expiry and environment were checked. */
+export type PresentedCredential =
+  | { type: "minted"; tokenId: string; kind: "run" | "cron"; token: string }
+  | { type: "static" };
+
+/** The ledger's entry for a minted token, as far as confirmation needs it. */
+export interface LedgerView {
+  kind: "run" | "cron";
+  run_id?: string | undefined;
+  revoked?: boolean | undefined;
+}
+
+/** LangGraph's record of a run: `missing` when LangGraph has no such run (or no longer has its thread). */
+export type UpstreamRun = { status: string; webhook: string | undefined } | "missing";
+
+export interface ConfirmDependencies {
+  /** The ledger entry of a minted token, or undefined (never written, expired, or an older relay's token). */
+  ledgerEntry(tokenId: string): Promise<LedgerView | undefined>;
+  /** Undefined when no LangGraph deployment is configured (a receive-only relay). */
+  getRun: ((threadId: string, runId: string) => Promise<UpstreamRun>) | undefined;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ConfirmOptions {
+  /**
+   * How long to wait for the ledger to learn a run's id. LangGraph can call back before the SDK call
+   * that started the run has answered (measured: the answer comes ~500 ms after the callback).
+   * @default 5000
+   */
+  bindingWaitMs?: number;
+  /** Pause between two reads of the ledger while waiting. @default 100 */
+  pollMs?: number;
+}
+
+export type Verification =
+  | { state: "confirmed"; by: "ledger" | "langgraph" | "receive-only" }
+  | { state: "rejected"; reason: string }
+  | { state: "unverified"; reason: string };
+
+const RUN_STATES_STILL_GOING = new Set(["pending", "running"]);
+
+/** Constant-time equality of two strings of any length. */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+/** The `token` query parameter of the webhook URL LangGraph holds for a run. */
+function tokenOfWebhook(webhook: string | undefined): string | undefined {
+  if (webhook === undefined || !URL.canParse(webhook, "http://relative.invalid")) return undefined;
+  return new URL(webhook, "http://relative.invalid").searchParams.get("token") ?? undefined;
+}
+
+async function waitForBinding(
+  tokenId: string,
+  first: LedgerView,
+  deps: ConfirmDependencies,
+  options: ConfirmOptions,
+): Promise<LedgerView> {
+  const deadline = deps.now() + (options.bindingWaitMs ?? 5000);
+  let entry: LedgerView | undefined = first;
+  while (entry !== undefined && entry.kind === "run" && entry.run_id === undefined && deps.now() < deadline) {
+    await deps.sleep(options.pollMs ?? 100);
+    entry = (await deps.ledgerEntry(tokenId)) ?? entry;
+  }
+  return entry ?? first;
+}
+
+export async function confirmCallback(
+  claim: CallbackClaim,
+  credential: PresentedCredential,
+  deps: ConfirmDependencies,
+  options: ConfirmOptions = {},
+): Promise<Verification> {
+  let entry: LedgerView | undefined;
+  if (credential.type === "minted") {
+    entry = await deps.ledgerEntry(credential.tokenId);
+    if (entry?.revoked === true) return { state: "rejected", reason: "the token was revoked (its cron was deleted)" };
+    if (entry !== undefined && entry.kind !== credential.kind) {
+      return { state: "rejected", reason: "the token's kind does not match the relay's record" };
+    }
+    if (entry?.kind === "run") {
+      entry = await waitForBinding(credential.tokenId, entry, deps, options);
+      if (entry.run_id !== undefined && entry.run_id !== claim.run_id) {
+        return { state: "rejected", reason: "the token was minted for another run" };
+      }
+    }
+  }
+  const boundToThisRun = entry?.kind === "run" && entry.run_id === claim.run_id;
+
+  if (deps.getRun === undefined) {
+    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
+    if (credential.type === "static") return { state: "confirmed", by: "receive-only" };
+    return { state: "unverified", reason: "LANGGRAPH_API_URL is not set, and the ledger does not know this run" };
+  }
+
+  let upstream: UpstreamRun;
+  try {
+    upstream = await deps.getRun(claim.thread_id, claim.run_id);
+  } catch (error) {
+    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
+    const message = error instanceof Error ? error.message : String(error);
+    return { state: "unverified", reason: `LangGraph could not be asked about the run: ${message}` };
+  }
+
+  if (upstream === "missing") {
+    // A stateless run's thread is gone by the time its webhook is sent: the ledger is all there is.
+    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
+    if (credential.type === "minted" && entry?.kind === "cron") return { state: "confirmed", by: "ledger" };
+    if (credential.type === "static") {
+      return { state: "unverified", reason: "LangGraph no longer holds this run (a stateless run deletes its thread)" };
+    }
+    return { state: "rejected", reason: "LangGraph has no such run" };
+  }
+  if (RUN_STATES_STILL_GOING.has(upstream.status)) {
+    return { state: "rejected", reason: `the run has not ended (LangGraph says ${upstream.status})` };
+  }
+  if (upstream.status !== claim.status) {
+    return { state: "rejected", reason: `LangGraph says the run ended with ${upstream.status}, not ${claim.status}` };
+  }
+  if (upstream.webhook === undefined) return { state: "rejected", reason: "LangGraph's run has no webhook" };
+  if (credential.type === "minted") {
+    const held = tokenOfWebhook(upstream.webhook);
+    if (held === undefined || !sameSecret(held, credential.token)) {
+      return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
+    }
+  }
+  return { state: "confirmed", by: "langgraph" };
+}

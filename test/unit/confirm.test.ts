@@ -1,0 +1,126 @@
+// lib/verification/confirm.ts: a callback is confirmed only by the run ledger or LangGraph's own record.
+import { describe, expect, it } from "vitest";
+import type { ConfirmDependencies, LedgerView, PresentedCredential, UpstreamRun } from "../../lib/verification/confirm.js";
+import { confirmCallback } from "../../lib/verification/confirm.js";
+
+const TOKEN = "v1.claims.signature";
+const claim = { run_id: "run-1", thread_id: "thread-1", status: "success" };
+const minted: PresentedCredential = { type: "minted", tokenId: "tok-1", kind: "run", token: TOKEN };
+const cronToken: PresentedCredential = { type: "minted", tokenId: "tok-c", kind: "cron", token: TOKEN };
+const staticToken: PresentedCredential = { type: "static" };
+const webhookWith = (token: string) => `https://relay.example/api/webhook?token=${encodeURIComponent(token)}`;
+
+function deps(
+  ledger: Record<string, LedgerView | LedgerView[]>,
+  upstream: UpstreamRun | Error | undefined,
+): ConfirmDependencies & { ledgerReads: number } {
+  let clock = 0;
+  const state = {
+    ledgerReads: 0,
+    async ledgerEntry(tokenId: string) {
+      state.ledgerReads += 1;
+      const value = ledger[tokenId];
+      // A list plays successive reads: the ledger learns the run id while the receiver waits.
+      if (Array.isArray(value)) return value[Math.min(state.ledgerReads - 1, value.length - 1)];
+      return value;
+    },
+    getRun:
+      upstream === undefined
+        ? undefined
+        : async () => {
+            if (upstream instanceof Error) throw upstream;
+            return upstream;
+          },
+    now: () => clock,
+    sleep: async (ms: number) => {
+      clock += ms;
+    },
+  };
+  return state;
+}
+
+const ended = (status = "success", token = TOKEN): UpstreamRun => ({ status, webhook: webhookWith(token) });
+
+describe("minted run tokens", () => {
+  it("confirms a run that LangGraph holds, ended with the claimed status and was given this webhook", async () => {
+    expect(await confirmCallback(claim, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, ended()))).toEqual({
+      state: "confirmed",
+      by: "langgraph",
+    });
+  });
+
+  it("rejects a callback for another run than the one the token was minted for", async () => {
+    const verdict = await confirmCallback({ ...claim, run_id: "run-2" }, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, ended()));
+    expect(verdict).toEqual({ state: "rejected", reason: "the token was minted for another run" });
+  });
+
+  it("waits for the ledger to learn the run id when the callback outruns the trigger's answer", async () => {
+    const d = deps({ "tok-1": [{ kind: "run" }, { kind: "run" }, { kind: "run", run_id: "run-2" }] }, ended());
+    const verdict = await confirmCallback(claim, minted, d);
+    expect(verdict.state).toBe("rejected");
+    expect(d.ledgerReads).toBe(3);
+  });
+
+  it("rejects a run that has not ended, whatever the callback says", async () => {
+    const verdict = await confirmCallback(claim, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, ended("running")));
+    expect(verdict).toEqual({ state: "rejected", reason: "the run has not ended (LangGraph says running)" });
+  });
+
+  it("rejects another status than the one LangGraph recorded (a replayed run as 'error')", async () => {
+    const verdict = await confirmCallback({ ...claim, status: "error" }, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, ended()));
+    expect(verdict.state).toBe("rejected");
+  });
+
+  it("rejects a token that LangGraph's run was not given (an older relay's token for another run)", async () => {
+    const verdict = await confirmCallback(claim, minted, deps({}, ended("success", "v1.other.token")));
+    expect(verdict).toEqual({ state: "rejected", reason: "LangGraph's run was given another webhook token" });
+  });
+
+  it("confirms a stateless run by the ledger alone: LangGraph deleted its thread before calling back", async () => {
+    expect(await confirmCallback(claim, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, "missing"))).toEqual({
+      state: "confirmed",
+      by: "ledger",
+    });
+  });
+
+  it("rejects a run neither the ledger nor LangGraph knows", async () => {
+    expect((await confirmCallback(claim, minted, deps({}, "missing"))).state).toBe("rejected");
+  });
+
+  it("leaves unverified a callback it could not check, unless the ledger vouches for the run", async () => {
+    expect((await confirmCallback(claim, minted, deps({}, new Error("ECONNREFUSED")))).state).toBe("unverified");
+    expect(
+      await confirmCallback(claim, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, new Error("ECONNREFUSED"))),
+    ).toEqual({ state: "confirmed", by: "ledger" });
+  });
+});
+
+describe("minted cron tokens", () => {
+  it("rejects every callback of a cron deleted through the relay", async () => {
+    const verdict = await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "cron", revoked: true } }, ended()));
+    expect(verdict).toEqual({ state: "rejected", reason: "the token was revoked (its cron was deleted)" });
+  });
+
+  it("confirms a cron's run against LangGraph", async () => {
+    expect(await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "cron" } }, ended()))).toEqual({ state: "confirmed", by: "langgraph" });
+  });
+
+  it("rejects a token whose kind the ledger contradicts", async () => {
+    expect((await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "run", run_id: "run-1" } }, ended()))).state).toBe("rejected");
+  });
+});
+
+describe("static tokens", () => {
+  it("are confirmed by LangGraph's record when LangGraph is configured", async () => {
+    expect(await confirmCallback(claim, staticToken, deps({}, ended()))).toEqual({ state: "confirmed", by: "langgraph" });
+    expect((await confirmCallback({ ...claim, status: "Success" }, staticToken, deps({}, ended()))).state).toBe("rejected");
+  });
+
+  it("are unverified for a run LangGraph no longer holds", async () => {
+    expect((await confirmCallback(claim, staticToken, deps({}, "missing"))).state).toBe("unverified");
+  });
+
+  it("are routed as before on a receive-only relay (no LANGGRAPH_API_URL)", async () => {
+    expect(await confirmCallback(claim, staticToken, deps({}, undefined))).toEqual({ state: "confirmed", by: "receive-only" });
+  });
+});
