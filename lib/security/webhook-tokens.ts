@@ -1,11 +1,14 @@
 // Webhook tokens. The trigger mints one per run (or per cron) and puts it in the webhook URL it hands
 // to LangGraph; the receiver verifies it. A minted token is `v1.<claims>.<mac>`: base64url JSON claims
-// (scope, thread, expiry, nonce) and an HMAC-SHA256 over `v1.<claims>` with the first key of
-// WEBHOOK_SECRET. Every listed key verifies, so keys rotate without downtime. Static WEBHOOK_TOKEN
-// values are accepted too, for hand-made URLs and LangGraph's `webhooks.headers`.
+// (scope, thread, expiry, deployment environment, and a random id) and an HMAC-SHA256 over
+// `v1.<claims>` with the first key of WEBHOOK_SECRET. The id names the token in the run ledger, which
+// says which run (or cron) the token is for: a valid signature alone confirms nothing (see
+// lib/verification/confirm.ts). Records and logs carry the id, never the token.
+// Every listed key verifies, so keys rotate without downtime. Static WEBHOOK_TOKEN values are accepted
+// too, for hand-made URLs and LangGraph's `webhooks.headers`.
 // All comparisons are constant time over SHA-256 digests, so neither content nor length leaks.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { notConfigured, unauthorized } from "../shared/errors.js";
+import { badRequest, notConfigured, unauthorized } from "../shared/errors.js";
 import { sha256 } from "../shared/digest.js";
 
 const VERSION = "v1";
@@ -17,32 +20,48 @@ export interface TokenScope {
   kind: TokenKind;
   /** The thread the token was minted for; absent for stateless runs and stateless crons. */
   threadId?: string;
-  /** Expiry as Unix seconds; absent for crons, which call back for as long as they exist. */
+  /** Expiry as Unix seconds; absent for crons, which call back until deleted (the ledger revokes them). */
   expiresAt?: number;
+  /** The deployment environment the token was minted in (`production`, `preview`, …); absent on older relays' tokens. */
+  environment?: string;
+  /** The token's random id: its key in the run ledger. */
   nonce: string;
 }
 
 export interface MintOptions {
   kind: TokenKind;
   threadId?: string | undefined;
-  /** Lifetime of a run token in seconds. Ignored for crons. */
+  /** How long a run may take, in seconds: a run token lives this long after the run may start. Ignored for crons. @default 72 h */
   ttlSeconds?: number;
+  /** A delayed run (`after_seconds`) starts this much later: its token lives that much longer. */
+  afterSeconds?: number | undefined;
+  /**
+   * The longest a token may live: the retention of the delivery records that deduplicate its run's
+   * callback. A token that outlived them could deliver its run's event a second time. Exceeding it is a
+   * 400 (the caller asked for a run too far ahead).
+   */
+  maxLifetimeSeconds?: number | undefined;
+  /** The deployment environment the token is valid in; a token of another environment fails. */
+  environment?: string | undefined;
   /** Clock in milliseconds, injectable for tests. */
   now?: number;
 }
 
 /** The credential a request presented, once verified. */
-export type WebhookCredential = { type: "minted"; scope: TokenScope } | { type: "static" };
+export type WebhookCredential = { type: "minted"; scope: TokenScope; token: string } | { type: "static" };
 
 export interface WebhookAuthConfig {
   webhookSecrets: readonly string[];
   webhookTokens: readonly string[];
+  /** This deployment's environment: minted tokens of another one are refused. */
+  deploymentEnvironment?: string | undefined;
 }
 
 interface Claims {
   s: TokenKind;
   t?: string;
   e?: number;
+  d?: string;
   n: string;
 }
 
@@ -81,9 +100,17 @@ export function mintWebhookToken(secrets: readonly string[], options: MintOption
   const now = options.now ?? Date.now();
   const claims: Claims = { s: options.kind, n: randomBytes(12).toString("base64url") };
   if (options.threadId !== undefined) claims.t = options.threadId;
+  if (options.environment !== undefined) claims.d = options.environment;
   if (options.kind === "run") {
-    const ttl = options.ttlSeconds ?? 72 * 3600;
-    claims.e = Math.floor(now / 1000) + Math.round(ttl);
+    const lifetime = (options.ttlSeconds ?? 72 * 3600) + (options.afterSeconds ?? 0);
+    if (options.maxLifetimeSeconds !== undefined && lifetime > options.maxLifetimeSeconds) {
+      throw badRequest(
+        "invalid_body",
+        `The run would call back after its delivery records expire (${Math.round(options.maxLifetimeSeconds / 3600)} h): ` +
+          "lower after_seconds, or raise DELIVERY_RETENTION_DAYS.",
+      );
+    }
+    claims.e = Math.floor(now / 1000) + Math.round(lifetime);
   }
   const body = `${VERSION}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
   return `${body}.${mac(key, body).toString("base64url")}`;
@@ -98,7 +125,12 @@ export function looksMinted(token: string): boolean {
  * Verifies a minted token's signature against every key and returns its scope.
  * Throws 401 on a bad signature or an expired token; claims are only parsed once the MAC matched.
  */
-export function verifyMintedToken(token: string, secrets: readonly string[], now: number = Date.now()): TokenScope {
+export function verifyMintedToken(
+  token: string,
+  secrets: readonly string[],
+  now: number = Date.now(),
+  environment?: string,
+): TokenScope {
   const parts = token.split(".");
   const [version, claimsPart, signaturePart] = parts;
   if (parts.length !== 3 || version !== VERSION || claimsPart === undefined || signaturePart === undefined) {
@@ -119,7 +151,11 @@ export function verifyMintedToken(token: string, secrets: readonly string[], now
   if (claims.e !== undefined && Math.floor(now / 1000) >= claims.e) {
     throw unauthorized("Webhook token has expired.");
   }
+  if (environment !== undefined && claims.d !== undefined && claims.d !== environment) {
+    throw unauthorized("Webhook token was minted for another deployment environment.");
+  }
   const scope: TokenScope = { kind: claims.s, nonce: claims.n };
+  if (claims.d !== undefined) scope.environment = claims.d;
   if (claims.t !== undefined) scope.threadId = claims.t;
   if (claims.e !== undefined) scope.expiresAt = claims.e;
   return scope;
@@ -129,13 +165,15 @@ function parseClaims(encoded: string): Claims | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
     if (typeof value !== "object" || value === null) return undefined;
-    const { s, t, e, n } = value as Record<string, unknown>;
+    const { s, t, e, d, n } = value as Record<string, unknown>;
     if ((s !== "run" && s !== "cron") || typeof n !== "string") return undefined;
     if (t !== undefined && typeof t !== "string") return undefined;
     if (e !== undefined && typeof e !== "number") return undefined;
+    if (d !== undefined && typeof d !== "string") return undefined;
     const claims: Claims = { s, n };
     if (t !== undefined) claims.t = t;
     if (e !== undefined) claims.e = e;
+    if (d !== undefined) claims.d = d;
     return claims;
   } catch {
     return undefined;
@@ -172,7 +210,11 @@ export function authenticateWebhook(
     if (looksMinted(queryToken) && config.webhookSecrets.length > 0) {
       // A minted token is judged on its own: an expired or tampered one is refused even if a
       // static token would also match the header.
-      return { type: "minted", scope: verifyMintedToken(queryToken, config.webhookSecrets, now) };
+      return {
+        type: "minted",
+        scope: verifyMintedToken(queryToken, config.webhookSecrets, now, config.deploymentEnvironment),
+        token: queryToken,
+      };
     }
     if (matchesAnyToken(queryToken, config.webhookTokens)) return { type: "static" };
   }

@@ -60,6 +60,31 @@ describe("mintWebhookToken / verifyMintedToken", () => {
     expectUnauthorized(() => verifyMintedToken(token, ["k1"], NOW + 72 * HOUR), /expired/);
   });
 
+  it("lives as long as a delayed run needs: after_seconds on top of the run's time", () => {
+    const token = mintWebhookToken(["k1"], { kind: "run", ttlSeconds: 3600, afterSeconds: 7200, now: NOW });
+    expect(verifyMintedToken(token, ["k1"], NOW + 3 * HOUR - 1000).expiresAt).toBe(NOW / 1000 + 3 * 3600);
+    expectUnauthorized(() => verifyMintedToken(token, ["k1"], NOW + 3 * HOUR), /expired/);
+  });
+
+  it("never outlives the delivery records of its run: a run too far ahead is refused at minting", () => {
+    const tooFar = () => mintWebhookToken(["k1"], { kind: "run", ttlSeconds: 72 * 3600, afterSeconds: 365 * 86_400, maxLifetimeSeconds: 30 * 86_400 });
+    expect(tooFar).toThrow(/after its delivery records expire/);
+    try {
+      tooFar();
+    } catch (error) {
+      expect((error as RelayError).status).toBe(400);
+    }
+    expect(() => mintWebhookToken(["k1"], { kind: "run", ttlSeconds: 3600, afterSeconds: 3600, maxLifetimeSeconds: 30 * 86_400 })).not.toThrow();
+  });
+
+  it("names its deployment environment: a preview token fails in production, and the claim cannot be edited", () => {
+    const preview = mintWebhookToken(["k1"], { kind: "run", environment: "preview", now: NOW });
+    expect(verifyMintedToken(preview, ["k1"], NOW, "preview").environment).toBe("preview");
+    expectUnauthorized(() => verifyMintedToken(preview, ["k1"], NOW, "production"), /another deployment environment/);
+    const edited = withClaims(preview, (claims) => (claims["d"] = "production"));
+    expectUnauthorized(() => verifyMintedToken(edited, ["k1"], NOW, "production"), /Invalid webhook token/);
+  });
+
   it("signs with the first key and verifies with every key of a rotation list", () => {
     const oldToken = mintWebhookToken(["old"], { kind: "run", now: NOW });
     const newToken = mintWebhookToken(["new", "old"], { kind: "run", now: NOW });
