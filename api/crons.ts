@@ -1,6 +1,6 @@
 // GET /api/crons lists crons; DELETE /api/crons?cron_id=… deletes one. See lib/handlers/crons.ts.
 import { deleteCron, listCrons } from "../lib/handlers/crons.js";
-import { route } from "../lib/http/http.js";
+import { route } from "../lib/http/methods.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(

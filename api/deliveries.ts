@@ -1,7 +1,7 @@
 // GET /api/deliveries lists recorded deliveries (or one with ?id=…); POST ?id=…&replay=1 replays what
 // failed. See lib/handlers/deliveries.ts; this file only adapts it to Vercel.
 import { handleDeliveriesGet, handleDeliveriesPost } from "../lib/handlers/deliveries.js";
-import { route } from "../lib/http/http.js";
+import { route } from "../lib/http/methods.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { router } from "../routes.js";
 

@@ -1,6 +1,6 @@
 // POST /api/trigger — starts LangGraph runs and crons with this deployment's webhook.
-// See lib/handlers/trigger.ts (HTTP) and lib/trigger/trigger.ts (runs); this file only adapts them to Vercel.
-import { route } from "../lib/http/http.js";
+// See lib/handlers/trigger.ts (HTTP) and lib/trigger/ (runs); this file only adapts them to Vercel.
+import { route } from "../lib/http/methods.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { handleTrigger } from "../lib/handlers/trigger.js";
 

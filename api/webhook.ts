@@ -1,6 +1,6 @@
 // POST /api/webhook — receives the callback LangGraph sends when a run ends.
 // See lib/handlers/webhook.ts for what happens; this file only adapts it to Vercel.
-import { route } from "../lib/http/http.js";
+import { route } from "../lib/http/methods.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { receiveWebhook } from "../lib/handlers/webhook.js";
 import { router } from "../routes.js";

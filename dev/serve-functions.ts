@@ -5,7 +5,8 @@ import { readdirSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { errorResponse, HTTP_METHODS, type Handler, type HttpMethod } from "../lib/http/http.js";
+import { errorResponse } from "../lib/http/errors.js";
+import { HTTP_METHODS, type Handler, type HttpMethod } from "../lib/http/methods.js";
 import { notFound } from "../lib/shared/errors.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

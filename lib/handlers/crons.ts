@@ -6,7 +6,7 @@ import type { Cron } from "@langchain/langgraph-sdk";
 import { z } from "zod";
 import { requireTriggerToken } from "../security/api-auth.js";
 import { badRequest } from "../shared/errors.js";
-import { json } from "../http/http.js";
+import { json } from "../http/response.js";
 import { langGraphClient } from "../langgraph/client.js";
 import { redactPayload } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";

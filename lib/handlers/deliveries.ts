@@ -23,7 +23,7 @@ import {
 } from "../inspector/query.js";
 import type { DeliveryRecord } from "../model/delivery.js";
 import { notFound } from "../shared/errors.js";
-import { json } from "../http/http.js";
+import { json } from "../http/response.js";
 import { replayDelivery } from "../inspector/replay.js";
 import { REPLAY_BUDGET_MS } from "../config/limits.js";
 import type { Router } from "../routing/router.js";

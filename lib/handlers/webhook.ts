@@ -4,7 +4,8 @@
 import { describeIssues } from "../shared/zod-issues.js";
 import { newDeliveryRecord } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
-import { json, readJson } from "../http/http.js";
+import { readJson } from "../http/body.js";
+import { json } from "../http/response.js";
 import { describeError } from "../shared/log.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
 import { redactPayload, runPayloadSchema } from "../model/run-payload.js";

@@ -7,7 +7,7 @@ import type { RetryOptions } from "./retry-policy.js";
 import { validateRetryOptions } from "./retry-policy.js";
 import { scrub } from "../shared/scrub.js";
 // Type-only: the router names the trigger's types without loading the trigger (or the SDK).
-import type { StartedRun, StartRunRequest } from "../trigger/trigger.js";
+import type { StartedRun, StartRunRequest } from "../trigger/runs.js";
 
 export type ActionType = "forward" | "slack" | "start_run" | "custom";
 
@@ -31,7 +31,7 @@ export interface ActionContext {
   runtime: Runtime;
   /** Origin of the request being served; the chain action's fallback for its webhook URL. */
   origin: string | undefined;
-  /** Starts a LangGraph run with this deployment's webhook (lib/trigger/trigger.ts's `startRun`). */
+  /** Starts a LangGraph run with this deployment's webhook (lib/trigger/runs.ts's `startRun`). */
   startRun: StartRunFunction;
 }
 

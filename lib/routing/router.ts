@@ -325,7 +325,7 @@ class Recorder {
 
 const defaultStartRun: StartRunFunction = async (request, context) => {
   // The trigger's core pulls in the LangGraph SDK: loaded only when a chain action runs.
-  const { startRun } = await import("../trigger/trigger.js");
+  const { startRun } = await import("../trigger/runs.js");
   return startRun(request, context);
 };
 

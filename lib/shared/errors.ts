@@ -1,5 +1,5 @@
 // One error type for every failure the relay answers on purpose. It carries the HTTP status and a
-// stable machine-readable code; `lib/http/http.ts` turns it into the pinned error shape in one place.
+// stable machine-readable code; `lib/http/errors.ts` turns it into the pinned error shape in one place.
 
 export type ErrorCode =
   | "invalid_json"

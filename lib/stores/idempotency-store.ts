@@ -10,7 +10,7 @@
 //
 // This is not the DeliveryStore: that one records callbacks; this one records answers to callers.
 // Memory for one process (here), Redis (same REDIS_URL) for deployments (lib/stores/redis-idempotency-store.ts);
-// lib/handlers/trigger.ts picks one per runtime, like the delivery store.
+// lib/trigger/idempotency.ts picks one per runtime, like the delivery store.
 
 /** How long a key's first answer is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

@@ -3,7 +3,6 @@
 // against the memory store and a real Redis. Deliveries arrive through the real /api/webhook, or are
 // claimed directly in the store where the test needs control of their times and action states.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as deliveries from "../../api/deliveries.js";
 import * as webhook from "../../api/webhook.js";
@@ -12,7 +11,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../../lib/inspector/query.js
 import type { ActionState, DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { storeUnavailable } from "../../lib/shared/errors.js";
-import type { HttpMethod } from "../../lib/http/http.js";
+import type { HttpMethod } from "../../lib/http/methods.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import type { RunPayload } from "../../lib/model/run-payload.js";
@@ -23,6 +22,7 @@ import { redisAvailable, startRedis, type RedisServer } from "../support/redis.j
 import { newSecret, TestReceiver } from "../support/routing.js";
 import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 import { expectError } from "../support/errors.js";
+import { fixture } from "../support/kit.js";
 
 type Json = Record<string, unknown>;
 interface ListBody {
@@ -35,9 +35,6 @@ interface DetailBody {
 interface ReplayBody extends DetailBody {
   replayed: { name: string; type: string; state: ActionState; last_error?: string; attempts: DeliveryRecord["actions"][number]["attempts"] }[];
 }
-
-const fixture = (name: string): Json =>
-  JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8")) as Json;
 
 const SECRET = newSecret();
 /** The forward action FORWARD_URL defines. */

@@ -2,7 +2,6 @@
 // strings, wrong types, invalid UTF-8, prototype-pollution keys), random headers, content types and
 // tokens. Whatever arrives: never a 5xx except the designed ones, never a crash, always the pinned
 // error shape, and no token or secret ever echoed in a response or a log line.
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as crons from "../../api/crons.js";
@@ -10,13 +9,14 @@ import * as deliveries from "../../api/deliveries.js";
 import * as trigger from "../../api/trigger.js";
 import * as webhook from "../../api/webhook.js";
 import { FakeLangGraph } from "../support/fake-langgraph.js";
-import type { Handler } from "../../lib/http/http.js";
+import { fixture as readFixture } from "../support/kit.js";
+import type { Handler } from "../../lib/http/methods.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import { mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import { installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 
 const RUNS = Number(process.env["FUZZ_RUNS_SCALE"] ?? 1);
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const fixture = readFixture("thread_runs_create");
 
 /** Secrets the relay holds; none may ever appear in an answer or a log line. */
 const SECRETS = [TEST_SECRET, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, "whsec_ZnV6ei1mb3J3YXJkLXNlY3JldA=="];

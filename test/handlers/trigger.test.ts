@@ -3,7 +3,6 @@
 // requests sent for create and cron, error mapping, an outage, idempotency, and cron list/delete.
 // The runs themselves, against the official LangGraph server, are in trigger-langgraph.test.ts.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as cronsApi from "../../api/crons.js";
 import * as triggerApi from "../../api/trigger.js";
@@ -15,6 +14,7 @@ import { FakeLangGraph, type RecordedRequest } from "../support/fake-langgraph.j
 import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN } from "../support/runtime.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 import { expectError } from "../support/errors.js";
+import { fixture, trigger } from "../support/kit.js";
 
 type Json = Record<string, unknown>;
 const SECOND_TOKEN = "second-trigger-token";
@@ -35,22 +35,6 @@ beforeEach(() => {
   langgraph.requests.length = 0;
 });
 
-function trigger(
-  body: unknown,
-  options: { token?: string | null; headers?: Record<string, string>; raw?: string | Uint8Array<ArrayBuffer> } = {},
-): Promise<Response> {
-  const token = options.token === undefined ? TEST_TRIGGER_TOKEN : options.token;
-  return fetch(`${api.url}/api/trigger`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...options.headers,
-    },
-    body: options.raw ?? JSON.stringify(body),
-  });
-}
-
 function crons(method: string, query = "", token: string | null = TEST_TRIGGER_TOKEN): Promise<Response> {
   return fetch(`${api.url}/api/crons${query}`, {
     method,
@@ -70,13 +54,10 @@ function last(methodAndPathPattern: RegExp): RecordedRequest | undefined {
   return langgraph.requests.filter((r) => methodAndPathPattern.test(`${r.method} ${r.path}`)).at(-1);
 }
 
-const fixture = (name: string): Json =>
-  JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8")) as Json;
-
 describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
   it("answers 401 without a token and with a wrong one", async () => {
-    await expectError(await trigger({ assistant_id: "agent" }, { token: null }), 401, "unauthorized");
-    const response = await trigger({ assistant_id: "agent" }, { token: "nope" });
+    await expectError(await trigger(api, { assistant_id: "agent" }, { token: null }), 401, "unauthorized");
+    const response = await trigger(api, { assistant_id: "agent" }, { token: "nope" });
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
     await expectError(response, 401, "unauthorized");
     expect(langgraph.requests).toHaveLength(0);
@@ -84,7 +65,7 @@ describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
 
   it("answers 400 for a malformed Authorization header", async () => {
     await expectError(
-      await trigger({ assistant_id: "agent" }, { token: null, headers: { authorization: "Basic Zm9vOmJhcg==" } }),
+      await trigger(api, { assistant_id: "agent" }, { token: null, headers: { authorization: "Basic Zm9vOmJhcg==" } }),
       400,
       "invalid_request",
     );
@@ -97,26 +78,26 @@ describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
   });
 
   it("answers 400 invalid_json to a body that is not JSON", async () => {
-    await expectError(await trigger(undefined, { raw: "{not json" }), 400, "invalid_json");
+    await expectError(await trigger(api, undefined, { raw: "{not json" }), 400, "invalid_json");
   });
 
   it("answers 413 to a body over 1 MiB", async () => {
     const big = JSON.stringify({ assistant_id: "agent", input: { text: "x".repeat(TRIGGER_MAX_BYTES) } });
-    await expectError(await trigger(undefined, { raw: big }), 413, "payload_too_large");
+    await expectError(await trigger(api, undefined, { raw: big }), 413, "payload_too_large");
     expect(langgraph.requests).toHaveLength(0);
   });
 
   it.each([[[]], ["agent"], [null], [42]])("answers 400 invalid_body to a body that is not an object (%j)", async (body) => {
-    await expectError(await trigger(body), 400, "invalid_body");
+    await expectError(await trigger(api, body), 400, "invalid_body");
   });
 
   it("answers 400 naming an unknown mode", async () => {
-    await expectError(await trigger({ mode: "later", assistant_id: "agent" }), 400, "invalid_body", /mode/);
+    await expectError(await trigger(api, { mode: "later", assistant_id: "agent" }), 400, "invalid_body", /mode/);
   });
 
   it("answers 400 to unknown fields — the caller cannot choose the webhook", async () => {
-    await expectError(await trigger({ assistant_id: "agent", webhook: "https://elsewhere.test/" }), 400, "invalid_body", /webhook/);
-    await expectError(await trigger({ assistant_id: "agent", threadId: "new" }), 400, "invalid_body", /threadId/);
+    await expectError(await trigger(api, { assistant_id: "agent", webhook: "https://elsewhere.test/" }), 400, "invalid_body", /webhook/);
+    await expectError(await trigger(api, { assistant_id: "agent", threadId: "new" }), 400, "invalid_body", /threadId/);
   });
 
   const invalid: [field: string, body: Json][] = [
@@ -155,21 +136,21 @@ describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
     ["if_not_exists", { assistant_id: "agent", thread_id: "new", if_not_exists: "create" }],
   ];
   it.each(invalid)("answers 400 naming %s for %j", async (field, body) => {
-    const message = await expectError(await trigger(body), 400, "invalid_body");
+    const message = await expectError(await trigger(api, body), 400, "invalid_body");
     expect(message).toContain(field);
     expect(langgraph.requests).toHaveLength(0);
   });
 
   it("refuses an Idempotency-Key on wait and stream, and a malformed one", async () => {
-    await expectError(await trigger({ mode: "wait", assistant_id: "agent" }, { headers: { "idempotency-key": "k1" } }), 400, "invalid_request", /create and cron/);
-    await expectError(await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": "x".repeat(256) } }), 400, "invalid_request", /Idempotency-Key/);
+    await expectError(await trigger(api, { mode: "wait", assistant_id: "agent" }, { headers: { "idempotency-key": "k1" } }), 400, "invalid_request", /create and cron/);
+    await expectError(await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": "x".repeat(256) } }), 400, "invalid_request", /Idempotency-Key/);
     expect(langgraph.requests).toHaveLength(0);
   });
 });
 
 describe("mode create sends one SDK request with this deployment's webhook", () => {
   it("starts a stateless background run: POST /runs, a run token bound to no thread, the route in metadata", async () => {
-    const response = await trigger({ assistant_id: "agent", input: { input: "x" }, metadata: { team: "ops" }, route: "billing" });
+    const response = await trigger(api, { assistant_id: "agent", input: { input: "x" }, metadata: { team: "ops" }, route: "billing" });
     expect(response.status).toBe(202);
     const body = (await response.json()) as Json;
     expect(Object.keys(body).sort()).toEqual(["assistant_id", "run_id", "status", "thread_id"]);
@@ -188,7 +169,7 @@ describe("mode create sends one SDK request with this deployment's webhook", () 
   });
 
   it('creates the thread first for thread_id "new" and binds the token to it', async () => {
-    const response = await trigger({ assistant_id: "agent", thread_id: "new" });
+    const response = await trigger(api, { assistant_id: "agent", thread_id: "new" });
     expect(response.status).toBe(202);
     const body = (await response.json()) as Json;
     expect(langgraph.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /threads", `POST /threads/${String(body["thread_id"])}/runs`]);
@@ -198,7 +179,7 @@ describe("mode create sends one SDK request with this deployment's webhook", () 
 
   it("runs on a given thread, lower-casing its id so the token matches what LangGraph reports", async () => {
     const threadId = randomUUID();
-    const response = await trigger({ assistant_id: "agent", thread_id: threadId.toUpperCase(), multitask_strategy: "enqueue" });
+    const response = await trigger(api, { assistant_id: "agent", thread_id: threadId.toUpperCase(), multitask_strategy: "enqueue" });
     expect(response.status).toBe(202);
     const sent = last(/\/runs$/);
     expect(sent?.path).toBe(`/threads/${threadId}/runs`);
@@ -207,44 +188,44 @@ describe("mode create sends one SDK request with this deployment's webhook", () 
   });
 
   it("extends the token's life by after_seconds", async () => {
-    await trigger({ assistant_id: "agent", after_seconds: 86_400 });
+    await trigger(api, { assistant_id: "agent", after_seconds: 86_400 });
     const scope = verifyMintedToken(webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "", [TEST_SECRET]);
     expect((scope.expiresAt ?? 0) - Date.now() / 1000).toBeGreaterThan(72 * 3600 + 86_400 - 60);
     expect(last(/\/runs$/)?.body?.["after_seconds"]).toBe(86_400);
   });
 
   it("passes a LangGraph 404 on as 404 langgraph_rejected with LangGraph's message", async () => {
-    await expectError(await trigger({ assistant_id: "missing" }), 404, "langgraph_rejected", /Assistant "missing" not found/);
+    await expectError(await trigger(api, { assistant_id: "missing" }), 404, "langgraph_rejected", /Assistant "missing" not found/);
   });
 
   it("passes a LangGraph 422 on with its validation details", async () => {
     langgraph.failNext(/^POST \/runs$/, 422, { detail: [{ loc: ["body", "input"], msg: "bad input" }] });
-    await expectError(await trigger({ assistant_id: "agent" }), 422, "langgraph_rejected", /body\.input: bad input/);
+    await expectError(await trigger(api, { assistant_id: "agent" }), 422, "langgraph_rejected", /body\.input: bad input/);
   });
 
   it("answers 502 upstream_error when LangGraph fails, with its status and message", async () => {
     langgraph.failNext(/^POST \/runs$/, 500, { detail: "database is on fire" });
-    await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /HTTP 500.*database is on fire/);
+    await expectError(await trigger(api, { assistant_id: "agent" }), 502, "upstream_error", /HTTP 500.*database is on fire/);
   });
 
   it("answers 502 (not 401) when LangGraph refuses the relay's API key", async () => {
     langgraph.failNext(/^POST \/runs$/, 403, { detail: "Forbidden" });
-    await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /LANGSMITH_API_KEY/);
+    await expectError(await trigger(api, { assistant_id: "agent" }), 502, "upstream_error", /LANGSMITH_API_KEY/);
   });
 
   it("never echoes the webhook token in an upstream message", async () => {
     langgraph.failNext(/^POST \/runs$/, 422, { detail: "bad webhook" });
-    const response = await trigger({ assistant_id: "agent" });
+    const response = await trigger(api, { assistant_id: "agent" });
     const token = webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "";
     langgraph.failNext(/^POST \/runs$/, 422, { detail: `bad webhook ${api.url}/api/webhook?token=${token}` });
-    const second = await expectError(await trigger({ assistant_id: "agent" }), 422, "langgraph_rejected");
+    const second = await expectError(await trigger(api, { assistant_id: "agent" }), 422, "langgraph_rejected");
     expect(second).toContain("/api/webhook?[redacted]");
     expect(second).not.toMatch(/v1\.[A-Za-z0-9_-]+\./);
     await response.body?.cancel();
   });
 
   it('deletes the thread it created for "new" when the run cannot start', async () => {
-    const response = await trigger({ assistant_id: "missing", thread_id: "new" });
+    const response = await trigger(api, { assistant_id: "missing", thread_id: "new" });
     expect(response.status).toBe(404);
     await api.runtime.idle();
     const created = langgraph.requests.find((r) => r.path === "/threads");
@@ -258,14 +239,14 @@ describe("LangGraph down", () => {
     const port = langgraph.port;
     await langgraph.stop();
     try {
-      await expectError(await trigger({ assistant_id: "agent" }), 502, "upstream_error", /unreachable/);
+      await expectError(await trigger(api, { assistant_id: "agent" }), 502, "upstream_error", /unreachable/);
       await expectError(await crons("GET"), 502, "upstream_error", /unreachable/);
       // The process still answers what needs no LangGraph.
-      await expectError(await trigger({ assistant_id: 1 }), 400, "invalid_body");
+      await expectError(await trigger(api, { assistant_id: 1 }), 400, "invalid_body");
     } finally {
       await langgraph.start(port);
     }
-    expect((await trigger({ assistant_id: "agent" })).status).toBe(202);
+    expect((await trigger(api, { assistant_id: "agent" })).status).toBe(202);
   });
 });
 
@@ -274,9 +255,9 @@ describe("Idempotency-Key on create and cron", () => {
 
   it("replays the first answer to a retry and starts one run", async () => {
     const k = key();
-    const first = await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
+    const first = await trigger(api, { assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
     const firstBody = await first.json();
-    const again = await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
+    const again = await trigger(api, { assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } });
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await again.json()).toEqual(firstBody);
@@ -288,8 +269,8 @@ describe("Idempotency-Key on create and cron", () => {
     langgraph.runDelayMs = 400;
     try {
       const [a, b] = await Promise.all([
-        trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
-        trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
+        trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
+        trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
       ]);
       const statuses = [a.status, b.status].sort();
       expect(statuses).toEqual([202, 409]);
@@ -305,23 +286,23 @@ describe("Idempotency-Key on create and cron", () => {
   it("releases the key when the start fails, so that a retry goes through", async () => {
     const k = key();
     langgraph.failNext(/^POST \/runs$/, 503, { detail: "try later" });
-    expect((await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(502);
-    const retry = await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } });
+    expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(502);
+    const retry = await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } });
     expect(retry.status).toBe(202);
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
   });
 
   it("refuses the same key with a different body", async () => {
     const k = key();
-    expect((await trigger({ assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } })).status).toBe(202);
-    await expectError(await trigger({ assistant_id: "agent", input: { n: 2 } }, { headers: { "idempotency-key": k } }), 400, "invalid_request", /different request/);
+    expect((await trigger(api, { assistant_id: "agent", input: { n: 1 } }, { headers: { "idempotency-key": k } })).status).toBe(202);
+    await expectError(await trigger(api, { assistant_id: "agent", input: { n: 2 } }, { headers: { "idempotency-key": k } }), 400, "invalid_request", /different request/);
     expect(langgraph.count("POST /runs")).toBe(1);
   });
 
   it("keeps callers apart: the same key from another token is another request", async () => {
     const k = key();
-    expect((await trigger({ assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(202);
-    const other = await trigger({ assistant_id: "agent" }, { token: SECOND_TOKEN, headers: { "idempotency-key": k } });
+    expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(202);
+    const other = await trigger(api, { assistant_id: "agent" }, { token: SECOND_TOKEN, headers: { "idempotency-key": k } });
     expect(other.status).toBe(202);
     expect(other.headers.get("idempotent-replayed")).toBeNull();
     expect(langgraph.count("POST /runs")).toBe(2);
@@ -330,9 +311,9 @@ describe("Idempotency-Key on create and cron", () => {
   it("replays a cron's 201", async () => {
     const k = key();
     const body = { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" };
-    const first = await trigger(body, { headers: { "idempotency-key": k } });
+    const first = await trigger(api, body, { headers: { "idempotency-key": k } });
     expect(first.status).toBe(201);
-    const again = await trigger(body, { headers: { "idempotency-key": k } });
+    const again = await trigger(api, body, { headers: { "idempotency-key": k } });
     expect(again.status).toBe(201);
     expect(await again.json()).toEqual(await first.json());
     expect(langgraph.count("POST /runs/crons")).toBe(1);
@@ -341,7 +322,7 @@ describe("Idempotency-Key on create and cron", () => {
 
 describe("mode cron", () => {
   it("creates a stateless cron with POST /runs/crons and a cron-scoped token that /api/webhook accepts", async () => {
-    const response = await trigger({
+    const response = await trigger(api, {
       mode: "cron",
       assistant_id: "agent",
       schedule: "0 9 * * 1",
@@ -379,7 +360,7 @@ describe("mode cron", () => {
 
   it("creates a thread cron with POST /threads/{id}/runs/crons, bound to that thread", async () => {
     const threadId = randomUUID();
-    const response = await trigger({ mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "*/5 * * * *", multitask_strategy: "enqueue" });
+    const response = await trigger(api, { mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "*/5 * * * *", multitask_strategy: "enqueue" });
     expect(response.status).toBe(201);
     const body = (await response.json()) as Json;
     expect(body).toMatchObject({ thread_id: threadId, schedule: "*/5 * * * *" });
@@ -396,7 +377,7 @@ describe("mode cron", () => {
   });
 
   it('creates the thread first for thread_id "new"', async () => {
-    const response = await trigger({ mode: "cron", assistant_id: "agent", thread_id: "new", schedule: "0 0 * * *" });
+    const response = await trigger(api, { mode: "cron", assistant_id: "agent", thread_id: "new", schedule: "0 0 * * *" });
     expect(response.status).toBe(201);
     const body = (await response.json()) as Json;
     expect(body["thread_id"]).toMatch(UUID);
@@ -405,13 +386,13 @@ describe("mode cron", () => {
 
   it("passes LangGraph's refusal of a schedule on as 422", async () => {
     langgraph.failNext(/\/runs\/crons$/, 422, { detail: "Invalid cron schedule" });
-    await expectError(await trigger({ mode: "cron", assistant_id: "agent", schedule: "every day" }), 422, "langgraph_rejected", /Invalid cron schedule/);
+    await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "every day" }), 422, "langgraph_rejected", /Invalid cron schedule/);
   });
 });
 
 describe("GET and DELETE /api/crons", () => {
   it("lists crons through POST /runs/crons/search, with their webhook tokens removed", async () => {
-    const created = (await (await trigger({ mode: "cron", assistant_id: "lister", schedule: "0 1 * * *" })).json()) as Json;
+    const created = (await (await trigger(api, { mode: "cron", assistant_id: "lister", schedule: "0 1 * * *" })).json()) as Json;
     const response = await crons("GET", "?assistant_id=lister&limit=5&offset=0");
     expect(response.status).toBe(200);
     const body = (await response.json()) as { crons: Json[]; limit: number; offset: number };
@@ -425,7 +406,7 @@ describe("GET and DELETE /api/crons", () => {
 
   it("filters by thread", async () => {
     const threadId = randomUUID();
-    await trigger({ mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "0 2 * * *" });
+    await trigger(api, { mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "0 2 * * *" });
     const body = (await (await crons("GET", `?thread_id=${threadId}`)).json()) as { crons: Json[] };
     expect(body.crons).toHaveLength(1);
     expect(body.crons[0]?.["thread_id"]).toBe(threadId);
@@ -439,7 +420,7 @@ describe("GET and DELETE /api/crons", () => {
   });
 
   it("deletes a cron with DELETE /runs/crons/{id} and answers 200 {ok, cron_id}", async () => {
-    const created = (await (await trigger({ mode: "cron", assistant_id: "agent", schedule: "0 3 * * *" })).json()) as Json;
+    const created = (await (await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 3 * * *" })).json()) as Json;
     const response = await crons("DELETE", `?cron_id=${String(created["cron_id"])}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, cron_id: created["cron_id"] });

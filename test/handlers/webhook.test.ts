@@ -1,5 +1,4 @@
 // The receiver through its real Vercel export, driven with `new Request(...)`.
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as webhook from "../../api/webhook.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
@@ -11,11 +10,9 @@ import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import { installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, type TestRuntime } from "../support/runtime.js";
 import { expectError } from "../support/errors.js";
+import { fixture } from "../support/kit.js";
 
 type Json = Record<string, unknown>;
-const fixture = (name: string): Json =>
-  JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8")) as Json;
-
 const FIXTURES = ["thread_runs_create", "stateless_runs_wait", "error_graph_create", "hitl_interrupt"] as const;
 
 function post(body: string | Uint8Array<ArrayBuffer>, options: { token?: string | null; headers?: Record<string, string>; query?: string } = {}) {

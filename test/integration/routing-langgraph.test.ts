@@ -10,7 +10,7 @@ import { startLangGraphServer, type LangGraphServer } from "../../dev/langgraph-
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { chain, custom, defineRoutes } from "../../lib/routing/router.js";
 import type { RunPausedEvent } from "../../lib/routing/router.js";
-import { startRun } from "../../lib/trigger/trigger.js";
+import { startRun } from "../../lib/trigger/runs.js";
 import { receiveWebhook } from "../../lib/handlers/webhook.js";
 import { freePort } from "../support/ports.js";
 import { testRuntime, type LoggedRuntime } from "../support/routing.js";

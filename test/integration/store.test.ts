@@ -1,5 +1,4 @@
 // One contract, two stores: the in-memory store and Redis (a real redis-server on a free port).
-import { readFileSync } from "node:fs";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as webhook from "../../api/webhook.js";
@@ -14,10 +13,9 @@ import { setRuntime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { installTestRuntime, TEST_STATIC_TOKEN } from "../support/runtime.js";
+import { fixture } from "../support/kit.js";
 
-const basePayload: RunPayload = runPayloadSchema.parse(
-  JSON.parse(readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8")),
-);
+const basePayload: RunPayload = runPayloadSchema.parse(fixture("thread_runs_create"));
 
 // Time is an offset from the clock the stores are given, never a fixed date: a fixed date falls out of
 // the retention window once enough days pass (a fixture dated 2026-11-01 did, on 2026-12-01).

@@ -9,7 +9,8 @@ import { type LangGraphServer, startLangGraphServer } from "../../dev/langgraph-
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { deliveryIdFor, ROUTE_METADATA_KEY } from "../../lib/model/delivery.js";
 import { RelayError } from "../../lib/shared/errors.js";
-import { startRun } from "../../lib/trigger/trigger.js";
+import { startRun } from "../../lib/trigger/runs.js";
+import { trigger } from "../support/kit.js";
 import { TEST_TRIGGER_TOKEN } from "../support/runtime.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 
@@ -42,15 +43,6 @@ async function threadFor(choice: ThreadChoice): Promise<string | undefined> {
   if (choice === "stateless") return undefined;
   if (choice === "new") return "new";
   return (await client.threads.create()).thread_id;
-}
-
-function trigger(body: Json, options: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
-  return fetch(`${api.url}/api/trigger`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json", ...options.headers },
-    body: JSON.stringify(body),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
 }
 
 /** Waits for the delivery of a run's callback with the given status to be recorded by /api/webhook. */
@@ -125,7 +117,7 @@ function expectRecorded(record: DeliveryRecord, event: string, route?: string): 
 describe("mode create", () => {
   it.each(THREADS)("%s: 202 with the run, and its callback reaches /api/webhook as run.success", async (choice) => {
     const thread = await threadFor(choice);
-    const response = await trigger({ assistant_id: "agent", input: HELLO, route: "e2e", metadata: { case: choice }, ...(thread === undefined ? {} : { thread_id: thread }) });
+    const response = await trigger(api, { assistant_id: "agent", input: HELLO, route: "e2e", metadata: { case: choice }, ...(thread === undefined ? {} : { thread_id: thread }) });
     expect(response.status).toBe(202);
     const body = (await response.json()) as Json;
     expect(Object.keys(body).sort()).toEqual(["assistant_id", "run_id", "status", "thread_id"]);
@@ -138,7 +130,7 @@ describe("mode create", () => {
   });
 
   it("a failing graph's callback is recorded as run.error", async () => {
-    const response = await trigger({ assistant_id: "error_graph", thread_id: "new", input: { input: "create-fails" } });
+    const response = await trigger(api, { assistant_id: "error_graph", thread_id: "new", input: { input: "create-fails" } });
     expect(response.status).toBe(202);
     const { run_id } = (await response.json()) as { run_id: string };
     const record = await delivery(run_id, "error");
@@ -147,7 +139,7 @@ describe("mode create", () => {
   });
 
   it("an unknown assistant is LangGraph's 404, passed on", async () => {
-    const response = await trigger({ assistant_id: "no-such-graph" });
+    const response = await trigger(api, { assistant_id: "no-such-graph" });
     expect(response.status).toBe(404);
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("langgraph_rejected");
@@ -157,8 +149,8 @@ describe("mode create", () => {
   it("an Idempotency-Key retry returns the same run and starts nothing new", async () => {
     const thread = (await client.threads.create()).thread_id;
     const key = `e2e-${randomUUID()}`;
-    const first = await trigger({ assistant_id: "agent", thread_id: thread, input: HELLO }, { headers: { "idempotency-key": key } });
-    const again = await trigger({ assistant_id: "agent", thread_id: thread, input: HELLO }, { headers: { "idempotency-key": key } });
+    const first = await trigger(api, { assistant_id: "agent", thread_id: thread, input: HELLO }, { headers: { "idempotency-key": key } });
+    const again = await trigger(api, { assistant_id: "agent", thread_id: thread, input: HELLO }, { headers: { "idempotency-key": key } });
     const firstBody = (await first.json()) as Json;
     expect(await again.json()).toEqual(firstBody);
     await delivery(String(firstBody["run_id"]), "success");
@@ -169,7 +161,7 @@ describe("mode create", () => {
 describe("mode wait", () => {
   it.each(THREADS)("%s: 200 with run_id, thread_id and the values; the callback is recorded", async (choice) => {
     const thread = await threadFor(choice);
-    const response = await trigger({ mode: "wait", assistant_id: "agent", input: HELLO, ...(thread === undefined ? {} : { thread_id: thread }) });
+    const response = await trigger(api, { mode: "wait", assistant_id: "agent", input: HELLO, ...(thread === undefined ? {} : { thread_id: thread }) });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Json;
     expect(Object.keys(body).sort()).toEqual(["run_id", "thread_id", "values"]);
@@ -184,7 +176,7 @@ describe("mode wait", () => {
   });
 
   it("a failing run answers 502 run_failed with the run's error, and its callback is run.error", async () => {
-    const response = await trigger({ mode: "wait", assistant_id: "error_graph", input: { input: "wait-fails" } });
+    const response = await trigger(api, { mode: "wait", assistant_id: "error_graph", input: { input: "wait-fails" } });
     expect(response.status).toBe(502);
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("run_failed");
@@ -195,7 +187,7 @@ describe("mode wait", () => {
   });
 
   it("a run paused on interrupt() answers 200 with LangGraph's __interrupt__ values", async () => {
-    const response = await trigger({ mode: "wait", assistant_id: "hitl", thread_id: "new", input: { input: "approve me" } });
+    const response = await trigger(api, { mode: "wait", assistant_id: "hitl", thread_id: "new", input: { input: "approve me" } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Json;
     expect(field(body["values"], "__interrupt__")).toEqual([expect.objectContaining({ value: { question: "Approve?", input: "approve me" } })]);
@@ -207,7 +199,7 @@ describe("mode stream", () => {
   it.each(THREADS)("%s: relays every part as server-sent events and the callback is recorded", async (choice) => {
     const thread = await threadFor(choice);
     const started = Date.now();
-    const response = await trigger({ mode: "stream", assistant_id: "agent", input: HELLO, stream_mode: ["values", "updates"], ...(thread === undefined ? {} : { thread_id: thread }) });
+    const response = await trigger(api, { mode: "stream", assistant_id: "agent", input: HELLO, stream_mode: ["values", "updates"], ...(thread === undefined ? {} : { thread_id: thread }) });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const events = await readAll(response, started);
@@ -226,7 +218,7 @@ describe("mode stream", () => {
   it("delivers the first event before the run ends", async () => {
     const delayMs = 1_500;
     const started = Date.now();
-    const response = await trigger({ mode: "stream", assistant_id: "agent", input: HELLO, config: { configurable: { delay_ms: delayMs } } });
+    const response = await trigger(api, { mode: "stream", assistant_id: "agent", input: HELLO, config: { configurable: { delay_ms: delayMs } } });
     const events = await readAll(response, started);
     const first = events[0];
     const lastValues = events.filter((e) => e.event === "values").at(-1);
@@ -241,6 +233,7 @@ describe("mode stream", () => {
     const controller = new AbortController();
     const started = Date.now();
     const response = await trigger(
+      api,
       { mode: "stream", assistant_id: "agent", thread_id: "new", input: HELLO, config: { configurable: { delay_ms: 2_000 } } },
       { signal: controller.signal },
     );
@@ -258,7 +251,7 @@ describe("mode stream", () => {
   });
 
   it("a failing graph streams LangGraph's error event, ends cleanly, and its callback is run.error", async () => {
-    const response = await trigger({ mode: "stream", assistant_id: "error_graph", input: { input: "stream-fails" } });
+    const response = await trigger(api, { mode: "stream", assistant_id: "error_graph", input: { input: "stream-fails" } });
     expect(response.status).toBe(200);
     const events = await readAll(response);
     const error = events.find((e) => e.event === "error");
@@ -268,7 +261,7 @@ describe("mode stream", () => {
   });
 
   it("an unknown assistant is an HTTP 404, not a stream", async () => {
-    const response = await trigger({ mode: "stream", assistant_id: "no-such-graph" });
+    const response = await trigger(api, { mode: "stream", assistant_id: "no-such-graph" });
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toMatch(/application\/json/);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("langgraph_rejected");
@@ -279,7 +272,7 @@ describe("mode cron against the JS server (which has no crons: see trigger.test.
   // Its cron schema wants thread_id in the body and an assistant UUID, which the SDK never sends, so
   // it refuses before reaching its "Not implemented": that refusal is passed on like any 4xx.
   it("passes on its validation refusal as 400 langgraph_rejected", async () => {
-    const response = await trigger({ mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" });
+    const response = await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("langgraph_rejected");

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LangGraphServer, startLangGraphServer } from "../../dev/langgraph-server.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
-import { fixture, type Json } from "../support/routing.js";
-import { TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN } from "../support/runtime.js";
+import { fixture, type Json, trigger, type TriggerOptions } from "../support/kit.js";
+import { TEST_STATIC_TOKEN } from "../support/runtime.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 
 /** Start-up takes seconds alone, far longer when several test files start servers at once. */
@@ -34,14 +34,8 @@ afterAll(async () => {
   await api?.close();
 }, START_TIMEOUT_MS);
 
-function trigger(body: Json): Promise<Response> {
-  return fetch(`${api.url}/api/trigger`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-}
+/** Every trigger is bounded: a hang is a failure, not a stuck test. */
+const bounded = (): TriggerOptions => ({ signal: AbortSignal.timeout(60_000) });
 
 /** The answer's status and pinned error code, and how long it took. */
 async function timed(request: Promise<Response>): Promise<{ status: number; body: Json; ms: number }> {
@@ -87,12 +81,12 @@ describe("LangGraph killed mid-run", () => {
     const port = server.port;
 
     // Healthy.
-    const before = await timed(trigger({ mode: "wait", assistant_id: "agent", input: HELLO }));
+    const before = await timed(trigger(api, { mode: "wait", assistant_id: "agent", input: HELLO }, bounded()));
     expect(before.status).toBe(200);
 
     // Runs in flight: waits that will not see their end, and a stream that has started.
-    const waits = Array.from({ length: 3 }, () => timed(trigger({ mode: "wait", assistant_id: "agent", input: HELLO, config: SLOW })));
-    const stream = await trigger({ mode: "stream", assistant_id: "agent", input: HELLO, config: SLOW });
+    const waits = Array.from({ length: 3 }, () => timed(trigger(api, { mode: "wait", assistant_id: "agent", input: HELLO, config: SLOW }, bounded())));
+    const stream = await trigger(api, { mode: "stream", assistant_id: "agent", input: HELLO, config: SLOW }, bounded());
     expect(stream.status).toBe(200);
     const streamed = sseEvents(stream);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -108,7 +102,7 @@ describe("LangGraph killed mid-run", () => {
     // While it is gone: every mode answers 502, and the process keeps serving its other functions.
     const whileDown: number[] = [];
     for (const mode of ["create", "wait", "stream"] as const) {
-      const answer = await timed(trigger({ mode, assistant_id: "agent", input: HELLO }));
+      const answer = await timed(trigger(api, { mode, assistant_id: "agent", input: HELLO }, bounded()));
       expectUpstreamError(answer, `${mode} while down`);
       whileDown.push(Math.round(answer.ms));
     }
@@ -123,13 +117,13 @@ describe("LangGraph killed mid-run", () => {
 
     // Back on the same URL: the same process starts runs again, and their callbacks arrive.
     langgraph = await startLangGraphServer({ port });
-    const after = await timed(trigger({ mode: "wait", assistant_id: "agent", input: HELLO }));
+    const after = await timed(trigger(api, { mode: "wait", assistant_id: "agent", input: HELLO }, bounded()));
     expect(after.status).toBe(200);
     expect(JSON.stringify(after.body["values"])).toContain("Hello!");
-    const created = await timed(trigger({ mode: "create", assistant_id: "agent", thread_id: "new", input: HELLO }));
+    const created = await timed(trigger(api, { mode: "create", assistant_id: "agent", thread_id: "new", input: HELLO }, bounded()));
     expect(created.status).toBe(202);
     await deliveryOf(String(created.body["run_id"]));
-    const streamAgain = await trigger({ mode: "stream", assistant_id: "agent", input: HELLO });
+    const streamAgain = await trigger(api, { mode: "stream", assistant_id: "agent", input: HELLO }, bounded());
     expect(streamAgain.status).toBe(200);
     expect((await sseEvents(streamAgain)).map((e) => e.event)).not.toContain("error");
     console.info(

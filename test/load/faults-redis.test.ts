@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
 import { deliveryIdFor, type DeliveryRecord } from "../../lib/model/delivery.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
-import { fixture, newSecret, TestReceiver, type Json } from "../support/routing.js";
+import { fixture, type Json, settled } from "../support/kit.js";
+import { newSecret, TestReceiver } from "../support/routing.js";
 import { postCallback } from "../support/post-callback.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 
@@ -90,16 +91,6 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_00
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-async function settled(api: ApiServer): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    api.runtime.idle(),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`routing did not settle within ${SETTLE_BUDGET_MS} ms`)), SETTLE_BUDGET_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Reads the records straight from Redis, with a client of our own (not the relay's). */
@@ -250,7 +241,7 @@ describe.skipIf(!hasRedis)("Redis fails in the middle of a load run", () => {
     }
     expect(await indexSize(redis.url)).toBe(sent.length);
 
-    await settled(api);
+    await settled(api, SETTLE_BUDGET_MS);
     const settledRecords = await recordsIn(redis.url, sent.map((s) => s.id));
     const notRouted = [...settledRecords.values()].filter((record) => record.routing !== "done");
     console.info(
@@ -293,7 +284,7 @@ describe.skipIf(!hasRedis)("Redis fails in the middle of a load run", () => {
     for (const item of refused) {
       expect(retried.get(item.runId)?.["ok"], item.runId).toBe(true);
     }
-    await settled(api);
+    await settled(api, SETTLE_BUDGET_MS);
     const records = await recordsIn(redis.url, sent.map((s) => s.id));
     expect(records.size).toBe(sent.length);
     const notRouted = [...records.values()].filter((record) => record.routing !== "done");

@@ -18,6 +18,7 @@ import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, fixture, newSecret, TestReceiver, testRuntime, type Json } from "../support/routing.js";
 import { postCallback } from "../support/post-callback.js";
+import { settled } from "../support/kit.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 
 const CALLBACKS = 5_000;
@@ -92,16 +93,6 @@ async function sendAll(baseUrl: string, list: readonly Callback[]): Promise<Answ
     agent.destroy();
   }
   return answers;
-}
-
-async function settled(api: ApiServer): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    api.runtime.idle(),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`routing did not settle within ${SETTLE_BUDGET_MS} ms`)), SETTLE_BUDGET_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** The forward target: verifies signatures, refuses doomed runs, fails FAILURE_RATE of the rest. */
@@ -212,7 +203,7 @@ describe("nothing lost under load", () => {
     const started = performance.now();
     const answers = await sendAll(api.url, list);
     const loadMs = performance.now() - started;
-    await settled(api);
+    await settled(api, SETTLE_BUDGET_MS);
     const settleMs = performance.now() - started;
 
     // Every callback answered 200, as a first delivery, with the id derived from its run and status.
@@ -292,7 +283,7 @@ describe.each([
     // Copies side by side in the queue: the workers send them within the same moment.
     const list = distinct.flatMap((callback) => Array.from({ length: COPIES }, () => callback));
     const answers = await sendAll(api.url, list);
-    await settled(api);
+    await settled(api, SETTLE_BUDGET_MS);
 
     const firsts = new Map<string, number>();
     for (const { callback, status, body } of answers) {

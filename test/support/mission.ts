@@ -3,6 +3,7 @@
 // every request's Standard Webhooks signature. Used against `npm run dev`'s stack and against the
 // built Vercel output, so both are held to the same flow.
 import { expect } from "vitest";
+import { trigger } from "./kit.js";
 import type { TestReceiver } from "./routing.js";
 
 const HELLO = { messages: [{ role: "user", content: "Hello!" }] };
@@ -11,14 +12,6 @@ interface Started {
   label: string;
   runId: string;
   expectedType: string;
-}
-
-async function trigger(baseUrl: string, token: string, body: Record<string, unknown>): Promise<Response> {
-  return fetch(`${baseUrl}/api/trigger`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 }
 
 async function json(response: Response, status: number): Promise<Record<string, unknown>> {
@@ -69,26 +62,26 @@ export async function runMission(baseUrl: string, token: string, receiver: TestR
     started.push({ label, runId: runId as string, expectedType });
   };
 
-  const created = await json(await trigger(baseUrl, token, { assistant_id: "agent", thread_id: "new", input: HELLO }), 202);
+  const created = await json(await trigger(baseUrl, { assistant_id: "agent", thread_id: "new", input: HELLO }, { token }), 202);
   add("create, new thread", created["run_id"]);
-  add("create, stateless", (await json(await trigger(baseUrl, token, { assistant_id: "agent", input: HELLO }), 202))["run_id"]);
+  add("create, stateless", (await json(await trigger(baseUrl, { assistant_id: "agent", input: HELLO }, { token }), 202))["run_id"]);
 
-  const waited = await json(await trigger(baseUrl, token, { mode: "wait", assistant_id: "agent", input: HELLO }), 200);
+  const waited = await json(await trigger(baseUrl, { mode: "wait", assistant_id: "agent", input: HELLO }, { token }), 200);
   expect(JSON.stringify(waited["values"])).toContain("echo: Hello!");
   add("wait, stateless", waited["run_id"]);
-  add("wait, new thread", (await json(await trigger(baseUrl, token, { mode: "wait", assistant_id: "agent", thread_id: "new", input: HELLO }), 200))["run_id"]);
+  add("wait, new thread", (await json(await trigger(baseUrl, { mode: "wait", assistant_id: "agent", thread_id: "new", input: HELLO }, { token }), 200))["run_id"]);
 
-  const streamed = await readEvents(await trigger(baseUrl, token, { mode: "stream", assistant_id: "agent", input: HELLO }));
+  const streamed = await readEvents(await trigger(baseUrl, { mode: "stream", assistant_id: "agent", input: HELLO }, { token }));
   expect(JSON.stringify(streamed)).toContain("echo: Hello!");
   add("stream, stateless", runIdOfStream(streamed));
-  add("stream, new thread", runIdOfStream(await readEvents(await trigger(baseUrl, token, { mode: "stream", assistant_id: "agent", thread_id: "new", input: HELLO }))));
+  add("stream, new thread", runIdOfStream(await readEvents(await trigger(baseUrl, { mode: "stream", assistant_id: "agent", thread_id: "new", input: HELLO }, { token }))));
 
-  add("create, failing graph", (await json(await trigger(baseUrl, token, { assistant_id: "error_graph", input: { input: "e2e" } }), 202))["run_id"], "run.error");
+  add("create, failing graph", (await json(await trigger(baseUrl, { assistant_id: "error_graph", input: { input: "e2e" } }, { token }), 202))["run_id"], "run.error");
 
   // The thread of the first run, once that run has ended, takes a second run.
   await forwardOf(receiver, started[0]!.runId);
   const threadId = created["thread_id"] as string;
-  const again = await json(await trigger(baseUrl, token, { assistant_id: "agent", thread_id: threadId, input: HELLO }), 202);
+  const again = await json(await trigger(baseUrl, { assistant_id: "agent", thread_id: threadId, input: HELLO }, { token }), 202);
   expect(again["thread_id"]).toBe(threadId);
   add("create, existing thread", again["run_id"]);
 

@@ -16,12 +16,11 @@ import type { RunPayload } from "../../lib/model/run-payload.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
 import { createRuntime, type Runtime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import { fixture } from "./kit.js";
 
 export type Json = Record<string, unknown>;
 
-export function fixture(name: string): Json {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8")) as Json;
-}
+export { fixture };
 
 export const newSecret = (): string => `whsec_${randomBytes(24).toString("base64")}`;
 

@@ -1,5 +1,5 @@
 // The chain action: when a run ends, start another LangGraph run through the trigger's core
-// (lib/trigger/trigger.ts's `startRun`), so its callback comes back to this deployment and can chain again.
+// (lib/trigger/runs.ts's `startRun`), so its callback comes back to this deployment and can chain again.
 // Pipelines of agents are built from routes; loops are stopped by a depth carried in the runs'
 // metadata. A start is not retried by default: LangGraph has no idempotency key, so a retry after a
 // lost answer could start the run twice — a failed start is a dead letter to replay instead.

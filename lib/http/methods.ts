@@ -1,0 +1,58 @@
+// Method dispatch for the functions in api/: `route` builds one export per HTTP method, so that every
+// method — served or not — is answered by the relay, and every failure goes through errorResponse.
+import { methodNotAllowed } from "../shared/errors.js";
+import type { Logger } from "../shared/log.js";
+import { errorResponse, fallbackLog } from "./errors.js";
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type Handler = (request: Request) => Promise<Response>;
+
+/** The handler's logger, or stderr when building it fails (e.g. invalid configuration). */
+function safeLogger(log: () => Logger): Logger {
+  try {
+    return log();
+  } catch {
+    return fallbackLog;
+  }
+}
+
+/**
+ * Builds one export per HTTP method: the given handlers for their methods, and a pinned 405 for the
+ * rest (Vercel would otherwise answer unexported methods with an empty 405).
+ */
+export function route(
+  handlers: Partial<Record<HttpMethod, Handler>>,
+  log: () => Logger = () => fallbackLog,
+): Record<HttpMethod, Handler> {
+  const allowed = HTTP_METHODS.filter((method) => handlers[method] !== undefined);
+  const out = {} as Record<HttpMethod, Handler>;
+  // HEAD is GET without a body, as HTTP says, wherever GET is served.
+  const head = handlers.GET;
+  if (handlers.HEAD === undefined && head !== undefined) {
+    handlers = {
+      ...handlers,
+      HEAD: (request) => head(new Request(request, { method: "GET" })),
+    };
+    allowed.splice(allowed.indexOf("GET") + 1, 0, "HEAD");
+  }
+  for (const method of HTTP_METHODS) {
+    const handler = handlers[method];
+    const serve = async (request: Request): Promise<Response> => {
+      try {
+        if (handler === undefined) throw methodNotAllowed(request.method, allowed);
+        return await handler(request);
+      } catch (error) {
+        return errorResponse(error, safeLogger(log));
+      }
+    };
+    out[method] =
+      method === "HEAD"
+        ? async (request) => {
+            const response = await serve(request);
+            return new Response(null, { status: response.status, headers: response.headers });
+          }
+        : serve;
+  }
+  return out;
+}

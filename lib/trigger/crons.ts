@@ -1,0 +1,45 @@
+// mode `cron`: a cron on a thread, or a stateless cron (a new thread per run), whose runs call this
+// deployment's webhook with a cron-scoped token.
+import { RelayError } from "../shared/errors.js";
+import { commonPayload, present } from "./payload.js";
+import { failed, prepare, type TriggerContext } from "./prepare.js";
+import type { TriggerRequest } from "./request.js";
+
+export interface CreatedCron {
+  cron_id: string;
+  schedule: string;
+  next_run_date: string | null;
+  thread_id?: string;
+}
+
+/** 201 material. */
+export async function createCron(body: TriggerRequest, context: TriggerContext): Promise<CreatedCron> {
+  const prepared = await prepare(body, context, "cron");
+  if (body.schedule === undefined) throw new RelayError(400, "invalid_body", "Invalid trigger request: schedule: required.");
+  const payload = {
+    ...commonPayload(body),
+    ...present({
+      timezone: body.timezone,
+      multitaskStrategy: body.multitask_strategy,
+      streamMode: body.stream_mode,
+      onRunCompleted: body.on_completion,
+    }),
+    schedule: body.schedule,
+    webhook: prepared.webhook,
+  };
+  try {
+    const cron =
+      prepared.threadId === null
+        ? await prepared.client.crons.create(body.assistant_id, payload)
+        : await prepared.client.crons.createForThread(prepared.threadId, body.assistant_id, payload);
+    const created: CreatedCron = {
+      cron_id: cron.cron_id,
+      schedule: cron.schedule ?? payload.schedule,
+      next_run_date: cron.next_run_date ?? null,
+    };
+    if (prepared.threadId !== null) created.thread_id = cron.thread_id ?? prepared.threadId;
+    return created;
+  } catch (error) {
+    throw failed(error, prepared, context);
+  }
+}

@@ -1,0 +1,96 @@
+// What an Idempotency-Key means for /api/trigger (modes `create` and `cron`): a start runs at most
+// once per (caller, key) within 24 hours. Claim, start, store the answer; replay it to a retry; 409
+// while the first request is still going; release the claim when the start failed. The stores are
+// lib/stores/idempotency-store.ts (memory) and lib/stores/redis-idempotency-store.ts; the header is
+// read by lib/http/idempotency-key.ts.
+import type { Runtime } from "../runtime/runtime.js";
+import { sha256Hex } from "../shared/digest.js";
+import { badRequest, RelayError } from "../shared/errors.js";
+import { describeError } from "../shared/log.js";
+import type { IdempotencyStore, StoredAnswer } from "../stores/idempotency-store.js";
+import { MemoryIdempotencyStore } from "../stores/idempotency-store.js";
+import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
+import type { TriggerRequest } from "./request.js";
+
+const stores = new WeakMap<Runtime, IdempotencyStore>();
+
+/** The idempotency store of a runtime: Redis when REDIS_URL is set, else memory. One per runtime. */
+export function idempotencyStoreFor(runtime: Runtime): IdempotencyStore {
+  let store = stores.get(runtime);
+  if (store === undefined) {
+    const { config, log, now } = runtime;
+    store =
+      config.redisUrl === undefined
+        ? new MemoryIdempotencyStore({ now })
+        : new RedisIdempotencyStore({
+            url: config.redisUrl,
+            onError: (error) => log.warn("redis connection error (idempotency store)", { error: describeError(error) }),
+          });
+    stores.set(runtime, store);
+  }
+  return store;
+}
+
+/** Replaces the idempotency store of a runtime (tests). */
+export function setIdempotencyStore(runtime: Runtime, store: IdempotencyStore): void {
+  stores.set(runtime, store);
+}
+
+/** Refuses a key on a mode whose answer cannot be replayed. */
+export function assertKeyApplies(key: string | undefined, mode: TriggerRequest["mode"]): void {
+  if (key !== undefined && mode !== "create" && mode !== "cron") {
+    // Replaying a wait or a stream is not possible, and ignoring the key would let a retry start a
+    // second run while the caller believes it cannot.
+    throw badRequest("invalid_request", `Idempotency-Key applies to modes create and cron, not ${mode}.`);
+  }
+}
+
+export interface OnceAnswer {
+  answer: StoredAnswer;
+  /** True when this is the first request's answer, given again. */
+  replayed: boolean;
+}
+
+/** Runs `start` at most once per (caller, key); without a key, simply runs it. */
+export async function once(
+  runtime: Runtime,
+  callerId: string,
+  key: string | undefined,
+  body: TriggerRequest,
+  start: () => Promise<StoredAnswer>,
+): Promise<OnceAnswer> {
+  if (key === undefined) return { answer: await start(), replayed: false };
+  const store = idempotencyStoreFor(runtime);
+  // The caller is the hash of its token, the key is hashed too: neither is stored as given.
+  const storeKey = `${callerId.slice(0, 32)}:${sha256Hex(key)}`;
+  const fingerprint = sha256Hex(JSON.stringify(body));
+  const outcome = await store.claim(storeKey, fingerprint);
+  if (outcome.state !== "claimed") {
+    if (outcome.fingerprint !== "" && outcome.fingerprint !== fingerprint) {
+      throw badRequest(
+        "invalid_request",
+        "This Idempotency-Key was already used with a different request body; use a new key for a new request.",
+      );
+    }
+    if (outcome.state === "in_progress") {
+      throw new RelayError(409, "conflict", "A request with this Idempotency-Key is in progress; retry once it has finished.");
+    }
+    return { answer: outcome.answer, replayed: true };
+  }
+  let answer: StoredAnswer;
+  try {
+    answer = await start();
+  } catch (error) {
+    await store.release(storeKey).catch((releaseError: unknown) =>
+      runtime.log.error("could not release an idempotency key", { error: describeError(releaseError) }),
+    );
+    throw error;
+  }
+  try {
+    await store.complete(storeKey, fingerprint, answer);
+  } catch (error) {
+    // The run has started: answer it. A retry within the claim's lease gets 409, not a second run.
+    runtime.log.error("could not store the answer of an idempotency key", { error: describeError(error) });
+  }
+  return { answer, replayed: false };
+}

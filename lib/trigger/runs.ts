@@ -1,0 +1,154 @@
+// Starting runs, modes `create` and `wait`. `startRun` is `create` without HTTP: what the router's
+// follow-up-run action calls. Every LangGraph call goes through the official SDK; every failure
+// leaves here as a RelayError.
+import type { Client } from "@langchain/langgraph-sdk";
+import { WAIT_TIMEOUT_MS } from "../config/limits.js";
+import { RelayError } from "../shared/errors.js";
+import { asRecord } from "../shared/json.js";
+import { scrub } from "../shared/scrub.js";
+import { present, runPayload } from "./payload.js";
+import { failed, prepare, type TriggerContext } from "./prepare.js";
+import { parseTriggerBody, type TriggerRequest } from "./request.js";
+
+/** What the router's follow-up-run action (or any code) passes to start a background run. */
+export interface StartRunRequest {
+  assistant_id: string;
+  /** Omitted or null: stateless. "new": a new thread. Otherwise that thread's id. */
+  thread_id?: string | null;
+  input?: unknown;
+  metadata?: Record<string, unknown>;
+  /** The named route that handles the run's callback. */
+  route?: string;
+  config?: Record<string, unknown>;
+}
+
+export interface StartedRun {
+  run_id: string;
+  /** The run's thread; for a stateless run, the temporary thread LangGraph made for it. */
+  thread_id: string | null;
+  /** As LangGraph resolved it (a graph name becomes its default assistant's UUID). */
+  assistant_id: string;
+  status: string;
+}
+
+export interface WaitedRun {
+  /** Null only if the deployment did not say (older servers send no Content-Location). */
+  run_id: string | null;
+  /** Null for a stateless run: its thread was temporary. */
+  thread_id: string | null;
+  values: unknown;
+}
+
+type WaitPayload = NonNullable<Parameters<Client["runs"]["wait"]>[2]>;
+
+/** `x-run-id` / `x-thread-id`, for answers whose body cannot carry them (errors, streams). */
+export function idHeaders(runId: string | null | undefined, threadId: string | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (runId !== null && runId !== undefined) headers["x-run-id"] = runId;
+  if (threadId !== null && threadId !== undefined) headers["x-thread-id"] = threadId;
+  return headers;
+}
+
+/** mode `create`: a background run. 202 material. */
+export async function createRun(body: TriggerRequest, context: TriggerContext): Promise<StartedRun> {
+  const prepared = await prepare(body, context, "run");
+  try {
+    const run = await prepared.client.runs.create(prepared.threadId, body.assistant_id, {
+      ...runPayload(body),
+      ...present({ streamMode: body.stream_mode }),
+      webhook: prepared.webhook,
+    });
+    return {
+      run_id: run.run_id,
+      thread_id: run.thread_id ?? prepared.threadId,
+      assistant_id: run.assistant_id,
+      status: run.status,
+    };
+  } catch (error) {
+    throw failed(error, prepared, context);
+  }
+}
+
+/**
+ * Starts a background run with this deployment's webhook, without HTTP: the router's follow-up-run
+ * action calls this. Validated like a `create` body; throws RelayError.
+ */
+export async function startRun(request: StartRunRequest, context: TriggerContext): Promise<StartedRun> {
+  return createRun(parseTriggerBody({ ...request, mode: "create" }), context);
+}
+
+/**
+ * mode `wait`: runs and waits, through the SDK's single `runs.wait` call; its `onRunCreated` callback
+ * (from the Content-Location header) gives the run id. A run that fails throws 502 `run_failed`: the
+ * relay and LangGraph both did their job, but what the caller asked for — the run's values — does not
+ * exist, and 502 (a bad answer from upstream) is the closest honest status; 2xx would let a script
+ * treat a failure as a result. The ids travel in `x-run-id`/`x-thread-id` headers either way.
+ */
+export async function waitRun(body: TriggerRequest, context: TriggerContext, signal?: AbortSignal): Promise<WaitedRun> {
+  const prepared = await prepare(body, context, "run");
+  let runId: string | null = null;
+  const timeout = AbortSignal.timeout(WAIT_TIMEOUT_MS);
+  const payload: WaitPayload = {
+    ...runPayload(body),
+    webhook: prepared.webhook,
+    // If we give up waiting (time limit, caller gone), the run finishes anyway and calls back.
+    onDisconnect: "continue",
+    raiseError: false,
+    signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+    onRunCreated: (created) => {
+      runId = created.run_id;
+    },
+  };
+  try {
+    const values: unknown =
+      prepared.threadId === null
+        ? await prepared.client.runs.wait(null, body.assistant_id, payload)
+        : await prepared.client.runs.wait(prepared.threadId, body.assistant_id, payload);
+    const ids = idHeaders(runId, prepared.threadId);
+    const runError = asRecord(values)?.["__error__"];
+    if (runError !== undefined) {
+      throw new RelayError(502, "run_failed", `The run failed: ${describeRunError(runError, prepared.secrets)}`, {
+        headers: ids,
+      });
+    }
+    return { run_id: runId, thread_id: prepared.threadId, values };
+  } catch (error) {
+    if (error instanceof RelayError) throw error;
+    if (timeout.aborted) {
+      throw new RelayError(
+        504,
+        "upstream_timeout",
+        `The run did not finish within ${WAIT_TIMEOUT_MS / 1000} s; it goes on and its webhook will fire. Use mode create for long runs.`,
+        { headers: idHeaders(runId, prepared.threadId) },
+      );
+    }
+    throw failed(error, prepared, context);
+  }
+}
+
+/**
+ * The message of a run's `__error__` ({error, message}); the JS server nests the same shape as a JSON
+ * string inside `message`.
+ */
+function describeRunError(value: unknown, secrets: readonly string[]): string {
+  let record = asRecord(value);
+  for (let depth = 0; depth < 3 && record !== undefined; depth++) {
+    const message = record["message"];
+    if (typeof message === "string" && message.trim().startsWith("{")) {
+      try {
+        const inner = asRecord(JSON.parse(message));
+        if (inner !== undefined) {
+          record = inner;
+          continue;
+        }
+      } catch {
+        // Not JSON after all: use it as it is.
+      }
+    }
+    break;
+  }
+  const name = typeof record?.["error"] === "string" ? record["error"] : undefined;
+  const message = typeof record?.["message"] === "string" ? record["message"] : undefined;
+  const text = [name, message].filter((part) => part !== undefined).join(": ") || "unknown error";
+  return scrub(text, secrets);
+}
