@@ -9,7 +9,7 @@
 //
 // Examples:
 //
-//   import { chain, custom, defineRoutes, forward, slack } from "./lib/routing/router.js";
+//   import { chain, custom, defineRoutes, forward, slack } from "./lib/routing/index.js";
 //
 //   export const router = defineRoutes([
 //     // Ask for approval on Slack when a run of the `hitl` graph waits in interrupt().
@@ -27,12 +27,12 @@
 //       actions: [chain({ name: "write-up", assistant_id: "writer", input: (event) => ({ notes: event.values }) })],
 //     },
 //     // Your own code. `event.error` is a string here.
-//     { on: "run.error", actions: [custom("log-error", (event) => console.log(event.run_id, event.error))] },
+//     { on: "run.error", actions: [custom({ name: "log-error", handler: (event) => console.log(event.run_id, event.error) })] },
 //     // Only runs started with {"route": "nightly"} come here (and skip the unnamed routes).
-//     { name: "nightly", on: "run.success", actions: [custom("report", (event) => console.log(event.values))] },
+//     { name: "nightly", on: "run.success", actions: [custom({ name: "report", handler: (event) => console.log(event.values) })] },
 //   ]);
 //
 // test/types/routes-types.test.ts type-checks this example; see the README's "Routing" section for more.
-import { defineRoutes } from "./lib/routing/router.js";
+import { defineRoutes } from "./lib/routing/index.js";
 
 export const router = defineRoutes([]);

@@ -26,7 +26,7 @@ import { notFound } from "../shared/errors.js";
 import { json } from "../http/response.js";
 import { replayDelivery } from "../inspector/replay.js";
 import { REPLAY_BUDGET_MS } from "../config/limits.js";
-import type { Router } from "../routing/router.js";
+import type { Router } from "../routing/define.js";
 import type { Runtime } from "../runtime/runtime.js";
 
 export { REPLAY_BUDGET_MS };

@@ -3,6 +3,7 @@
 // whole record for one. Pure: no HTTP and no store; lib/handlers/deliveries.ts adapts it.
 import { z } from "zod";
 import type { ActionRecord, ActionState, DeliveryRecord } from "../model/delivery.js";
+import { currentActionType } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
 import type { RunPayload } from "../model/run-payload.js";
 import { runErrorMessage } from "../model/run-payload.js";
@@ -226,7 +227,7 @@ export type DeliveryDetail = DeliveryRecord & Pick<DeliverySummary, "outcome" | 
 
 const actionSummary = (action: ActionRecord): ActionSummary => ({
   name: action.name,
-  type: action.type,
+  type: currentActionType(action.type),
   state: action.state,
   attempts: action.attempts.length,
 });
@@ -254,7 +255,12 @@ export function toSummary(record: DeliveryRecord): DeliverySummary {
 }
 
 export function toDetail(record: DeliveryRecord): DeliveryDetail {
-  return { ...record, outcome: outcomeOf(record), duration_ms: runDurationMs(record.payload) };
+  return {
+    ...record,
+    actions: record.actions.map((action) => ({ ...action, type: currentActionType(action.type) })),
+    outcome: outcomeOf(record),
+    duration_ms: runDurationMs(record.payload),
+  };
 }
 
 /** An action's attempts made since `before` (attempt counts by action name), for a replay's answer. */
@@ -278,7 +284,7 @@ export function newAttempts(after: DeliveryRecord, before: Map<string, number>):
     if (fresh.length === 0) continue;
     replayed.push({
       name: action.name,
-      type: action.type,
+      type: currentActionType(action.type),
       state: action.state,
       ...(action.last_error === undefined ? {} : { last_error: action.last_error }),
       attempts: fresh,

@@ -2,13 +2,14 @@
 // records the new attempts on the same record — numbers continue, each marked `replay: true`. A failed
 // action is the dead-letter record; this is how it is retried once the cause is fixed. The inspector
 // puts it behind an endpoint; anything else (a script, a test) can call it directly.
-import type { SelectedAction, Router } from "../routing/router.js";
+import type { Router } from "../routing/define.js";
+import type { SelectedAction } from "../routing/dispatch.js";
 import type { DeliveryRecord } from "../model/delivery.js";
+import { currentActionType } from "../model/delivery.js";
 import { notFound, RelayError } from "../shared/errors.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { WEBHOOK_MAX_DURATION_MS as ROUTING_MAX_MS } from "../config/limits.js";
 import { isDeliveryId } from "../model/delivery.js";
-
 
 export interface ReplayOptions {
   /** Replays this action only (in any state); otherwise every failed action. */
@@ -18,7 +19,6 @@ export interface ReplayOptions {
   /** Time for the replayed actions, retries included; keep it inside the caller's maxDuration. @default the router's budget (52 s) */
   budgetMs?: number | undefined;
 }
-
 
 export async function replayDelivery(
   deliveryId: string,
@@ -36,6 +36,8 @@ export async function replayDelivery(
   if (delivery.routing === "pending" && runtime.now() - Date.parse(delivery.received_at) < ROUTING_MAX_MS) {
     throw new RelayError(409, "conflict", `Delivery ${delivery.id} is still being routed; replay it once its actions have run.`);
   }
+  // A record stored by an earlier version may name its type the old way; it is saved back renamed.
+  for (const record of delivery.actions) record.type = currentActionType(record.type);
   const targets =
     options.action === undefined
       ? delivery.actions.filter((record) => record.state === "failed")

@@ -2,32 +2,28 @@
 // breakpoint) ends its run with status `success`; only the thread's state says it is waiting on a
 // human: `next` names the nodes to resume and `tasks[].interrupts` holds what `interrupt()` was given.
 // Measured against @langchain/langgraph-api 1.5 (see dev/graphs/hitl.ts).
+import type { Config } from "../config/env.js";
 import type { PauseRecord, PendingInterrupt } from "../model/delivery.js";
+import { asRecord } from "../shared/json.js";
 import { langGraphClient } from "./client.js";
-import type { Runtime } from "../runtime/runtime.js";
 
 /** One read of the thread state; the SDK gets no retries of its own, the router bounds the whole check. */
 export const PAUSE_CHECK_TIMEOUT_MS = 5_000;
 
-/** Reads a thread's state (`GET /threads/{id}/state`). Injectable so the router is tested without a server. */
-export type ThreadStateLoader = (threadId: string, runtime: Runtime) => Promise<unknown>;
-
-export const loadThreadState: ThreadStateLoader = async (threadId, runtime) => {
-  const client = await langGraphClient(runtime.config, { timeoutMs: PAUSE_CHECK_TIMEOUT_MS, maxRetries: 0 });
+/**
+ * Reads a thread's state (`GET /threads/{id}/state`) from the deployment `config` names. The runtime
+ * wraps it as `readThreadState`, which tests replace to route without a server.
+ */
+export async function loadThreadState(threadId: string, config: Config): Promise<unknown> {
+  const client = await langGraphClient(config, { timeoutMs: PAUSE_CHECK_TIMEOUT_MS, maxRetries: 0 });
   return client.threads.getState(threadId);
-};
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 function interruptsIn(list: unknown): PendingInterrupt[] {
   if (!Array.isArray(list)) return [];
   const out: PendingInterrupt[] = [];
   for (const item of list) {
-    const entry = record(item);
+    const entry = asRecord(item);
     if (entry === undefined) continue;
     const interrupt: PendingInterrupt = { value: entry["value"] };
     if (typeof entry["id"] === "string") interrupt.id = entry["id"];
@@ -38,12 +34,12 @@ function interruptsIn(list: unknown): PendingInterrupt[] {
 
 /** The pause a thread state shows, or undefined when the thread is not waiting on anyone. */
 export function pauseOf(state: unknown): PauseRecord | undefined {
-  const thread = record(state);
+  const thread = asRecord(state);
   if (thread === undefined) return undefined;
   const next = Array.isArray(thread["next"]) ? thread["next"].filter((node): node is string => typeof node === "string") : [];
   const interrupts: PendingInterrupt[] = [];
   if (Array.isArray(thread["tasks"])) {
-    for (const task of thread["tasks"]) interrupts.push(...interruptsIn(record(task)?.["interrupts"]));
+    for (const task of thread["tasks"]) interrupts.push(...interruptsIn(asRecord(task)?.["interrupts"]));
   }
   // Newer servers also list them at the top level; use those only when the tasks had none.
   if (interrupts.length === 0) interrupts.push(...interruptsIn(thread["interrupts"]));

@@ -27,12 +27,20 @@ export interface ActionAttempt {
 export interface ActionRecord {
   /** Unique within the delivery, e.g. `forward` or `notify-slack`. */
   name: string;
-  /** The kind of action: forward, slack, start_run, custom. */
+  /** The kind of action: forward, slack, chain, custom (see `currentActionType` for older records). */
   type: string;
   state: ActionState;
   attempts: ActionAttempt[];
   last_error?: string;
   updated_at: string;
+}
+
+/**
+ * The type of a recorded action as this version names it. Records stored before the chain action
+ * had its name say `start_run`; they are read as `chain` wherever records are shown or replayed.
+ */
+export function currentActionType(type: string): string {
+  return type === "start_run" ? "chain" : type;
 }
 
 /** One pending `interrupt()` of a paused thread: what the run is waiting for. */

@@ -1,6 +1,6 @@
 // The seam between the receiver and the router: the receiver asks for a plan (which actions this
 // delivery will run) before it records the delivery, and hands the recorded delivery to `dispatch`
-// after it has answered LangGraph. The real router is lib/routing/router.ts (`defineRoutes`, in routes.ts).
+// after it has answered LangGraph. The real router is built by `defineRoutes` (define.ts) in routes.ts.
 import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
 

@@ -1,81 +1,21 @@
 // Runs one action to its end: attempts with a timeout, bounded retries with exponential backoff and
 // jitter on retryable failures (network, timeouts, 408, 429, 5xx; Retry-After honoured within bounds),
 // every attempt recorded on the delivery as it happens. The router gives each dispatch a deadline
-// (lib/routing/retry-policy.ts) and no attempt or wait runs past it. Attempts of one action in one process
-// are bounded in number (ATTEMPTS_IN_FLIGHT): a burst of callbacks queues its forwards instead of
-// opening a connection each at once, and an attempt's timeout starts only once it may run.
-import type { Action, ActionContext, StartRunFunction } from "./action.js";
-import { ActionError, scrub } from "./action.js";
+// (retry-policy.ts) and no attempt or wait runs past it; waits and jitter come from the runtime.
+// Attempts of one action in one process are bounded in number (slots.ts): a burst of callbacks queues
+// its forwards instead of opening a connection each at once, and an attempt's timeout starts only
+// once it may run.
+import type { Action } from "./action.js";
+import type { ActionInternals, AttemptFields } from "./context.js";
+import { createActionContext } from "./context.js";
+import { ActionError } from "./errors.js";
 import type { ActionAttempt, ActionRecord } from "../model/delivery.js";
 import { RelayError } from "../shared/errors.js";
 import type { RunEvent } from "../model/events.js";
+import { scrub } from "../shared/scrub.js";
 import { backoffMs, jittered, resolvePolicy } from "./retry-policy.js";
 import type { Runtime } from "../runtime/runtime.js";
-
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Attempts of one action (by name) that may be in flight at once in one process. Unbounded, a burst
- * of N callbacks started N requests at once and their timeouts ran while the busy process could not
- * even write them: measured with 5,000 callbacks at 50 connections against a loopback target that
- * answers at once, 982 of 5,982 forward attempts timed out, 310 of those never reached the target,
- * and 672 webhook-ids were accepted twice downstream. Bounded at 64: no timeout, each accepted once.
- */
-export const ATTEMPTS_IN_FLIGHT = 64;
-
-/** A counting semaphore whose waiters give up at a deadline; first come, first served. */
-class Slots {
-  #free: number;
-  readonly #waiting = new Set<() => void>();
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  /** Resolves true once a slot is held, or false if none freed up within `timeoutMs`. */
-  acquire(timeoutMs: number): Promise<boolean> {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const grant = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#waiting.delete(grant);
-        resolve(false);
-      }, Math.max(0, timeoutMs));
-      this.#waiting.add(grant);
-    });
-  }
-
-  release(): void {
-    for (const next of this.#waiting) {
-      this.#waiting.delete(next);
-      next();
-      return;
-    }
-    this.#free += 1;
-  }
-}
-
-const slotsByRuntime = new WeakMap<Runtime, Map<string, Slots>>();
-
-function slotsFor(runtime: Runtime, action: string): Slots {
-  let byAction = slotsByRuntime.get(runtime);
-  if (byAction === undefined) {
-    byAction = new Map();
-    slotsByRuntime.set(runtime, byAction);
-  }
-  let slots = byAction.get(action);
-  if (slots === undefined) {
-    slots = new Slots(ATTEMPTS_IN_FLIGHT);
-    byAction.set(action, slots);
-  }
-  return slots;
-}
+import { ATTEMPTS_IN_FLIGHT, slotsFor } from "./slots.js";
 
 export interface RunOptions {
   runtime: Runtime;
@@ -83,10 +23,8 @@ export interface RunOptions {
   /** Absolute time (runtime.now) by which the action must be done. */
   deadline: number;
   replay: boolean;
+  /** Origin of the request being served (the chain action's fallback for its webhook URL). */
   origin: string | undefined;
-  startRun: StartRunFunction;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
   /** Called after every change of the record, to save it. */
   onProgress: () => void;
 }
@@ -122,7 +60,8 @@ export function classifyFailure(error: unknown): Failure {
 async function attemptWithTimeout<E extends RunEvent>(
   action: Action<E>,
   event: E,
-  context: Omit<ActionContext, "signal">,
+  fields: AttemptFields,
+  internals: ActionInternals,
   timeoutMs: number,
 ): Promise<Awaited<ReturnType<Action<E>["attempt"]>>> {
   const controller = new AbortController();
@@ -134,7 +73,8 @@ async function attemptWithTimeout<E extends RunEvent>(
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason as unknown), { once: true });
   });
   try {
-    return await Promise.race([action.attempt(event, { ...context, signal: controller.signal }), aborted]);
+    const context = createActionContext(fields, controller.signal, internals);
+    return await Promise.race([action.attempt(event, context), aborted]);
   } finally {
     clearTimeout(timer);
   }
@@ -209,15 +149,8 @@ export async function runAction<E extends RunEvent>(
       const result = await attemptWithTimeout(
         action,
         event,
-        {
-          delivery_id: options.delivery_id,
-          action: record.name,
-          attempt: number,
-          replay: options.replay,
-          runtime,
-          origin: options.origin,
-          startRun: options.startRun,
-        },
+        { delivery_id: options.delivery_id, action: record.name, attempt: number, replay: options.replay },
+        { runtime, origin: options.origin },
         timeoutMs,
       );
       attempt.ok = true;
@@ -243,7 +176,7 @@ export async function runAction<E extends RunEvent>(
     if (!failure.retryable) return finish("failed", failure.message);
     if (attemptsNow > policy.retries) return finish("failed", failure.message);
 
-    let delay = jittered(backoffMs(attemptsNow, policy), options.random);
+    let delay = jittered(backoffMs(attemptsNow, policy), runtime.random);
     if (failure.retryAfterMs !== undefined) {
       if (failure.retryAfterMs > policy.maxRetryAfterMs) {
         return finish(
@@ -258,7 +191,7 @@ export async function runAction<E extends RunEvent>(
     }
     record.updated_at = iso(runtime.now());
     options.onProgress();
-    await options.sleep(delay);
+    await runtime.sleep(delay);
   }
 }
 

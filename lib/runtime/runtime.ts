@@ -1,21 +1,38 @@
-// What the handlers need at run time — configuration, the delivery store, a logger, a clock, fetch
-// and a way to run work after the response — built once per process from the environment, or
-// assembled by tests with their own parts.
+// What the handlers need at run time — configuration, the delivery store, a logger, and the seams
+// that touch the world (clock, fetch, timers, randomness, LangGraph) — built once per process from
+// the environment, or assembled by tests with their own parts. Everything a test replaces is here,
+// so that the routes file's options (lib/routing) stay what a user would set.
 import { waitUntil } from "@vercel/functions";
 import type { Config, Env } from "../config/env.js";
 import { loadConfig } from "../config/env.js";
+import { loadThreadState } from "../langgraph/thread-state.js";
 import type { Logger } from "../shared/log.js";
 import { describeError, jsonLogger } from "../shared/log.js";
 import { MemoryDeliveryStore } from "../stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../stores/redis-delivery-store.js";
 import type { DeliveryStore } from "../stores/delivery-store.js";
+import type { RunStarter } from "./run-starter.js";
+
+export type { RunStarter, RunStartContext, StartedRun, StartRunRequest } from "./run-starter.js";
 
 export interface Runtime {
   config: Config;
   store: DeliveryStore;
   log: Logger;
+  /** The clock, in ms since the epoch: records, tokens, deadlines and Retry-After all read it. */
   now: () => number;
   fetch: typeof fetch;
+  /** Waits between retries (actions, progress saves); tests record the delays instead of waiting. */
+  sleep: (ms: number) => Promise<void>;
+  /** In [0, 1): the jitter of retry backoffs. */
+  random: () => number;
+  /** Reads a thread's state from LangGraph (`GET /threads/{id}/state`), for the paused check. */
+  readThreadState: (threadId: string) => Promise<unknown>;
+  /**
+   * Starts the run a chain action asks for. Unset in production: lib/trigger's `startRun` is
+   * loaded when a chain action first runs, so that the receiver never loads the LangGraph SDK.
+   */
+  startRun?: RunStarter;
   /** Runs work after the response: Vercel's waitUntil keeps the function alive until it settles. */
   background(task: Promise<unknown>): void;
   /** Resolves once every background task started so far has settled (tests, graceful shutdown). */
@@ -29,7 +46,13 @@ export interface RuntimeOptions {
   log?: Logger;
   now?: () => number;
   fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  readThreadState?: (threadId: string) => Promise<unknown>;
+  startRun?: RunStarter;
 }
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createStore(config: Config, log: Logger, now: () => number = Date.now): DeliveryStore {
   if (config.redisUrl !== undefined) {
@@ -65,6 +88,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     log,
     now,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    sleep: options.sleep ?? realSleep,
+    random: options.random ?? Math.random,
+    readThreadState: options.readThreadState ?? ((threadId) => loadThreadState(threadId, config)),
+    ...(options.startRun === undefined ? {} : { startRun: options.startRun }),
     background(task) {
       const tracked = task.catch((error: unknown) =>
         log.error("background task failed", { error: describeError(error) }),

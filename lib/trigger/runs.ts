@@ -1,5 +1,5 @@
 // Starting runs, modes `create` and `wait`. `startRun` is `create` without HTTP: what the router's
-// follow-up-run action calls. Every LangGraph call goes through the official SDK; every failure
+// chain action calls. Every LangGraph call goes through the official SDK; every failure
 // leaves here as a RelayError.
 import type { Client } from "@langchain/langgraph-sdk";
 import { WAIT_TIMEOUT_MS } from "../config/limits.js";
@@ -9,27 +9,11 @@ import { scrub } from "../shared/scrub.js";
 import { present, runPayload } from "./payload.js";
 import { failed, prepare, type TriggerContext } from "./prepare.js";
 import { parseTriggerBody, type TriggerRequest } from "./request.js";
+import type { StartedRun, StartRunRequest } from "../runtime/run-starter.js";
 
-/** What the router's follow-up-run action (or any code) passes to start a background run. */
-export interface StartRunRequest {
-  assistant_id: string;
-  /** Omitted or null: stateless. "new": a new thread. Otherwise that thread's id. */
-  thread_id?: string | null;
-  input?: unknown;
-  metadata?: Record<string, unknown>;
-  /** The named route that handles the run's callback. */
-  route?: string;
-  config?: Record<string, unknown>;
-}
-
-export interface StartedRun {
-  run_id: string;
-  /** The run's thread; for a stateless run, the temporary thread LangGraph made for it. */
-  thread_id: string | null;
-  /** As LangGraph resolved it (a graph name becomes its default assistant's UUID). */
-  assistant_id: string;
-  status: string;
-}
+// What the chain action (or any code) passes to start a background run, and what it gets back: typed
+// in lib/runtime, whose `startRun` seam this function fills.
+export type { StartedRun, StartRunRequest } from "../runtime/run-starter.js";
 
 export interface WaitedRun {
   /** Null only if the deployment did not say (older servers send no Content-Location). */

@@ -1,6 +1,7 @@
 // Dead letters and replay: a forward that exhausted its retries stays failed on the record; once the
 // receiver is fixed, replayDelivery runs it again, attempt numbers continue and the new attempts are
-// marked `replay`. Against the memory store and a real Redis.
+// marked `replay`. Against the memory store and a real Redis. Records stored by the previous version
+// (the chain action's type was `start_run`) are listed, shown and replayed as `chain`.
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
@@ -9,8 +10,10 @@ import { RelayError } from "../../lib/shared/errors.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import { replayDelivery } from "../../lib/inspector/replay.js";
-import type { Router } from "../../lib/routing/router.js";
-import { custom, defineRoutes, forward } from "../../lib/routing/router.js";
+import type { Router } from "../../lib/routing/index.js";
+import { chain, custom, defineRoutes, forward } from "../../lib/routing/index.js";
+import { handleDeliveriesGet, handleDeliveriesPost } from "../../lib/handlers/deliveries.js";
+import type { StartRunRequest } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, newSecret, recordingSleep, TestReceiver, testRuntime, type LoggedRuntime } from "../support/routing.js";
@@ -46,20 +49,17 @@ describe.each(stores)("replay with the $name", ({ enabled, make }) => {
     if (!enabled) context.skip();
     receiver = await new TestReceiver(SECRET).listen();
     store = make();
-    runtime = testRuntime({}, { store });
+    runtime = testRuntime({}, { store, sleep: recordingSleep().sleep });
     alsoRan = [];
-    router = defineRoutes(
-      [
-        {
-          on: "*",
-          actions: [
-            forward({ url: `${receiver.url}/in`, secret: SECRET, retry: { retries: 1 } }),
-            custom("audit", (event) => void alsoRan.push(event.run_id)),
-          ],
-        },
-      ],
-      { sleep: recordingSleep().sleep },
-    );
+    router = defineRoutes([
+      {
+        on: "*",
+        actions: [
+          forward({ url: `${receiver.url}/in`, secret: SECRET, retry: { retries: 1 } }),
+          custom({ name: "audit", handler: (event) => void alsoRan.push(event.run_id) }),
+        ],
+      },
+    ]);
   });
   afterEach(async () => {
     await receiver?.close();
@@ -135,7 +135,65 @@ describe.each(stores)("replay with the $name", ({ enabled, make }) => {
     await expectRelayError(replayDelivery("dlv_000000000000000000000000", {}, runtime, router), 404, /No delivery dlv_0+ \(unknown, or expired\)/);
     await expectRelayError(replayDelivery("../etc/passwd", {}, runtime, router), 404, /^No delivery with that id\.$/);
     await expectRelayError(replayDelivery(failed.id, { action: "nope" }, runtime, router), 404, /has no action named "nope"/);
-    const edited = defineRoutes([{ on: "*", actions: [custom("audit", () => undefined)] }]);
+    const edited = defineRoutes([{ on: "*", actions: [custom({ name: "audit", handler: () => undefined })] }]);
     await expectRelayError(replayDelivery(failed.id, { action: "forward" }, runtime, edited), 409, /no longer defined/);
+  });
+});
+
+describe.each(stores)("a chain record the previous version stored (type start_run), with the $name", ({ enabled, make }) => {
+  let store: DeliveryStore;
+  beforeEach((context) => {
+    if (!enabled) context.skip();
+    store = make();
+  });
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it("is listed, shown and replayed as a chain action", async () => {
+    const starts: StartRunRequest[] = [];
+    const runtime = testRuntime(
+      { TRIGGER_TOKEN: "inspector-token" },
+      {
+        store,
+        startRun: async (request) => {
+          starts.push(request);
+          return { run_id: "run-next", thread_id: "thread-next", assistant_id: request.assistant_id, status: "pending" };
+        },
+      },
+    );
+    const router = defineRoutes([{ on: "run.success", actions: [chain({ name: "next", assistant_id: "writer" })] }]);
+    const delivery = deliveryFrom("thread_runs_create", { run_id: `old-${randomBytes(4).toString("hex")}` });
+    const at = new Date(runtime.now()).toISOString();
+    delivery.routing = "done";
+    delivery.actions = [
+      {
+        name: "next",
+        type: "start_run",
+        state: "failed",
+        attempts: [{ number: 1, started_at: at, ended_at: at, duration_ms: 0, ok: false, error: "Error: LangGraph unreachable" }],
+        last_error: "Error: LangGraph unreachable",
+        updated_at: at,
+      },
+    ];
+    await store.claim(delivery);
+    const headers = { authorization: "Bearer inspector-token" };
+    const api = (query: string, method = "GET") => new Request(`https://relay.test/api/deliveries${query}`, { method, headers });
+
+    const list = (await (await handleDeliveriesGet(api(""), runtime)).json()) as { deliveries: { id: string; actions: unknown[] }[] };
+    expect(list.deliveries.find((summary) => summary.id === delivery.id)?.actions).toEqual([
+      { name: "next", type: "chain", state: "failed", attempts: 1 },
+    ]);
+    const shown = (await (await handleDeliveriesGet(api(`?id=${delivery.id}`), runtime)).json()) as { delivery: DeliveryRecord };
+    expect(shown.delivery.actions).toEqual([expect.objectContaining({ name: "next", type: "chain", state: "failed" })]);
+
+    const replayed = (await (await handleDeliveriesPost(api(`?id=${delivery.id}&replay=1`, "POST"), runtime, router)).json()) as {
+      replayed: { name: string; type: string; state: string }[];
+    };
+    expect(replayed.replayed).toEqual([expect.objectContaining({ name: "next", type: "chain", state: "succeeded" })]);
+    expect(starts.map((request) => request.assistant_id)).toEqual(["writer"]);
+    expect((await store.get(delivery.id))?.actions).toEqual([
+      expect.objectContaining({ name: "next", type: "chain", state: "succeeded", attempts: [expect.anything(), expect.objectContaining({ number: 2, ok: true, replay: true })] }),
+    ]);
   });
 });

@@ -8,8 +8,8 @@ import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLangGraphServer, type LangGraphServer } from "../../dev/langgraph-server.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
-import { chain, custom, defineRoutes } from "../../lib/routing/router.js";
-import type { RunPausedEvent } from "../../lib/routing/router.js";
+import { chain, custom, defineRoutes } from "../../lib/routing/index.js";
+import type { RunPausedEvent } from "../../lib/routing/index.js";
 import { startRun } from "../../lib/trigger/runs.js";
 import { receiveWebhook } from "../../lib/handlers/webhook.js";
 import { freePort } from "../support/ports.js";
@@ -20,8 +20,8 @@ const WAIT_MS = 30_000;
 
 const paused: RunPausedEvent[] = [];
 const router = defineRoutes([
-  { on: "run.paused", graph_id: "hitl", actions: [custom("hitl-paused", (event) => void paused.push(event))] },
-  { on: "run.success", graph_id: "hitl", actions: [custom("hitl-finished", () => undefined)] },
+  { on: "run.paused", graph_id: "hitl", actions: [custom({ name: "hitl-paused", handler: (event) => void paused.push(event) })] },
+  { on: "run.success", graph_id: "hitl", actions: [custom({ name: "hitl-finished", handler: () => undefined })] },
   {
     name: "first",
     on: "run.success",
@@ -36,7 +36,7 @@ const router = defineRoutes([
       }),
     ],
   },
-  { name: "second", on: "run.success", actions: [custom("second-arrived", () => undefined)] },
+  { name: "second", on: "run.success", actions: [custom({ name: "second-arrived", handler: () => undefined })] },
   { name: "loop", on: "run.success", actions: [chain({ name: "loop-again", assistant_id: "agent", route: "loop", maxDepth: 2, input: () => ({ input: "loop" }) })] },
 ]);
 
@@ -141,7 +141,7 @@ describe("routing against the LangGraph server", { timeout: 60_000 }, () => {
     );
     expect(stopped.payload.metadata?.["relay_chain_depth"]).toBe(2);
     expect(stopped.actions[0]?.last_error).toMatch(/^chain depth limit reached: .*relay_chain_depth=2 and the limit is 2; no run was started/);
-    const { deliveries } = await runtime.store.list({ limit: 100, filter: (delivery) => delivery.route === "loop" });
+    const deliveries = (await runtime.store.list({ limit: 100 })).deliveries.filter((delivery) => delivery.route === "loop");
     // The first run, two chained ones, and nothing after the limit.
     expect(deliveries).toHaveLength(3);
     expect(deliveries.map((delivery) => delivery.run_id)).toContain(start.run_id);

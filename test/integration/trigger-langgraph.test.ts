@@ -280,7 +280,7 @@ describe("mode cron against the JS server (which has no crons: see trigger.test.
   });
 });
 
-describe("startRun (what the router's follow-up-run action calls)", () => {
+describe("startRun (what the router's chain action calls)", () => {
   it("starts a background run without HTTP, and its callback is recorded with the route", async () => {
     const run = await startRun(
       { assistant_id: "agent", thread_id: "new", input: HELLO, route: "chained", metadata: { parent_run_id: "r0" } },

@@ -11,9 +11,9 @@ import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliveryIdFor, type DeliveryRecord } from "../../lib/model/delivery.js";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
-import { ATTEMPTS_IN_FLIGHT } from "../../lib/routing/runner.js";
+import { ATTEMPTS_IN_FLIGHT } from "../../lib/routing/slots.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
-import { custom, defineRoutes } from "../../lib/routing/router.js";
+import { custom, defineRoutes } from "../../lib/routing/index.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, fixture, newSecret, TestReceiver, testRuntime, type Json } from "../support/routing.js";
@@ -318,18 +318,21 @@ describe("what the load runs exposed, one behaviour each", () => {
     let peak = 0;
     let otherRan = 0;
     // Each attempt takes 50 ms of a 250 ms timeout: 640 at once queue for ~500 ms, none may time out.
-    const slow = custom(
-      "slow",
-      async () => {
+    const slow = custom({
+      name: "slow",
+      handler: async () => {
         inFlight += 1;
         peak = Math.max(peak, inFlight);
         await pause(50);
         inFlight -= 1;
       },
-      { retry: { timeoutMs: 250, retries: 0 } },
-    );
-    const other = custom("other", () => {
-      otherRan += 1;
+      retry: { timeoutMs: 250, retries: 0 },
+    });
+    const other = custom({
+      name: "other",
+      handler: () => {
+        otherRan += 1;
+      },
     });
     const router = defineRoutes([{ on: "*", actions: [slow, other] }], { envDefaults: false });
     const runtime = testRuntime();
@@ -363,7 +366,7 @@ describe("what the load runs exposed, one behaviour each", () => {
       close: () => inner.close(),
     };
     const runtime = testRuntime({}, { store: blinking });
-    const router = defineRoutes([{ on: "*", actions: [custom("noop", () => undefined)] }], { envDefaults: false });
+    const router = defineRoutes([{ on: "*", actions: [custom({ name: "noop", handler: () => undefined })] }], { envDefaults: false });
     const delivery = deliveryFrom("error_graph_create", { run_id: "blink" });
     delivery.actions = router.plan(delivery, runtime);
     await runtime.store.claim(delivery);

@@ -14,7 +14,7 @@ import { jsonLogger } from "../../lib/shared/log.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import type { RunPayload } from "../../lib/model/run-payload.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
-import { createRuntime, type Runtime } from "../../lib/runtime/runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { fixture } from "./kit.js";
 
@@ -28,13 +28,16 @@ export interface LoggedRuntime extends Runtime {
   logs: Json[];
 }
 
-export function testRuntime(env: Env = {}, options: { store?: DeliveryStore; now?: () => number } = {}): LoggedRuntime {
+/** The runtime's seams a routing test may replace: store, clock, fetch, waits, jitter, LangGraph calls. */
+export type TestSeams = Pick<RuntimeOptions, "store" | "now" | "fetch" | "sleep" | "random" | "readThreadState" | "startRun">;
+
+export function testRuntime(env: Env = {}, seams: TestSeams = {}): LoggedRuntime {
   const logs: Json[] = [];
   const runtime = createRuntime({
+    store: new MemoryDeliveryStore(),
+    ...seams,
     config: loadConfig({ WEBHOOK_TOKEN: "static-token", ...env }),
-    store: options.store ?? new MemoryDeliveryStore(),
     log: jsonLogger((line) => logs.push(JSON.parse(line) as Json)),
-    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return Object.assign(runtime, { logs });
 }

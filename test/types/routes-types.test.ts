@@ -3,8 +3,8 @@
 // run.error, `event.interrupts` exists on run.paused), and "*" hands out every event. The runtime
 // assertions check that the README's example loads.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { RunErrorEvent, RunEvent, RunPausedEvent, RunSuccessEvent } from "../../lib/routing/router.js";
-import { chain, custom, defineRoutes, forward, slack } from "../../lib/routing/router.js";
+import type { ActionContext, RunErrorEvent, RunEvent, RunPausedEvent, RunSuccessEvent } from "../../lib/routing/index.js";
+import { chain, custom, defineRoutes, forward, slack } from "../../lib/routing/index.js";
 import { router as shippedRouter } from "../../routes.js";
 
 describe("routes file types", () => {
@@ -13,18 +13,24 @@ describe("routes file types", () => {
       {
         on: "run.error",
         actions: [
-          custom("page", (event) => {
-            expectTypeOf(event).toEqualTypeOf<RunErrorEvent>();
-            expectTypeOf(event.error).toEqualTypeOf<string>();
+          custom({
+            name: "page",
+            handler: (event) => {
+              expectTypeOf(event).toEqualTypeOf<RunErrorEvent>();
+              expectTypeOf(event.error).toEqualTypeOf<string>();
+            },
           }),
         ],
       },
       {
         on: "run.paused",
         actions: [
-          custom("ask", (event) => {
-            expectTypeOf(event).toEqualTypeOf<RunPausedEvent>();
-            expectTypeOf(event.interrupts[0]?.value).toEqualTypeOf<unknown>();
+          custom({
+            name: "ask",
+            handler: (event) => {
+              expectTypeOf(event).toEqualTypeOf<RunPausedEvent>();
+              expectTypeOf(event.interrupts[0]?.value).toEqualTypeOf<unknown>();
+            },
           }),
         ],
       },
@@ -43,10 +49,16 @@ describe("routes file types", () => {
       {
         on: "*",
         actions: [
-          custom("everything", (event) => {
-            expectTypeOf(event).toEqualTypeOf<RunEvent>();
-            // Under "*" the error is there when the payload has one.
-            expectTypeOf(event.error).toEqualTypeOf<string | undefined>();
+          custom({
+            name: "everything",
+            handler: (event, context) => {
+              expectTypeOf(event).toEqualTypeOf<RunEvent>();
+              // Under "*" the error is there when the payload has one.
+              expectTypeOf(event.error).toEqualTypeOf<string | undefined>();
+              expectTypeOf(context).toEqualTypeOf<ActionContext>();
+              // @ts-expect-error user code gets fetch, log and the clock, never the runtime and its secrets
+              void context.runtime;
+            },
           }),
         ],
       },
@@ -59,20 +71,24 @@ describe("routes file types", () => {
     expect(() =>
       defineRoutes([
         // @ts-expect-error "run.sucess" is not an event
-        { on: "run.sucess", actions: [custom("typo", () => undefined)] },
+        { on: "run.sucess", actions: [custom({ name: "typo", handler: () => undefined })] },
       ]),
     ).toThrow(/unknown event "run.sucess"/);
     expect(() =>
       defineRoutes([
         // @ts-expect-error statuses LangGraph may add later are caught with "*", not by name
-        { on: "run.some_future_status", actions: [custom("future", () => undefined)] },
+        { on: "run.some_future_status", actions: [custom({ name: "future", handler: () => undefined })] },
       ]),
     ).toThrow(/unknown event/);
-    const pausedOnly = custom("paused-only", (event: RunPausedEvent) => void event.interrupts);
+    const pausedOnly = custom({ name: "paused-only", handler: (event: RunPausedEvent) => void event.interrupts });
     // @ts-expect-error a handler that needs run.paused cannot sit on a route for every event
     defineRoutes([{ on: "*", actions: [pausedOnly] }]);
     // @ts-expect-error forward needs its url and secret spelled out (undefined is allowed: fails closed)
     forward({ url: "https://example.com/hook" });
+    expect(() =>
+      // @ts-expect-error custom takes one options object, like the other actions
+      custom("positional", () => undefined),
+    ).toThrow(/custom\(\) takes one options object/);
   });
 
   it("ships routes.ts with a router and no routes", () => {
@@ -99,17 +115,20 @@ describe("routes file types", () => {
       {
         on: "run.error",
         actions: [
-          custom("open-ticket", async (event, context) => {
-            await context.runtime.fetch("https://tickets.example/api", {
-              method: "POST",
-              body: JSON.stringify({ title: `Run ${event.run_id} failed`, body: event.error }),
-              signal: context.signal,
-            });
+          custom({
+            name: "open-ticket",
+            handler: async (event, context) => {
+              await context.fetch("https://tickets.example/api", {
+                method: "POST",
+                body: JSON.stringify({ title: `Run ${event.run_id} failed`, body: event.error }),
+                signal: context.signal,
+              });
+            },
           }),
         ],
       },
       // Only runs started with {"route": "nightly"} come here (and skip the unnamed routes).
-      { name: "nightly", on: "run.success", actions: [custom("report", (event) => console.log(event.values))] },
+      { name: "nightly", on: "run.success", actions: [custom({ name: "report", handler: (event) => console.log(event.values) })] },
     ]);
     expect(router.routes).toHaveLength(5);
   });

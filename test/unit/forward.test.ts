@@ -3,8 +3,8 @@
 // errors recorded without secrets.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
-import { defineRoutes, forward } from "../../lib/routing/router.js";
-import type { Router } from "../../lib/routing/router.js";
+import { defineRoutes, forward } from "../../lib/routing/index.js";
+import type { Router } from "../../lib/routing/index.js";
 import {
   deliveryFrom,
   logsOf,
@@ -27,13 +27,13 @@ afterEach(async () => {
   await receiver.close();
 });
 
-/** A router forwarding every event to the receiver, with fast backoff. */
+/** A router forwarding every event to the receiver, on a runtime whose backoff waits are recorded, not waited. */
 function forwardRouter(options: { secret?: string; retry?: Parameters<typeof forward>[0]["retry"]; url?: string } = {}) {
   const { sleep, delays } = recordingSleep();
-  const router = defineRoutes(
-    [{ on: "*", actions: [forward({ url: options.url ?? `${receiver.url}/hooks?key=query-secret`, secret: options.secret ?? SECRET, retry: options.retry ?? {} })] }],
-    { sleep },
-  );
+  runtime = testRuntime({}, { sleep });
+  const router = defineRoutes([
+    { on: "*", actions: [forward({ url: options.url ?? `${receiver.url}/hooks?key=query-secret`, secret: options.secret ?? SECRET, retry: options.retry ?? {} })] },
+  ]);
   return { router, delays };
 }
 

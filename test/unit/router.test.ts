@@ -1,16 +1,17 @@
 // The router: which routes handle a delivery (event, wildcard, assistant, graph, metadata, named
 // routes), fan-out, isolation of failures, run.paused, the environment's defaults, the Slack message,
-// chain depth, and the retry runner's bounds — with injected sleep, state loader and startRun.
+// chain depth, the retry runner's bounds, and what a handler's context holds — with the runtime's
+// sleep, random, thread-state reader and startRun replaced.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StartRunFunction, StartRunRequest } from "../../lib/routing/action.js";
+import type { RunStarter, Runtime, StartRunRequest } from "../../lib/runtime/runtime.js";
 import { chainDepthOf } from "../../lib/routing/actions/chain.js";
 import { formatDuration, slackMessage } from "../../lib/routing/actions/slack.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { eventOf } from "../../lib/model/events.js";
 import { DISPATCH_BUDGET_MS, RETRY_DEFAULTS, worstCaseMs } from "../../lib/routing/retry-policy.js";
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../../lib/langgraph/thread-state.js";
-import type { Route, RouterOptions } from "../../lib/routing/router.js";
-import { chain, custom, defineRoutes, FinalError, slack } from "../../lib/routing/router.js";
+import type { ActionContext, Route, RouterOptions } from "../../lib/routing/index.js";
+import { chain, custom, defineRoutes, FinalError } from "../../lib/routing/index.js";
 import { receiveWebhook } from "../../lib/handlers/webhook.js";
 import {
   deliveryFrom,
@@ -21,6 +22,7 @@ import {
   testRuntime,
   type Json,
   type LoggedRuntime,
+  type TestSeams,
 } from "../support/routing.js";
 
 const HITL_STATE = {
@@ -38,18 +40,28 @@ beforeEach(() => {
 /** A custom action that records which deliveries it saw. */
 function spy(name: string, behaviour: (event: { type: string }) => Promise<void> | void = () => undefined) {
   const seen: string[] = [];
-  const action = custom(name, async (event) => {
-    seen.push(event.type);
-    await behaviour(event);
+  const action = custom({
+    name,
+    handler: async (event) => {
+      seen.push(event.type);
+      await behaviour(event);
+    },
   });
   return { action, seen };
 }
 
-async function route(routes: readonly Route[], delivery: DeliveryRecord, options: RouterOptions = {}): Promise<DeliveryRecord> {
-  const router = defineRoutes(routes, { sleep: recordingSleep().sleep, ...options });
-  delivery.actions = router.plan(delivery, runtime);
-  await runtime.store.claim(delivery);
-  await router.dispatch(delivery, runtime, { origin: "https://relay.test" });
+/** Routes one delivery through the receiver's two steps, on `runtime` with `seams` replaced (no real waits). */
+async function route(
+  routes: readonly Route[],
+  delivery: DeliveryRecord,
+  seams: Omit<TestSeams, "store"> = {},
+  options: RouterOptions = {},
+): Promise<DeliveryRecord> {
+  const router = defineRoutes(routes, options);
+  const routing: Runtime = { ...runtime, sleep: recordingSleep().sleep, ...seams };
+  delivery.actions = router.plan(delivery, routing);
+  await routing.store.claim(delivery);
+  await router.dispatch(delivery, routing, { origin: "https://relay.test" });
   const stored = await runtime.store.get(delivery.id);
   if (stored === undefined) throw new Error("not stored");
   return stored;
@@ -186,8 +198,11 @@ describe("fan-out and isolation", () => {
   });
 
   it("one action failing does not stop the others", async () => {
-    const broken = custom("broken", () => {
-      throw new FinalError("downstream said no");
+    const broken = custom({
+      name: "broken",
+      handler: () => {
+        throw new FinalError("downstream said no");
+      },
     });
     const fine = spy("fine");
     const stored = await route([{ on: "*", actions: [broken, fine.action] }], success());
@@ -207,14 +222,14 @@ describe("fan-out and isolation", () => {
 
   it("retries other errors of a custom action with backoff, within its retries", async () => {
     let calls = 0;
-    const flaky = custom(
-      "flaky",
-      () => {
+    const flaky = custom({
+      name: "flaky",
+      handler: () => {
         calls += 1;
         if (calls < 3) throw new Error(`flake ${calls}`);
       },
-      { retry: { retries: 2, minDelayMs: 100 } },
-    );
+      retry: { retries: 2, minDelayMs: 100 },
+    });
     const { sleep, delays } = recordingSleep();
     const stored = await route([{ on: "*", actions: [flaky] }], success(), { sleep, random: () => 1 });
     expect(stored.actions[0]?.state).toBe("succeeded");
@@ -223,35 +238,64 @@ describe("fan-out and isolation", () => {
   });
 
   it("stops at the delivery's time budget", async () => {
+    // The runtime's clock jumps 20 s per attempt and per wait: the 52 s budget ends the third attempt.
     let now = 1_000_000;
     runtime = testRuntime({}, { now: () => now });
-    const slow = custom("slow", () => {
-      now += 400;
-      throw new Error("still down");
+    const slow = custom({
+      name: "slow",
+      handler: () => {
+        now += 20_000;
+        throw new Error("still down");
+      },
     });
-    const stored = await route([{ on: "*", actions: [slow] }], success(), { budgetMs: 1_000, sleep: async (ms) => void (now += ms) });
+    const stored = await route([{ on: "*", actions: [slow] }], success(), { sleep: async (ms) => void (now += ms) });
     expect(stored.actions[0]?.state).toBe("failed");
     expect(stored.actions[0]?.attempts.length).toBeLessThan(4);
     expect(stored.actions[0]?.last_error).toMatch(/no time left|budget/);
   });
 });
 
+describe("a handler's context", () => {
+  it("holds what an action needs — ids, attempt, signal, fetch, log, clock — and not the runtime", async () => {
+    const contexts: ActionContext[] = [];
+    const fetched: string[] = [];
+    const fetch: typeof globalThis.fetch = async (input) => {
+      fetched.push(String(input));
+      return new Response("ok");
+    };
+    const look = custom({
+      name: "look",
+      handler: async (_event, context) => {
+        contexts.push(context);
+        await context.fetch("https://example.test/hook", { signal: context.signal });
+        context.log.info("looked", { at: context.now() });
+      },
+    });
+    const stored = await route([{ on: "*", actions: [look] }], success(), { fetch, now: () => 1_700_000_000_000 });
+    expect(contexts).toHaveLength(1);
+    expect(Object.keys(contexts[0] ?? {}).sort()).toEqual(["action", "attempt", "delivery_id", "fetch", "log", "now", "replay", "signal"]);
+    expect(contexts[0]).toMatchObject({ delivery_id: stored.id, action: "look", attempt: 1, replay: false });
+    expect(fetched).toEqual(["https://example.test/hook"]);
+    expect(logsOf(runtime, "looked")).toEqual([expect.objectContaining({ delivery_id: stored.id, action: "look", at: 1_700_000_000_000 })]);
+  });
+});
+
 describe("definition", () => {
-  const noop = custom("noop", () => undefined);
+  const noop = custom({ name: "noop", handler: () => undefined });
   it("refuses unknown events, duplicate names, reserved names and empty actions when the routes load", () => {
     expect(() => defineRoutes([{ on: "run.sucess", actions: [noop] } as unknown as Route])).toThrow(
       /route #1: unknown event "run.sucess"; use one of run.success, .*or "\*"/,
     );
     expect(() =>
       defineRoutes([
-        { on: "*", actions: [custom("same", () => undefined)] },
-        { on: "run.error", actions: [custom("same", () => undefined)] },
+        { on: "*", actions: [custom({ name: "same", handler: () => undefined })] },
+        { on: "run.error", actions: [custom({ name: "same", handler: () => undefined })] },
       ]),
     ).toThrow(/Two different actions are named "same"/);
     expect(() => defineRoutes([{ on: "*", actions: [] }])).toThrow(/actions must be a non-empty list/);
-    expect(() => custom("env:mine", () => undefined)).toThrow(/Invalid action name/);
-    expect(() => custom("ok", () => undefined, { retry: { retries: 99 } })).toThrow(/`retries` must be an integer from 0 to 10/);
-    expect(() => custom("ok", () => undefined, { retry: { timeoutMs: 0 } })).toThrow(/`timeoutMs` must be a finite number >= 1/);
+    expect(() => custom({ name: "env:mine", handler: () => undefined })).toThrow(/Invalid action name/);
+    expect(() => custom({ name: "ok", handler: () => undefined, retry: { retries: 99 } })).toThrow(/`retries` must be an integer from 0 to 10/);
+    expect(() => custom({ name: "ok", handler: () => undefined, retry: { timeoutMs: 0 } })).toThrow(/`timeoutMs` must be a finite number >= 1/);
     // The same action object in two routes is one action.
     expect(() => defineRoutes([{ on: "*", actions: [noop] }, { on: "run.error", actions: [noop] }])).not.toThrow();
   });
@@ -275,7 +319,7 @@ describe("run.paused", () => {
       ],
       delivery,
       {
-        loadThreadState: async (threadId) => {
+        readThreadState: async (threadId) => {
           reads.push(threadId);
           return HITL_STATE;
         },
@@ -295,11 +339,11 @@ describe("run.paused", () => {
     const onSuccess = spy("on-success");
     const stored = await route(
       [
-        { on: "run.paused", actions: [custom("never", () => undefined)] },
+        { on: "run.paused", actions: [custom({ name: "never", handler: () => undefined })] },
         { on: "run.success", actions: [onSuccess.action] },
       ],
       deliveryFrom("hitl_interrupt"),
-      { loadThreadState: async () => DONE_STATE },
+      { readThreadState: async () => DONE_STATE },
     );
     expect(stored.event).toBe("run.success");
     expect(stored.pause).toBeUndefined();
@@ -308,20 +352,20 @@ describe("run.paused", () => {
 
   it("makes no extra call when no route that could handle the run listens for run.paused", async () => {
     let reads = 0;
-    const loadThreadState = async () => {
+    const readThreadState = async () => {
       reads += 1;
       return HITL_STATE;
     };
-    await route([{ on: "run.success", actions: [custom("a", () => undefined)] }], deliveryFrom("hitl_interrupt"), { loadThreadState });
-    await route([{ on: "run.paused", graph_id: "agent", actions: [custom("b", () => undefined)] }], deliveryFrom("hitl_interrupt"), {
-      loadThreadState,
+    await route([{ on: "run.success", actions: [custom({ name: "a", handler: () => undefined })] }], deliveryFrom("hitl_interrupt"), { readThreadState });
+    await route([{ on: "run.paused", graph_id: "agent", actions: [custom({ name: "b", handler: () => undefined })] }], deliveryFrom("hitl_interrupt"), {
+      readThreadState,
     });
-    await route([{ on: "*", actions: [custom("c", () => undefined)] }], failure(), { loadThreadState });
+    await route([{ on: "*", actions: [custom({ name: "c", handler: () => undefined })] }], failure(), { readThreadState });
     // A stateless run has no thread to resume.
-    await route([{ on: "*", actions: [custom("d", () => undefined)] }], deliveryFrom("stateless_runs_wait"), { loadThreadState });
+    await route([{ on: "*", actions: [custom({ name: "d", handler: () => undefined })] }], deliveryFrom("stateless_runs_wait"), { readThreadState });
     expect(reads).toBe(0);
     // "*" does listen for run.paused.
-    const stored = await route([{ on: "*", actions: [custom("e", () => undefined)] }], deliveryFrom("hitl_interrupt"), { loadThreadState });
+    const stored = await route([{ on: "*", actions: [custom({ name: "e", handler: () => undefined })] }], deliveryFrom("hitl_interrupt"), { readThreadState });
     expect(reads).toBe(1);
     expect(stored.event).toBe("run.paused");
   });
@@ -330,7 +374,7 @@ describe("run.paused", () => {
     let reads = 0;
     const onSuccess = spy("on-success");
     const stored = await route([{ on: ["run.success", "run.paused"], actions: [onSuccess.action] }], deliveryFrom("hitl_interrupt"), {
-      loadThreadState: async () => {
+      readThreadState: async () => {
         reads += 1;
         throw new Error("LangGraph is down");
       },
@@ -361,7 +405,7 @@ describe("environment defaults", () => {
 
   it("SLACK_WEBHOOK_URL posts run.error, run.timeout and run.paused — not success, interrupted or rollback", async () => {
     runtime = testRuntime({ SLACK_WEBHOOK_URL: `${slackReceiver.url}/services/T0/B0/secretpath` });
-    const options: RouterOptions = { loadThreadState: async () => HITL_STATE };
+    const seams = { readThreadState: async () => HITL_STATE };
     const events: Record<string, string[]> = {};
     for (const [name, delivery] of [
       ["error", failure()],
@@ -371,7 +415,7 @@ describe("environment defaults", () => {
       ["paused", deliveryFrom("hitl_interrupt")],
       ["success", deliveryFrom("stateless_runs_wait")],
     ] as const) {
-      events[name] = names(await route([], delivery, options));
+      events[name] = names(await route([], delivery, seams));
     }
     expect(events).toEqual({
       error: ["env:slack"],
@@ -392,7 +436,7 @@ describe("environment defaults", () => {
     const mine = spy("mine");
     const stored = await route([{ name: "nightly", on: "run.error", actions: [mine.action] }], failure({ metadata: { relay_route: "nightly" } }));
     expect(names(stored)).toEqual(["mine", "env:slack"]);
-    expect(names(await route([{ on: "run.error", actions: [mine.action] }], failure({ run_id: "other" }), { envDefaults: false }))).toEqual([
+    expect(names(await route([{ on: "run.error", actions: [mine.action] }], failure({ run_id: "other" }), {}, { envDefaults: false }))).toEqual([
       "mine",
     ]);
   });
@@ -437,7 +481,7 @@ describe("slack message", () => {
 describe("chain", () => {
   function fakeStartRun() {
     const calls: { request: StartRunRequest; origin: string }[] = [];
-    const startRun: StartRunFunction = async (request, context) => {
+    const startRun: RunStarter = async (request, context) => {
       calls.push({ request, origin: context.origin });
       return { run_id: `run-${calls.length}`, thread_id: "thread-new", assistant_id: request.assistant_id, status: "pending" };
     };
@@ -465,7 +509,7 @@ describe("chain", () => {
         },
       },
     ]);
-    expect(stored.actions[0]).toMatchObject({ type: "start_run", state: "succeeded" });
+    expect(stored.actions[0]).toMatchObject({ type: "chain", state: "succeeded" });
     expect(stored.actions[0]?.attempts[0]?.result).toEqual({ run_id: "run-1", thread_id: "thread-new", assistant_id: "agent" });
   });
 
@@ -492,7 +536,7 @@ describe("chain", () => {
 
   it("is not retried by default: a failed start is a dead letter", async () => {
     let calls = 0;
-    const startRun: StartRunFunction = async () => {
+    const startRun: RunStarter = async () => {
       calls += 1;
       throw new Error("LangGraph unreachable");
     };
@@ -504,7 +548,7 @@ describe("chain", () => {
 
 describe("through the receiver", () => {
   it("plans pending actions before the ack and records their outcome after it", async () => {
-    const router = defineRoutes([{ on: "run.error", actions: [custom("noted", () => undefined)] }]);
+    const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "noted", handler: () => undefined })] }]);
     const response = await receiveWebhook(
       new Request("https://relay.test/api/webhook?token=static-token", { method: "POST", body: JSON.stringify(fixture("error_graph_create")) }),
       runtime,

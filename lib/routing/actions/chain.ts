@@ -1,13 +1,18 @@
 // The chain action: when a run ends, start another LangGraph run through the trigger's core
-// (lib/trigger/runs.ts's `startRun`), so its callback comes back to this deployment and can chain again.
+// (lib/trigger/runs.ts's `startRun`, or the runtime's own `startRun` in tests), so its callback
+// comes back to this deployment and can chain again.
 // Pipelines of agents are built from routes; loops are stopped by a depth carried in the runs'
 // metadata. A start is not retried by default: LangGraph has no idempotency key, so a retry after a
 // lost answer could start the run twice — a failed start is a dead letter to replay instead.
-import type { Action, ActionContext, AttemptResult, StartRunRequest } from "../action.js";
-import { defineAction, FinalError } from "../action.js";
+import type { Action, AttemptResult } from "../action.js";
+import { defineAction } from "../action.js";
+import type { ActionContext } from "../context.js";
+import { internalsOf } from "../context.js";
+import { FinalError } from "../errors.js";
 import type { RunEvent } from "../../model/events.js";
 import { publicBaseUrl } from "../../config/public-url.js";
 import type { RetryOptions } from "../retry-policy.js";
+import type { RunStarter, StartRunRequest } from "../../runtime/runtime.js";
 
 /** Metadata key holding how many chain steps led to a run (absent: 0, a run nobody chained). */
 export const CHAIN_DEPTH_METADATA_KEY = "relay_chain_depth";
@@ -47,6 +52,12 @@ export function chainDepthOf(metadata: Readonly<Record<string, unknown>>): numbe
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : Number.POSITIVE_INFINITY;
 }
 
+/** lib/trigger's `startRun`, loaded on first use: it pulls in the LangGraph SDK, which the receiver never needs. */
+const startRunLazily: RunStarter = async (request, context) => {
+  const { startRun } = await import("../../trigger/runs.js");
+  return startRun(request, context);
+};
+
 /** Starts another run when the event arrives. */
 export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): Action<E> {
   const name = options.name ?? "chain";
@@ -58,7 +69,7 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
     throw new TypeError(`chain action "${name}": assistant_id is required.`);
   }
   return defineAction<E>({
-    type: "start_run",
+    type: "chain",
     name,
     retry: { retries: 0, ...options.retry },
     attempt: async (event: E, context: ActionContext): Promise<AttemptResult> => {
@@ -68,7 +79,8 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
           `chain depth limit reached: run ${event.run_id} is at ${CHAIN_DEPTH_METADATA_KEY}=${Number.isFinite(depth) ? depth : "invalid"} and the limit is ${maxDepth}; no run was started.`,
         );
       }
-      const origin = publicBaseUrl(context.runtime.config, context.origin ?? "");
+      const { runtime, origin: requestOrigin } = internalsOf(context);
+      const origin = publicBaseUrl(runtime.config, requestOrigin ?? "");
       if (origin === "") {
         throw new FinalError("not_configured: set PUBLIC_URL so that a chained run can call this deployment back; no run was started.");
       }
@@ -86,7 +98,8 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
       if (options.input !== undefined) request.input = await options.input(event);
       if (options.config !== undefined) request.config = options.config;
       if (options.route !== undefined) request.route = options.route;
-      const started = await context.startRun(request, { runtime: context.runtime, origin });
+      const startRun = runtime.startRun ?? startRunLazily;
+      const started = await startRun(request, { runtime, origin });
       return { result: { run_id: started.run_id, thread_id: started.thread_id, assistant_id: started.assistant_id } };
     },
   });

@@ -2,9 +2,9 @@
 // signed as a Standard Webhooks message so that the receiver can verify it with any Standard Webhooks
 // library. `webhook-id` is stable for a delivery and action — across retries and replays — so that
 // receivers can drop repeats; the timestamp and signature are fresh on every attempt.
-import { isHttpUrl } from "../../config/env.js";
-import type { Action, ActionContext, AttemptResult } from "../action.js";
-import { defineAction, endpointLabel, FinalError, postOnce } from "../action.js";
+import type { Action } from "../action.js";
+import { FinalError } from "../errors.js";
+import { endpointLabel, postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
 import type { RetryOptions } from "../retry-policy.js";
 
@@ -47,49 +47,40 @@ export function forward(options: ForwardOptions): Action {
 }
 
 export function forwardAction(options: ForwardOptions, messages: ForwardMessages, internal = false): Action {
-  const { url, secret } = options;
-  // A URL that is present but wrong is a mistake in the routes file: refuse it when the file loads.
-  if (url !== undefined && !isHttpUrl(url)) {
-    throw new TypeError(`forward action "${options.name ?? "forward"}": url must be an absolute http(s) URL.`);
-  }
-  return defineAction<RunEvent>(
-    {
-      type: "forward",
-      name: options.name ?? "forward",
-      retry: options.retry,
-      attempt: async (event: RunEvent, context: ActionContext): Promise<AttemptResult> => {
-        if (url === undefined) throw new FinalError(messages.missingUrl);
-        if (secret === undefined) throw new FinalError(messages.missingSecret);
-        const body = JSON.stringify({ type: event.type, run: event.run } satisfies ForwardBody);
-        const id = forwardMessageId(context.delivery_id, context.action);
-        const timestamp = new Date(context.runtime.now());
-        // Loaded here, not at the top: the receiver's hot path never signs anything.
-        const { Webhook } = await import("standardwebhooks");
-        let signature: string;
-        try {
-          signature = new Webhook(secret).sign(id, timestamp, body);
-        } catch {
-          throw new FinalError(`not_configured: the secret of forward action "${context.action}" is not a valid Standard Webhooks secret (whsec_<base64>).`);
-        }
-        return postOnce(
-          {
-            url,
-            body,
-            headers: {
-              ...options.headers,
-              "content-type": "application/json",
-              "user-agent": "langgraph-relay",
-              "webhook-id": id,
-              "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-              "webhook-signature": signature,
-            },
-            label: `Forward endpoint ${endpointLabel(url)}`,
-            secrets: [url, secret, ...Object.values(options.headers ?? {})],
-          },
-          context,
-        );
-      },
+  const { secret } = options;
+  return postAction({
+    type: "forward",
+    kind: "forward action",
+    options,
+    missingUrl: messages.missingUrl,
+    internal,
+    request: async (event, context, url) => {
+      if (secret === undefined) throw new FinalError(messages.missingSecret);
+      const body = JSON.stringify({ type: event.type, run: event.run } satisfies ForwardBody);
+      const id = forwardMessageId(context.delivery_id, context.action);
+      const timestamp = new Date(context.now());
+      // Loaded here, not at the top: the receiver's hot path never signs anything.
+      const { Webhook } = await import("standardwebhooks");
+      let signature: string;
+      try {
+        signature = new Webhook(secret).sign(id, timestamp, body);
+      } catch {
+        throw new FinalError(`not_configured: the secret of forward action "${context.action}" is not a valid Standard Webhooks secret (whsec_<base64>).`);
+      }
+      return {
+        url,
+        body,
+        headers: {
+          ...options.headers,
+          "content-type": "application/json",
+          "user-agent": "langgraph-relay",
+          "webhook-id": id,
+          "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+          "webhook-signature": signature,
+        },
+        label: `Forward endpoint ${endpointLabel(url)}`,
+        secrets: [url, secret, ...Object.values(options.headers ?? {})],
+      };
     },
-    { internal },
-  );
+  });
 }

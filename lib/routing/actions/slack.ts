@@ -2,9 +2,8 @@
 // graph), how it ended, how long it took, the thread and run ids, the error's message, and for
 // `run.paused` what the run is waiting for. The webhook URL is itself the credential: it never
 // appears in a record or a log.
-import { isHttpUrl } from "../../config/env.js";
-import type { Action, ActionContext, AttemptResult } from "../action.js";
-import { defineAction, FinalError, postOnce } from "../action.js";
+import type { Action } from "../action.js";
+import { postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
 import { isPausedEvent } from "../../model/events.js";
 import type { RetryOptions } from "../retry-policy.js";
@@ -120,30 +119,19 @@ export function slack(options: SlackOptions): Action {
 }
 
 export function slackAction(options: SlackOptions, missingUrl: string, internal = false): Action {
-  const { url } = options;
-  if (url !== undefined && !isHttpUrl(url)) {
-    throw new TypeError(`Slack action "${options.name ?? "slack"}": url must be an absolute http(s) URL.`);
-  }
-  return defineAction<RunEvent>(
-    {
-      type: "slack",
-      name: options.name ?? "slack",
-      retry: options.retry,
-      attempt: async (event: RunEvent, context: ActionContext): Promise<AttemptResult> => {
-        if (url === undefined) throw new FinalError(missingUrl);
-        return postOnce(
-          {
-            url,
-            body: JSON.stringify(slackMessage(event)),
-            headers: { "content-type": "application/json", "user-agent": "langgraph-relay" },
-            // The path of a Slack webhook URL is its secret: name the service, not the URL.
-            label: "Slack",
-            secrets: [url],
-          },
-          context,
-        );
-      },
-    },
-    { internal },
-  );
+  return postAction({
+    type: "slack",
+    kind: "Slack action",
+    options,
+    missingUrl,
+    internal,
+    request: (event, _context, url) => ({
+      url,
+      body: JSON.stringify(slackMessage(event)),
+      headers: { "content-type": "application/json", "user-agent": "langgraph-relay" },
+      // The path of a Slack webhook URL is its secret: name the service, not the URL.
+      label: "Slack",
+      secrets: [url],
+    }),
+  });
 }

@@ -1,0 +1,35 @@
+// The shape of "start a LangGraph run that calls this deployment back", as the runtime carries it.
+// The implementation is lib/trigger's `startRun`; it lives above lib/runtime in the import rules, so
+// the runtime names only its type here and the chain action (lib/routing) loads the real one lazily.
+// Tests put their own starter on the runtime (`createRuntime({ startRun })`).
+import type { Runtime } from "./runtime.js";
+
+/** What the chain action (or any code) passes to start a background run. */
+export interface StartRunRequest {
+  assistant_id: string;
+  /** Omitted or null: stateless. "new": a new thread. Otherwise that thread's id. */
+  thread_id?: string | null;
+  input?: unknown;
+  metadata?: Record<string, unknown>;
+  /** The named route that handles the run's callback. */
+  route?: string;
+  config?: Record<string, unknown>;
+}
+
+export interface StartedRun {
+  run_id: string;
+  /** The run's thread; for a stateless run, the temporary thread LangGraph made for it. */
+  thread_id: string | null;
+  /** As LangGraph resolved it (a graph name becomes its default assistant's UUID). */
+  assistant_id: string;
+  status: string;
+}
+
+export interface RunStartContext {
+  runtime: Runtime;
+  /** Fallback public base URL (the origin of the request being served), when none is configured. */
+  origin: string;
+}
+
+/** Starts a run with this deployment's webhook; throws RelayError (lib/trigger's `startRun`). */
+export type RunStarter = (request: StartRunRequest, context: RunStartContext) => Promise<StartedRun>;
