@@ -71,6 +71,7 @@ const envSchema = z.object({
   DELIVERY_RETENTION_DAYS: positiveNumber(DEFAULT_RETENTION_DAYS),
   MEMORY_STORE_MAX_DELIVERIES: positiveNumber(DEFAULT_MEMORY_MAX_DELIVERIES),
   MEMORY_STORE_MAX_AGE_HOURS: positiveNumber(DEFAULT_MEMORY_MAX_AGE_HOURS),
+  REDACT_KEYS: list,
 });
 
 export interface Config {
@@ -98,6 +99,11 @@ export interface Config {
   retentionSeconds: number;
   memoryMaxDeliveries: number;
   memoryMaxAgeSeconds: number;
+  /**
+   * Extra payload keys whose values are redacted, on top of the built-in rule (lib/model/redaction.ts):
+   * whole keys, case-insensitive, `-` and `_` alike. Empty by default.
+   */
+  redactKeys: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -130,5 +136,6 @@ export function loadConfig(env: Env): Config {
     retentionSeconds: Math.round(e.DELIVERY_RETENTION_DAYS * 86_400),
     memoryMaxDeliveries: Math.floor(e.MEMORY_STORE_MAX_DELIVERIES),
     memoryMaxAgeSeconds: Math.round(e.MEMORY_STORE_MAX_AGE_HOURS * 3600),
+    redactKeys: e.REDACT_KEYS,
   };
 }

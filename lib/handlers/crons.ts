@@ -40,9 +40,9 @@ function query<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
 }
 
 /** A cron with its webhook token (and credential-like config entries) removed. */
-export function redactCron(cron: Cron): Cron {
+export function redactCron(cron: Cron, extraKeys: readonly string[] = []): Cron {
   // A cron's payload is the kwargs of the runs it starts: the receiver's redaction applies as is.
-  const { kwargs } = redactPayload({ run_id: "-", thread_id: "-", assistant_id: "-", status: "-", kwargs: cron.payload });
+  const { kwargs } = redactPayload({ run_id: "-", thread_id: "-", assistant_id: "-", status: "-", kwargs: cron.payload }, extraKeys);
   return { ...cron, payload: kwargs ?? {} };
 }
 
@@ -61,7 +61,7 @@ export async function listCrons(request: Request, runtime: Runtime): Promise<Res
   } catch (error) {
     throw upstreamError(error);
   }
-  return json(200, { crons: crons.map(redactCron), limit, offset });
+  return json(200, { crons: crons.map((cron) => redactCron(cron, runtime.config.redactKeys)), limit, offset });
 }
 
 export async function deleteCron(request: Request, runtime: Runtime): Promise<Response> {

@@ -37,7 +37,7 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
   }
   assertScopeAllows(credential, parsed.data.thread_id);
 
-  const delivery = newDeliveryRecord(redactPayload(parsed.data), {
+  const delivery = newDeliveryRecord(redactPayload(parsed.data, config.redactKeys), {
     receivedAt: new Date(runtime.now()),
     auth: credential.type,
   });
