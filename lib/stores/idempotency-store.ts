@@ -5,8 +5,10 @@
 //
 // The protocol is Stripe's: claim the key as "in progress" first, start the run, then store the
 // answer. A concurrent request with the same key finds the claim and gets 409; a failed start releases
-// the claim so that a retry can go through. Entries live 24 hours; an in-progress claim is a short
-// lease, so a process that died mid-request blocks retries for minutes, not a day.
+// the claim so that a retry can go through. Every entry — an in-progress claim too — lives 24 hours:
+// a request that started its run but could not store the answer (the store failed, the function died)
+// leaves its claim in place, so the key stays reserved and a retry can never start a second run. Past
+// a short lease such a claim is reported as "outcome unknown" rather than "in progress".
 //
 // This is not the DeliveryStore: that one records callbacks; this one records answers to callers.
 // Memory for one process (here), Redis (same REDIS_URL) for deployments (lib/stores/redis-idempotency-store.ts);
@@ -15,8 +17,9 @@
 /** How long a key's first answer is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /**
- * How long an in-progress claim blocks the key. Longer than any create/cron request can take
- * (LangGraph calls bounded at 30 s × 3 attempts), shorter than the time a caller would wait to retry.
+ * How long a request may hold its claim while it runs: longer than any create/cron request can take
+ * (LangGraph calls bounded at 30 s × 3 attempts). Past it, a claim without an answer is a request that
+ * died or could not store its answer: still reserved, reported as such.
  */
 export const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
 
@@ -28,7 +31,7 @@ export interface StoredAnswer {
 
 export type ClaimOutcome =
   | { state: "claimed" }
-  | { state: "in_progress"; fingerprint: string }
+  | { state: "in_progress"; fingerprint: string; started_at?: number }
   | { state: "done"; fingerprint: string; answer: StoredAnswer };
 
 export interface IdempotencyStore {
@@ -37,7 +40,7 @@ export interface IdempotencyStore {
    * Claims `key` as in progress, unless a claim or an answer already holds it (then says which).
    * `fingerprint` identifies the request, so that a key reused for a different request is told apart.
    */
-  claim(key: string, fingerprint: string): Promise<ClaimOutcome>;
+  claim(key: string, fingerprint: string, now?: number): Promise<ClaimOutcome>;
   /** Stores the answer of a claimed key for IDEMPOTENCY_TTL_SECONDS. */
   complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void>;
   /** Drops a claim whose request failed, so that a retry starts afresh. */
@@ -47,7 +50,8 @@ export interface IdempotencyStore {
 
 /** What the memory and Redis stores keep under a key. */
 export type IdempotencyEntry =
-  | { state: "in_progress"; fingerprint: string }
+  /** `started_at` (ms) tells a live claim from an abandoned one; absent on entries of older relays. */
+  | { state: "in_progress"; fingerprint: string; started_at?: number }
   | { state: "done"; fingerprint: string; answer: StoredAnswer };
 
 export interface MemoryIdempotencyOptions {
@@ -79,8 +83,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const existing = this.#entries.get(key);
     if (existing !== undefined) return existing.entry;
     this.#entries.set(key, {
-      entry: { state: "in_progress", fingerprint },
-      expiresAt: this.#now() + IN_PROGRESS_LEASE_SECONDS * 1000,
+      entry: { state: "in_progress", fingerprint, started_at: this.#now() },
+      expiresAt: this.#now() + IDEMPOTENCY_TTL_SECONDS * 1000,
     });
     this.#evict();
     return { state: "claimed" };

@@ -1,11 +1,11 @@
 // Redis idempotency store: shared by every function instance, so a retry that reaches another
-// instance still finds the first answer. The claim is one `SET key <in progress> NX EX <lease>`: of
+// instance still finds the first answer. The claim is one `SET key <in progress> NX EX <24 h>`: of
 // any number of concurrent requests with the same key, exactly one gets OK. `redis` is imported only
 // when this store is used, like lib/stores/redis-delivery-store.ts.
 import { RelayError } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
 import type { ClaimOutcome, IdempotencyEntry, IdempotencyStore, StoredAnswer } from "./idempotency-store.js";
-import { IDEMPOTENCY_TTL_SECONDS, IN_PROGRESS_LEASE_SECONDS } from "./idempotency-store.js";
+import { IDEMPOTENCY_TTL_SECONDS } from "./idempotency-store.js";
 
 export interface RedisIdempotencyOptions {
   url: string;
@@ -43,14 +43,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return `${this.#prefix}${key}`;
   }
 
-  async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {
-    const claim: IdempotencyEntry = { state: "in_progress", fingerprint };
+  async claim(key: string, fingerprint: string, now: number = Date.now()): Promise<ClaimOutcome> {
+    const claim: IdempotencyEntry = { state: "in_progress", fingerprint, started_at: now };
     // Twice at most: the holder's entry may expire between our SET NX and our GET.
     for (let attempt = 0; attempt < 2; attempt++) {
       const reply = await this.#redis.run((client) =>
         client.set(this.#key(key), JSON.stringify(claim), {
           condition: "NX",
-          expiration: { type: "EX", value: IN_PROGRESS_LEASE_SECONDS },
+          expiration: { type: "EX", value: IDEMPOTENCY_TTL_SECONDS },
         }),
       );
       if (reply === "OK") return { state: "claimed" };

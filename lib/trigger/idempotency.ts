@@ -1,6 +1,7 @@
 // What an Idempotency-Key means for /api/trigger (modes `create` and `cron`): a start runs at most
 // once per (caller, key) within 24 hours. Claim, start, store the answer; replay it to a retry; 409
-// while the first request is still going; release the claim when the start failed. The stores are
+// while the first request is still going — and for the rest of the window when it never stored its
+// answer (it may have started a run: the key stays reserved); release the claim when the start failed. The stores are
 // lib/stores/idempotency-store.ts (memory) and lib/stores/redis-idempotency-store.ts; the header is
 // read by lib/http/idempotency-key.ts.
 import type { Runtime } from "../runtime/runtime.js";
@@ -8,7 +9,7 @@ import { sha256Hex } from "../shared/digest.js";
 import { badRequest, RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import type { IdempotencyStore, StoredAnswer } from "../stores/idempotency-store.js";
-import { MemoryIdempotencyStore } from "../stores/idempotency-store.js";
+import { IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../stores/idempotency-store.js";
 import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
 import type { TriggerRequest } from "./request.js";
 
@@ -64,7 +65,7 @@ export async function once(
   // The caller is the hash of its token, the key is hashed too: neither is stored as given.
   const storeKey = `${callerId.slice(0, 32)}:${sha256Hex(key)}`;
   const fingerprint = sha256Hex(JSON.stringify(body));
-  const outcome = await store.claim(storeKey, fingerprint);
+  const outcome = await store.claim(storeKey, fingerprint, runtime.now());
   if (outcome.state !== "claimed") {
     if (outcome.fingerprint !== "" && outcome.fingerprint !== fingerprint) {
       throw badRequest(
@@ -73,7 +74,15 @@ export async function once(
       );
     }
     if (outcome.state === "in_progress") {
-      throw new RelayError(409, "conflict", "A request with this Idempotency-Key is in progress; retry once it has finished.");
+      const abandoned = outcome.started_at === undefined || runtime.now() - outcome.started_at >= IN_PROGRESS_LEASE_SECONDS * 1000;
+      throw new RelayError(
+        409,
+        "conflict",
+        abandoned
+          ? "The first request with this Idempotency-Key did not record its answer, so it may have started a run: " +
+              "the key stays reserved for 24 hours. Check LangGraph, then use a new key."
+          : "A request with this Idempotency-Key is in progress; retry once it has finished.",
+      );
     }
     return { answer: outcome.answer, replayed: true };
   }
@@ -89,8 +98,23 @@ export async function once(
   try {
     await store.complete(storeKey, fingerprint, answer);
   } catch (error) {
-    // The run has started: answer it. A retry within the claim's lease gets 409, not a second run.
+    // The run has started: answer it. The claim stays for the whole window, so a retry gets 409,
+    // never a second run; storing the answer is tried again after the response.
     runtime.log.error("could not store the answer of an idempotency key", { error: describeError(error) });
+    runtime.background(completeLater(store, storeKey, fingerprint, answer));
   }
   return { answer, replayed: false };
+}
+
+/** Stores an answer that could not be stored at once, a few times over ~15 s, so a retry can replay it. */
+async function completeLater(store: IdempotencyStore, key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
+  for (const delayMs of [1000, 4000, 10_000]) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    try {
+      await store.complete(key, fingerprint, answer);
+      return;
+    } catch {
+      // The claim keeps the key reserved either way; the next try may find the store back.
+    }
+  }
 }

@@ -15,6 +15,8 @@ import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN } from "../support/
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 import { expectError } from "../support/errors.js";
 import { fixture, trigger } from "../support/kit.js";
+import { setIdempotencyStore } from "../../lib/trigger/idempotency.js";
+import { type IdempotencyStore, IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../../lib/stores/idempotency-store.js";
 
 type Json = Record<string, unknown>;
 const SECOND_TOKEN = "second-trigger-token";
@@ -290,6 +292,36 @@ describe("Idempotency-Key on create and cron", () => {
     const retry = await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } });
     expect(retry.status).toBe(202);
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("keeps the key reserved for 24 hours when the answer could not be stored: a late retry starts no second run", async () => {
+    const k = key();
+    // The claim is made "a lease ago" by the store's clock: the relay then takes the request for dead.
+    let clock = Date.now() - IN_PROGRESS_LEASE_SECONDS * 1000 - 1;
+    const memory = new MemoryIdempotencyStore({ now: () => clock });
+    // A store whose answers cannot be written: the run starts, its answer is lost, the claim stays.
+    const brokenAnswers: IdempotencyStore = {
+      kind: "memory",
+      claim: (storeKey, fingerprint) => memory.claim(storeKey, fingerprint),
+      complete: () => Promise.reject(new Error("store down")),
+      release: (storeKey) => memory.release(storeKey),
+      close: () => memory.close(),
+    };
+    setIdempotencyStore(api.runtime, brokenAnswers);
+    try {
+      expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(202);
+      await expectError(
+        await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } }),
+        409,
+        "conflict",
+        /did not record its answer.*reserved for 24 hours/,
+      );
+      clock += 20 * 3600_000;
+      expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(409);
+      expect(langgraph.count("POST /runs")).toBe(1);
+    } finally {
+      setIdempotencyStore(api.runtime, new MemoryIdempotencyStore());
+    }
   });
 
   it("refuses the same key with a different body", async () => {
