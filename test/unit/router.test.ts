@@ -1,6 +1,6 @@
 // The router: which routes handle a delivery (event, wildcard, assistant, graph, metadata, named
 // routes), fan-out, isolation of failures, run.paused, the environment's defaults, the Slack message,
-// chain depth, the retry runner's bounds, and what a handler's context holds — with the runtime's
+// chain depth, the retry runner's bounds, progress saves, and what a handler's context holds — with the runtime's
 // sleep, random, thread-state reader and startRun replaced.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunStarter, Runtime, StartRunRequest } from "../../lib/runtime/runtime.js";
@@ -252,6 +252,20 @@ describe("fan-out and isolation", () => {
     expect(stored.actions[0]?.state).toBe("failed");
     expect(stored.actions[0]?.attempts.length).toBeLessThan(4);
     expect(stored.actions[0]?.last_error).toMatch(/no time left|budget/);
+  });
+});
+
+describe("saving progress", () => {
+  it("tries a failed save again after the runtime's sleep, so the record does not stay pending", async () => {
+    const { store } = runtime;
+    const save = store.save.bind(store);
+    let failures = 2;
+    store.save = (record) => (failures-- > 0 ? Promise.reject(new Error("store down")) : save(record));
+    const { sleep, delays } = recordingSleep();
+    const stored = await route([{ on: "*", actions: [custom({ name: "noop", handler: () => undefined })] }], success(), { sleep });
+    expect(delays).toEqual([100, 200]);
+    expect(stored).toMatchObject({ routing: "done", actions: [{ name: "noop", state: "succeeded" }] });
+    expect(logsOf(runtime, "could not save delivery progress; retrying")).toHaveLength(1);
   });
 });
 
