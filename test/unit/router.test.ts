@@ -1,7 +1,7 @@
 // The router: which routes handle a delivery (event, wildcard, assistant, graph, metadata, named
 // routes), fan-out, isolation of failures, run.paused, the environment's defaults, the Slack message,
-// chain depth, the retry runner's bounds, progress saves, and what a handler's context holds — with the runtime's
-// sleep, random, thread-state reader and startRun replaced.
+// chain depth, the retry runner's bounds, progress saves, and what a handler's context holds — with
+// the runtime's sleep, random, thread-state reader and startRun replaced.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunStarter, Runtime, StartRunRequest } from "../../lib/runtime/runtime.js";
 import { chainDepthOf } from "../../lib/routing/actions/chain.js";
