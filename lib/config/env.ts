@@ -11,6 +11,10 @@ export const DEFAULT_RUN_TOKEN_TTL_HOURS = 72;
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_MEMORY_MAX_DELIVERIES = 10_000;
 export const DEFAULT_MEMORY_MAX_AGE_HOURS = 24;
+/** Byte budget of the memory store (the records' JSON). */
+export const DEFAULT_MEMORY_MAX_MB = 64;
+/** Size cap of a stored payload: beyond it, its biggest parts are cut (lib/model/payload-cap.ts). */
+export const DEFAULT_STORED_PAYLOAD_MAX_KB = 256;
 
 /** Comma-separated list; blanks dropped, so `"a, b,"` is `["a", "b"]` and `""` is `[]`. */
 const list = z
@@ -71,6 +75,8 @@ const envSchema = z.object({
   DELIVERY_RETENTION_DAYS: positiveNumber(DEFAULT_RETENTION_DAYS),
   MEMORY_STORE_MAX_DELIVERIES: positiveNumber(DEFAULT_MEMORY_MAX_DELIVERIES),
   MEMORY_STORE_MAX_AGE_HOURS: positiveNumber(DEFAULT_MEMORY_MAX_AGE_HOURS),
+  MEMORY_STORE_MAX_MB: positiveNumber(DEFAULT_MEMORY_MAX_MB),
+  STORED_PAYLOAD_MAX_KB: positiveNumber(DEFAULT_STORED_PAYLOAD_MAX_KB),
   REDACT_KEYS: list,
 });
 
@@ -99,6 +105,10 @@ export interface Config {
   retentionSeconds: number;
   memoryMaxDeliveries: number;
   memoryMaxAgeSeconds: number;
+  /** Byte budget of the memory store: the oldest records go while the records' JSON is over it. */
+  memoryMaxBytes: number;
+  /** A payload over this many bytes (of JSON) is stored cut, with what was cut marked. */
+  storedPayloadMaxBytes: number;
   /**
    * Extra payload keys whose values are redacted, on top of the built-in rule (lib/model/redaction.ts):
    * whole keys, case-insensitive, `-` and `_` alike. Empty by default.
@@ -136,6 +146,8 @@ export function loadConfig(env: Env): Config {
     retentionSeconds: Math.round(e.DELIVERY_RETENTION_DAYS * 86_400),
     memoryMaxDeliveries: Math.floor(e.MEMORY_STORE_MAX_DELIVERIES),
     memoryMaxAgeSeconds: Math.round(e.MEMORY_STORE_MAX_AGE_HOURS * 3600),
+    memoryMaxBytes: Math.floor(e.MEMORY_STORE_MAX_MB * 2 ** 20),
+    storedPayloadMaxBytes: Math.floor(e.STORED_PAYLOAD_MAX_KB * 1024),
     redactKeys: e.REDACT_KEYS,
   };
 }

@@ -12,9 +12,8 @@
 import { requireTriggerToken } from "../security/api-auth.js";
 import {
   attemptCounts,
-  hasFilter,
   isDeliveryId,
-  matchesFilter,
+  listOptionsOf,
   newAttempts,
   parseGetQuery,
   parseReplayQuery,
@@ -45,13 +44,7 @@ export async function handleDeliveriesGet(request: Request, runtime: Runtime): P
   if (query.kind === "detail") {
     return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });
   }
-  const { filter } = query;
-  const page = await runtime.store.list({
-    limit: query.limit,
-    cursor: query.cursor,
-    // No predicate without filters: the stores then skip a call per record.
-    filter: hasFilter(filter) ? (record) => matchesFilter(record, filter) : undefined,
-  });
+  const page = await runtime.store.list(listOptionsOf(query));
   return json(200, { deliveries: page.deliveries.map(toSummary), next_cursor: page.nextCursor ?? null });
 }
 

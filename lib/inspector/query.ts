@@ -7,7 +7,10 @@ import { currentActionType } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
 import type { RunPayload } from "../model/run-payload.js";
 import { runErrorMessage } from "../model/run-payload.js";
+import type { ListOptions } from "../stores/delivery-store.js";
 import { decodeCursor } from "../stores/delivery-store.js";
+import type { DeliveryFilter } from "../stores/delivery-filter.js";
+import { hasFilter, matchesFilter } from "../stores/delivery-filter.js";
 import { describeIssuesAsSentences } from "../shared/zod-issues.js";
 import { isDeliveryId } from "../model/delivery.js";
 
@@ -21,16 +24,9 @@ const SUMMARY_ERROR_CHARS = 300;
 
 export { isDeliveryId };
 
-/** What the list keeps; every filter given must match. */
-export interface DeliveryFilter {
-  event?: string;
-  /** Deliveries having at least one action in this state. */
-  action_state?: ActionState;
-  /** The run's assistant id or its graph id (LangGraph accepts either where an assistant is asked for). */
-  assistant_id?: string;
-  thread_id?: string;
-  run_id?: string;
-}
+// The filter's type and its matching live with the stores, which answer it from their indexes.
+export type { DeliveryFilter };
+export { hasFilter, matchesFilter };
 
 export interface ListQuery {
   kind: "list";
@@ -146,27 +142,11 @@ export function parseReplayQuery(params: URLSearchParams): ReplayQuery {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matching
+// The store's query
 
-export function hasFilter(filter: DeliveryFilter): boolean {
-  return Object.values(filter).some((value) => value !== undefined);
-}
-
-export function matchesFilter(record: DeliveryRecord, filter: DeliveryFilter): boolean {
-  if (filter.event !== undefined && record.event !== filter.event) return false;
-  if (filter.action_state !== undefined && !record.actions.some((action) => action.state === filter.action_state)) {
-    return false;
-  }
-  if (
-    filter.assistant_id !== undefined &&
-    record.assistant_id !== filter.assistant_id &&
-    record.graph_id !== filter.assistant_id
-  ) {
-    return false;
-  }
-  if (filter.thread_id !== undefined && record.thread_id !== filter.thread_id) return false;
-  if (filter.run_id !== undefined && record.run_id !== filter.run_id) return false;
-  return true;
+/** What the store is asked for a list query: the filter goes as it is, for the store's indexes. */
+export function listOptionsOf(query: ListQuery): ListOptions {
+  return { limit: query.limit, cursor: query.cursor, filter: hasFilter(query.filter) ? query.filter : undefined };
 }
 
 // ---------------------------------------------------------------------------------------------

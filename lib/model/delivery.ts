@@ -2,6 +2,7 @@
 // downstream action did with it. The same shape is stored in memory or in Redis and served by
 // /api/deliveries.
 import { sha256Hex } from "../shared/digest.js";
+import type { PayloadTruncation } from "./payload-cap.js";
 import type { RunPayload } from "./run-payload.js";
 import { graphIdOf } from "./run-payload.js";
 
@@ -79,6 +80,8 @@ export interface DeliveryRecord {
   pause_check_error?: string;
   actions: ActionRecord[];
   payload: RunPayload;
+  /** Set when the payload was over the stored size cap and cut (lib/model/payload-cap.ts): what was cut. */
+  payload_truncated?: PayloadTruncation;
 }
 
 /** Metadata key under which the trigger stores the route name of a run. */

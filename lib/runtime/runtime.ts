@@ -11,6 +11,10 @@ import { describeError, jsonLogger } from "../shared/log.js";
 import { MemoryDeliveryStore } from "../stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../stores/redis-delivery-store.js";
 import type { DeliveryStore } from "../stores/delivery-store.js";
+import { MemoryRunLedger } from "../stores/memory-run-ledger.js";
+import { RedisRunLedger } from "../stores/redis-run-ledger.js";
+import { redisNamespace } from "../stores/redis-namespace.js";
+import type { RunLedger } from "../stores/run-ledger.js";
 import type { RunStarter } from "./run-starter.js";
 
 export type { RunStarter, RunStartContext, StartedRun, StartRunRequest } from "./run-starter.js";
@@ -18,6 +22,8 @@ export type { RunStarter, RunStartContext, StartedRun, StartRunRequest } from ".
 export interface Runtime {
   config: Config;
   store: DeliveryStore;
+  /** Every run and cron the relay started, by its webhook token's id (lib/stores/run-ledger.ts). */
+  ledger: RunLedger;
   log: Logger;
   /** The clock, in ms since the epoch: records, tokens, deadlines and Retry-After all read it. */
   now: () => number;
@@ -43,6 +49,7 @@ export interface RuntimeOptions {
   env?: Env;
   config?: Config;
   store?: DeliveryStore;
+  ledger?: RunLedger;
   log?: Logger;
   now?: () => number;
   fetch?: typeof fetch;
@@ -59,6 +66,8 @@ export function createStore(config: Config, log: Logger, now: () => number = Dat
     return new RedisDeliveryStore({
       url: config.redisUrl,
       retentionSeconds: config.retentionSeconds,
+      prefix: redisNamespace(config.vercelEnv),
+      maxPayloadBytes: config.storedPayloadMaxBytes,
       now,
       onError: (error) => log.warn("redis connection error", { error: describeError(error) }),
     });
@@ -71,8 +80,21 @@ export function createStore(config: Config, log: Logger, now: () => number = Dat
   }
   return new MemoryDeliveryStore({
     maxDeliveries: config.memoryMaxDeliveries,
+    maxBytes: config.memoryMaxBytes,
+    maxPayloadBytes: config.storedPayloadMaxBytes,
     maxAgeSeconds: config.memoryMaxAgeSeconds,
     now,
+  });
+}
+
+/** The run ledger: in Redis beside the deliveries (same namespace) when REDIS_URL is set, else in memory. */
+export function createLedger(config: Config, log: Logger, now: () => number = Date.now): RunLedger {
+  if (config.redisUrl === undefined) return new MemoryRunLedger({ now });
+  return new RedisRunLedger({
+    url: config.redisUrl,
+    prefix: redisNamespace(config.vercelEnv),
+    now,
+    onError: (error) => log.warn("redis connection error (run ledger)", { error: describeError(error) }),
   });
 }
 
@@ -81,10 +103,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const now = options.now ?? Date.now;
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const store = options.store ?? createStore(config, log, now);
+  const ledger = options.ledger ?? createLedger(config, log, now);
   const pending = new Set<Promise<unknown>>();
   return {
     config,
     store,
+    ledger,
     log,
     now,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),

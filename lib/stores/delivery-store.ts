@@ -1,8 +1,12 @@
 // The delivery store: one interface, two implementations (memory for one process, Redis for a
 // deployment that scales out). Claiming is the exactly-once gate: of any number of concurrent
-// copies of one callback, exactly one claim succeeds.
+// copies of one callback, exactly one claim succeeds. Both are bounded by bytes: a payload over the
+// stored size cap is cut at claim (lib/stores/stored-record.ts), and the memory store has a budget.
 import type { DeliveryRecord } from "../model/delivery.js";
 import { DELIVERY_ID_PATTERN } from "../model/delivery.js";
+import type { DeliveryFilter } from "./delivery-filter.js";
+
+export type { DeliveryFilter } from "./delivery-filter.js";
 
 export interface ClaimResult {
   /** False for the first copy of a callback, true for every repeat. */
@@ -24,8 +28,11 @@ export interface ListOptions {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string | undefined;
-  /** Keeps only matching records; applied while paging, so pages stay full. */
-  filter?: ((record: DeliveryRecord) => boolean) | undefined;
+  /**
+   * Keeps only matching records; pages stay full. The Redis store answers it from its indexes,
+   * reading only the records of the page.
+   */
+  filter?: DeliveryFilter | undefined;
 }
 
 export interface ListPage {
@@ -36,7 +43,11 @@ export interface ListPage {
 
 export interface DeliveryStore {
   readonly kind: "memory" | "redis";
-  /** Records the delivery unless one with the same id exists. Throws when the store is unreachable. */
+  /**
+   * Records the delivery unless one with the same id exists. Throws when the store is unreachable.
+   * A payload over the store's size cap is cut first, in the record given (`payload` replaced,
+   * `payload_truncated` set), so that what is routed is what is stored.
+   */
   claim(record: DeliveryRecord, options?: ClaimOptions): Promise<ClaimResult>;
   /** Replaces an existing record (action states, event); does nothing if it has expired. */
   save(record: DeliveryRecord): Promise<void>;

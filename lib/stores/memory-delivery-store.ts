@@ -1,17 +1,35 @@
-// In-process delivery store: the default for `npm run dev` and tests. Bounded both in entries and in
-// age so that a long-running process does not grow without end; the oldest records go first.
+// In-process delivery store: the default for `npm run dev` and tests. Bounded in entries, in bytes and
+// in age so that a long-running process does not grow without end; the oldest records go first.
+// Bytes are each record's JSON size, measured at claim and at each save: a record held as objects
+// takes a small multiple of that in the heap, so the budget bounds memory up to that factor.
 // On Vercel each function instance has its own memory: use Redis there (see README).
 import type { DeliveryRecord } from "../model/delivery.js";
 import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./delivery-store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./delivery-store.js";
+import { hasFilter, matchesFilter } from "./delivery-filter.js";
+import { DEFAULT_STORED_PAYLOAD_MAX_BYTES, measureRecord, prepareForClaim } from "./stored-record.js";
+
+/** @default byte budget of the memory store (MEMORY_STORE_MAX_MB). */
+export const DEFAULT_MEMORY_MAX_BYTES = 64 * 2 ** 20;
 
 export interface MemoryStoreOptions {
   /** @default 10_000 */
   maxDeliveries?: number;
+  /** Budget for the records' JSON size in all. @default 64 MiB */
+  maxBytes?: number;
+  /** A payload over this many bytes is cut at claim (lib/model/payload-cap.ts). @default 256 KiB */
+  maxPayloadBytes?: number;
   /** @default 24 hours */
   maxAgeSeconds?: number;
   /** Clock in milliseconds. */
   now?: () => number;
+}
+
+interface Entry {
+  record: DeliveryRecord;
+  receivedAt: number;
+  storedAt: number;
+  bytes: number;
 }
 
 export class MemoryDeliveryStore implements DeliveryStore {
@@ -19,18 +37,23 @@ export class MemoryDeliveryStore implements DeliveryStore {
   // Map keeps insertion order, which is arrival order: eviction takes from the front. The store keeps
   // the object it was given (the writer hands it over and writes again only through `save`), and
   // readers get copies: copying on every claim would cost more than the rest of the receiver.
-  readonly #records = new Map<string, { record: DeliveryRecord; receivedAt: number; storedAt: number }>();
+  readonly #records = new Map<string, Entry>();
   // The ids in arrival order, read from `#head`: eviction finds the oldest here in O(1). Walking the
   // Map from its front instead steps over every entry deleted since V8 last compacted it — thousands
   // once the store is full, which cost 39 µs a claim at 10,000 records (1 µs this way).
   #order: string[] = [];
   #head = 0;
+  #bytes = 0;
   readonly #maxDeliveries: number;
+  readonly #maxBytes: number;
+  readonly #maxPayloadBytes: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#maxDeliveries = options.maxDeliveries ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_STORED_PAYLOAD_MAX_BYTES;
     this.#maxAgeMs = (options.maxAgeSeconds ?? 24 * 3600) * 1000;
     this.#now = options.now ?? Date.now;
   }
@@ -39,15 +62,23 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return this.#records.size;
   }
 
+  /** The records' JSON size in all, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   async claim(record: DeliveryRecord): Promise<ClaimResult> {
     this.#evict();
     // Check and insert happen in one synchronous step, so concurrent claims cannot both win.
     if (this.#records.has(record.id)) return { duplicate: true };
+    const { bytes } = prepareForClaim(record, this.#maxPayloadBytes);
     this.#records.set(record.id, {
       record,
       receivedAt: Date.parse(record.received_at),
       storedAt: this.#now(),
+      bytes,
     });
+    this.#bytes += bytes;
     this.#order.push(record.id);
     this.#evict();
     return { duplicate: false };
@@ -55,7 +86,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
 
   async save(record: DeliveryRecord): Promise<void> {
     const entry = this.#records.get(record.id);
-    if (entry !== undefined) entry.record = record;
+    if (entry === undefined) return;
+    // Measured again: a save may add a pause's interrupts or attempts. Saves run after the answer.
+    const { bytes } = measureRecord(record);
+    this.#bytes += bytes - entry.bytes;
+    entry.record = record;
+    entry.bytes = bytes;
+    this.#evict();
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
@@ -66,6 +103,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async list(options: ListOptions): Promise<ListPage> {
     this.#evict();
     const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const filter = hasFilter(options.filter) ? options.filter : undefined;
     const ordered = [...this.#records]
       .map(([id, entry]) => ({ id, entry }))
       .sort((a, b) => b.entry.receivedAt - a.entry.receivedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -73,7 +111,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     let more = false;
     for (const { id, entry } of ordered) {
       if (cursor !== undefined && !isAfterCursor(entry.receivedAt, id, cursor)) continue;
-      if (options.filter !== undefined && !options.filter(entry.record)) continue;
+      if (filter !== undefined && !matchesFilter(entry.record, filter)) continue;
       if (deliveries.length === options.limit) {
         more = true;
         break;
@@ -91,8 +129,16 @@ export class MemoryDeliveryStore implements DeliveryStore {
     while (this.#head < this.#order.length) {
       const id = this.#order[this.#head] as string;
       const entry = this.#records.get(id);
-      if (entry !== undefined && this.#records.size <= this.#maxDeliveries && entry.storedAt >= oldestAllowed) break;
-      this.#records.delete(id);
+      // The newest record always stays, even alone over the budget: dropping the delivery just claimed
+      // would let its repeat through as new.
+      const overBudget = this.#bytes > this.#maxBytes && this.#records.size > 1;
+      if (entry !== undefined && this.#records.size <= this.#maxDeliveries && !overBudget && entry.storedAt >= oldestAllowed) {
+        break;
+      }
+      if (entry !== undefined) {
+        this.#records.delete(id);
+        this.#bytes -= entry.bytes;
+      }
       this.#head += 1;
     }
     // Drop the consumed front now and then, so the list stays about as long as the store.

@@ -2,7 +2,7 @@
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as webhook from "../../api/webhook.js";
-import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import type { ActionRecord, ActionState, DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { RelayError } from "../../lib/shared/errors.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
@@ -10,7 +10,7 @@ import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import type { RunPayload } from "../../lib/model/run-payload.js";
 import { runPayloadSchema } from "../../lib/model/run-payload.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
-import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import type { DeliveryFilter, DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { installTestRuntime, TEST_STATIC_TOKEN } from "../support/runtime.js";
 import { fixture } from "../support/kit.js";
@@ -106,7 +106,7 @@ function storeContract(name: string, makeStore: () => Promise<DeliveryStore>, of
         const times = await Promise.all(seen.map(async (id) => Date.parse((await isolated.get(id))!.received_at)));
         expect(times).toEqual([...times].sort((a, b) => b - a));
 
-        const errors = await isolated.list({ limit: 100, filter: (d) => d.event === "run.error" });
+        const errors = await isolated.list({ limit: 100, filter: { event: "run.error" } });
         expect(errors.deliveries.map((d) => d.id).sort()).toEqual(
           records.filter((r) => r.event === "run.error").map((r) => r.id).sort(),
         );
@@ -115,7 +115,108 @@ function storeContract(name: string, makeStore: () => Promise<DeliveryStore>, of
         await isolated.close();
       }
     });
+
+    it("filters by event, action state, assistant or graph, thread and run, and by several at once", async () => {
+      const isolated = await makeStore();
+      try {
+        const records = Array.from({ length: 12 }, (_, n) =>
+          delivery(200 + n, {
+            status: n % 4 === 0 ? "error" : "success",
+            thread_id: `thread-${n % 3}`,
+            assistant_id: n % 2 === 0 ? "asst-even" : "asst-odd",
+            metadata: { graph_id: n % 2 === 0 ? "graph-even" : "graph-odd" },
+          }),
+        );
+        for (const record of records) {
+          record.actions = [action("forward", "pending")];
+          await isolated.claim(record);
+        }
+        // Routing settles: a third fail; the record given to save is the one claimed, as the router does.
+        for (const [n, record] of records.entries()) {
+          record.actions = [action("forward", n % 3 === 0 ? "failed" : "succeeded")];
+          record.routing = "done";
+          await isolated.save(record);
+        }
+        const ids = (keep: (record: DeliveryRecord, n: number) => boolean) =>
+          records.filter(keep).map((record) => record.id).sort();
+        const listed = async (filter: DeliveryFilter) =>
+          (await isolated.list({ limit: 100, filter })).deliveries.map((record) => record.id).sort();
+
+        expect(await listed({ event: "run.error" })).toEqual(ids((r) => r.event === "run.error"));
+        expect(await listed({ action_state: "failed" })).toEqual(ids((_, n) => n % 3 === 0));
+        expect(await listed({ action_state: "succeeded" })).toEqual(ids((_, n) => n % 3 !== 0));
+        // Moved out of `pending` by the save: no delivery is listed there any more.
+        expect(await listed({ action_state: "pending" })).toEqual([]);
+        expect(await listed({ assistant_id: "asst-even" })).toEqual(ids((_, n) => n % 2 === 0));
+        expect(await listed({ assistant_id: "graph-odd" })).toEqual(ids((_, n) => n % 2 === 1));
+        expect(await listed({ thread_id: "thread-1" })).toEqual(ids((_, n) => n % 3 === 1));
+        expect(await listed({ run_id: "run-205" })).toEqual(ids((_, n) => n === 5));
+        expect(await listed({ action_state: "failed", thread_id: "thread-0", assistant_id: "asst-even" })).toEqual(
+          ids((_, n) => n % 3 === 0 && n % 2 === 0),
+        );
+        expect(await listed({ event: "run.error", run_id: "run-201" })).toEqual([]);
+        expect(await listed({ thread_id: "no-such-thread" })).toEqual([]);
+
+        // An event that changes on save (a paused run) moves between event sets.
+        const paused = records[1] as DeliveryRecord;
+        paused.event = "run.paused";
+        await isolated.save(paused);
+        expect(await listed({ event: "run.paused" })).toEqual([paused.id]);
+        expect(await listed({ event: "run.success" })).not.toContain(paused.id);
+
+        // Filtered pages keep to the newest-first order, each match exactly once.
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await isolated.list({ limit: 2, cursor, filter: { action_state: "succeeded" } });
+          expect(page.deliveries.length).toBeLessThanOrEqual(2);
+          seen.push(...page.deliveries.map((record) => record.id));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined && seen.length < 100);
+        expect(seen).toEqual(
+          records
+            .filter((_, n) => n % 3 !== 0)
+            .sort((a, b) => Date.parse(b.received_at) - Date.parse(a.received_at))
+            .map((record) => record.id),
+        );
+      } finally {
+        await isolated.close();
+      }
+    });
+
+    it("does not index a repeat: a forged copy with another thread or pending actions is not listed", async () => {
+      const isolated = await makeStore();
+      try {
+        const record = delivery(300);
+        record.actions = [action("forward", "succeeded")];
+        await isolated.claim(record);
+        const forged = { ...delivery(300, { thread_id: "victim-thread" }), actions: [action("forward", "pending")] };
+        expect(await isolated.claim(forged)).toEqual({ duplicate: true });
+        expect((await isolated.list({ limit: 10, filter: { thread_id: "victim-thread" } })).deliveries).toEqual([]);
+        expect((await isolated.list({ limit: 10, filter: { action_state: "pending" } })).deliveries).toEqual([]);
+      } finally {
+        await isolated.close();
+      }
+    });
+
+    it("cuts a payload over the size cap, marks what was cut, and keeps the run's fields", async () => {
+      const record = delivery(400, { values: { big: "v".repeat(400 * 1024) }, kwargs: { input: { small: true } } });
+      expect(await store.claim(record)).toEqual({ duplicate: false });
+      // Cut in the record given, so that what is routed is what is stored.
+      expect(record.payload_truncated).toMatchObject({ fields: ["values"], max_bytes: 256 * 1024 });
+      const stored = await store.get(record.id);
+      expect(stored?.payload.values).toBeUndefined();
+      expect(stored?.payload.kwargs?.["input"]).toEqual({ small: true });
+      expect(stored?.payload_truncated?.original_bytes).toBeGreaterThan(400 * 1024);
+      expect(stored?.payload["relay_truncated"]).toEqual(stored?.payload_truncated);
+      expect(stored).toMatchObject({ run_id: "run-400", thread_id: basePayload.thread_id, status: "success" });
+      expect(stored?.payload).toMatchObject({ run_id: "run-400", thread_id: basePayload.thread_id, status: "success" });
+    });
   });
+}
+
+function action(name: string, state: ActionState): ActionRecord {
+  return { name, type: "forward", state, attempts: [], updated_at: new Date(clock()).toISOString() };
 }
 
 storeContract("memory", async () => new MemoryDeliveryStore({ now: clock }));

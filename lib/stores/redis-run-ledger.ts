@@ -1,0 +1,224 @@
+// The run ledger in Redis (lib/stores/run-ledger.ts says what it is for), in the deployment's namespace
+// beside the deliveries. Keys, under `<prefix>ledger:`:
+//
+//   t:<token id>     the entry, a hash (one field per entry field), expiring at the entry's expires_at
+//   cron:<cron id>   the token ids bound to a cron (a set), expiring with the longest-lived of them
+//   open             run entries without a callback yet: sorted set, score = created time (ms)
+//   expiry           the same members, score = expiry (ms): each put drops up to 100 expired ones from
+//                    both, so that `open` does not grow with runs that never called back
+//
+// Every change is one script (read, check, write), so concurrent binds and revokes cannot interleave.
+// Times come from the injected clock; the TTL of an entry is its expires_at less that clock's now.
+import { RelayError } from "../shared/errors.js";
+import { RedisConnection } from "./redis-connection.js";
+import { PRODUCTION_PREFIX } from "./redis-namespace.js";
+import type { LedgerEntry, NewLedgerEntry, RunLedger } from "./run-ledger.js";
+import { checkNewEntry, entryOf } from "./run-ledger.js";
+
+export interface RedisLedgerOptions {
+  url: string;
+  /** The deployment environment's namespace (lib/stores/redis-namespace.ts); `ledger:` follows it. @default "relay:" */
+  prefix?: string;
+  /** Upper bound on one operation, connecting included. @default 3000 */
+  operationTimeoutMs?: number;
+  now?: () => number;
+  /** Reports connection errors (the client emits them while it reconnects). */
+  onError?: (error: Error) => void;
+}
+
+// Each script takes the clock's now (ms) as its last argument: an entry past its expires_ms by
+// that clock is gone, whatever Redis's own clock says about its TTL.
+const LIVE = `
+local function live(key)
+  local expires = redis.call('HGET', key, 'expires_ms')
+  return expires and tonumber(expires) > tonumber(ARGV[#ARGV])
+end
+`;
+
+// KEYS: entry, open, expiry. ARGV: ttl ms, created ms, expires ms, token id, now ms, '1' for a run, then
+// field/value pairs, then now.
+const PUT_SCRIPT = `${LIVE}
+if live(KEYS[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7, #ARGV - 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[5], 'LIMIT', 0, 100)
+if #expired > 0 then
+  redis.call('ZREM', KEYS[3], unpack(expired))
+  redis.call('ZREM', KEYS[2], unpack(expired))
+end
+if ARGV[6] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+end
+return 1
+`;
+
+// KEYS: entry. ARGV: run id, thread id or '', now.
+const BIND_RUN_SCRIPT = `${LIVE}
+if not live(KEYS[1]) then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'kind', 'run_id', 'thread_id', 'revoked')
+if f[1] ~= 'run' or f[4] then return 0 end
+if f[2] and f[2] ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' and f[3] and f[3] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'run_id', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'thread_id', ARGV[2]) end
+return 1
+`;
+
+// KEYS: entry, cron set. ARGV: cron id, token id, now.
+const BIND_CRON_SCRIPT = `${LIVE}
+if not live(KEYS[1]) then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'kind', 'cron_id', 'revoked')
+if f[1] ~= 'cron' or f[3] then return 0 end
+if f[2] and f[2] ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'cron_id', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 and redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`;
+
+// KEYS: entry, open, expiry. ARGV: now (ISO), token id, now.
+const REVOKE_SCRIPT = `${LIVE}
+if not live(KEYS[1]) then return 0 end
+if not redis.call('HGET', KEYS[1], 'revoked') then
+  redis.call('HSET', KEYS[1], 'revoked', '1', 'revoked_at', ARGV[1])
+end
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+`;
+
+// KEYS: entry, open, expiry. ARGV: run id, now (ISO), token id, now.
+const CALLBACK_SEEN_SCRIPT = `${LIVE}
+if not live(KEYS[1]) then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'kind', 'run_id', 'revoked', 'callback_seen_at')
+if f[3] then return 0 end
+if f[1] == 'run' then
+  if f[2] and f[2] ~= ARGV[1] then return 0 end
+  redis.call('HSET', KEYS[1], 'run_id', ARGV[1])
+  if not f[4] then redis.call('HSET', KEYS[1], 'callback_seen_at', ARGV[2]) end
+else
+  redis.call('HSET', KEYS[1], 'callback_seen_at', ARGV[2])
+end
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[3])
+return 1
+`;
+
+export class RedisRunLedger implements RunLedger {
+  readonly kind = "redis" as const;
+  readonly #prefix: string;
+  readonly #now: () => number;
+  readonly #redis: RedisConnection;
+
+  constructor(options: RedisLedgerOptions) {
+    this.#prefix = `${options.prefix ?? PRODUCTION_PREFIX}ledger:`;
+    this.#now = options.now ?? Date.now;
+    this.#redis = new RedisConnection({
+      url: options.url,
+      operationTimeoutMs: options.operationTimeoutMs ?? 3000,
+      onError: options.onError,
+      toError: (cause) =>
+        new RelayError(503, "store_unavailable", "The run ledger is unavailable. Retry later.", { cause }),
+    });
+  }
+
+  #entryKey(tokenId: string): string {
+    return `${this.#prefix}t:${tokenId}`;
+  }
+
+  #cronKey(cronId: string): string {
+    return `${this.#prefix}cron:${cronId}`;
+  }
+
+  get #openKeys(): [string, string] {
+    return [`${this.#prefix}open`, `${this.#prefix}expiry`];
+  }
+
+  /** Runs a script given the clock's now as its last argument. */
+  async #script(script: string, keys: string[], args: string[]): Promise<boolean> {
+    const reply = await this.#redis.run((client) =>
+      client.eval(script, { keys, arguments: [...args, String(this.#now())] }),
+    );
+    return Number(reply) === 1;
+  }
+
+  async put(entry: NewLedgerEntry): Promise<boolean> {
+    const now = this.#now();
+    const expiresAt = checkNewEntry(entry, now);
+    const fields = Object.entries(entryOf(entry)).flatMap(([field, value]) => [field, String(value)]);
+    fields.push("expires_ms", String(expiresAt));
+    return this.#script(PUT_SCRIPT, [this.#entryKey(entry.token_id), ...this.#openKeys], [
+      String(expiresAt - now),
+      String(Date.parse(entry.created_at)),
+      String(expiresAt),
+      entry.token_id,
+      String(now),
+      entry.kind === "run" ? "1" : "0",
+      ...fields,
+    ]);
+  }
+
+  async bindRun(tokenId: string, runId: string, threadId?: string): Promise<boolean> {
+    return this.#script(BIND_RUN_SCRIPT, [this.#entryKey(tokenId)], [runId, threadId ?? ""]);
+  }
+
+  async bindCron(tokenId: string, cronId: string): Promise<boolean> {
+    return this.#script(BIND_CRON_SCRIPT, [this.#entryKey(tokenId), this.#cronKey(cronId)], [cronId, tokenId]);
+  }
+
+  async get(tokenId: string): Promise<LedgerEntry | undefined> {
+    const [entry] = await this.#read([tokenId]);
+    return entry;
+  }
+
+  async revoke(tokenId: string): Promise<boolean> {
+    return this.#script(REVOKE_SCRIPT, [this.#entryKey(tokenId), ...this.#openKeys], [new Date(this.#now()).toISOString(), tokenId]);
+  }
+
+  async findByCron(cronId: string): Promise<LedgerEntry[]> {
+    const tokenIds = await this.#redis.run((client) => client.sMembers(this.#cronKey(cronId)));
+    return (await this.#read(tokenIds)).filter((entry): entry is LedgerEntry => entry?.cron_id === cronId);
+  }
+
+  async listStartedBefore(time: number, limit: number): Promise<LedgerEntry[]> {
+    if (limit <= 0) return [];
+    const tokenIds = await this.#redis.run((client) =>
+      client.zRange(this.#openKeys[0], "-inf", `(${time}`, { BY: "SCORE", LIMIT: { offset: 0, count: limit } }),
+    );
+    const entries = await this.#read(tokenIds);
+    return entries.filter(
+      (entry): entry is LedgerEntry => entry !== undefined && entry.revoked !== true && entry.callback_seen_at === undefined,
+    );
+  }
+
+  async markCallbackSeen(tokenId: string, runId: string): Promise<boolean> {
+    return this.#script(CALLBACK_SEEN_SCRIPT, [this.#entryKey(tokenId), ...this.#openKeys], [
+      runId,
+      new Date(this.#now()).toISOString(),
+      tokenId,
+    ]);
+  }
+
+  close(): Promise<void> {
+    return this.#redis.close();
+  }
+
+  /** The entries of these token ids, in order; undefined for one unknown or expired by our clock. */
+  async #read(tokenIds: string[]): Promise<(LedgerEntry | undefined)[]> {
+    if (tokenIds.length === 0) return [];
+    const replies = await this.#redis.run((client) => {
+      const multi = client.multi();
+      for (const tokenId of tokenIds) multi.hGetAll(this.#entryKey(tokenId));
+      return multi.exec();
+    });
+    const now = this.#now();
+    return (replies as unknown as Record<string, string>[]).map((fields) => {
+      if (fields === null || typeof fields !== "object" || Object.keys(fields).length === 0) return undefined;
+      const entry = entryOf(fields);
+      return Date.parse(entry.expires_at) > now ? entry : undefined;
+    });
+  }
+}
