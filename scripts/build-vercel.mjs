@@ -1,6 +1,7 @@
 // `npm run build:vercel`: an offline `vercel build` into .vercel/output, with type errors fatal.
-// Pitfalls handled here (see DESIGN.md): `vercel build` needs .vercel/project.json (a stub is written
-// only where none exists), telemetry is off, and Vercel's global config is kept out of $HOME.
+// Pitfalls handled here (see docs/operations.md, "Deploying to Vercel"): `vercel build` needs
+// .vercel/project.json (a stub is written only where none exists), telemetry is off, and Vercel's
+// global config is kept out of $HOME.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

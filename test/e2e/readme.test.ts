@@ -1,21 +1,71 @@
-// The README's quick start, executed: the commands it gives are the ones that work. `npm run dev` is
-// started for real (the script, through npm), the README's curl commands are run by bash against it,
-// and Ctrl-C stops everything. (`npm ci` is not re-run here: the suite is already running on it.)
+// The documentation, executed: the commands and code it gives are the ones that work.
+//
+// Conventions in README.md and docs/*.md (each checked here):
+// - `<!-- readme-test: <name> -->` on the line before a fenced block of README.md names a block of the
+//   quick start: `npm run dev` is started for real (the script, through npm), the `trigger` and
+//   `deliveries` blocks are run by bash against it, and Ctrl-C stops everything. (`npm ci` is not
+//   re-run here: the suite is already running on it.)
+// - `<!-- run -->` on the line before a ```sh block of docs/http-api.md marks it runnable: the marked
+//   blocks are run in document order in ONE bash shell (as a reader pastes them into one terminal, so
+//   a variable set by one block is seen by the next), against the same `npm run dev`, with RELAY,
+//   TRIGGER_TOKEN and WEBHOOK_TOKEN set. The shell stops at the first failing command, and every
+//   `curl` runs with --fail-with-body: a block passes only if each of its requests answers 2xx.
+//   Unmarked blocks (placeholders such as `<cron_id>`, crons, which the embedded server lacks) are
+//   not run.
+// - Every ```ts block of README.md and docs/ is a complete routes.ts: each is written to a file of its
+//   own (its `./lib/` imports pointed at the project's lib/), type-checked with the project's
+//   tsconfig, and loaded; it must import only ./lib/routing/index.js and export a `router` with routes.
+//   Snippets that are not a routes.ts use another language tag (`js`, `text`, `http`).
+// - Every relative link between README.md, docs/, ARCHITECTURE.md, SECURITY.md and bench/README.md
+//   points at a file that exists and, with a #fragment, at a heading of that file.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/ports.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+const read = (path: string) => readFileSync(join(root, path), "utf8");
+const docsFiles = readdirSync(join(root, "docs"))
+  .filter((name) => name.endsWith(".md"))
+  .map((name) => `docs/${name}`);
+const readme = read("README.md");
 
-/** The first fenced block after `<!-- readme-test: name -->`. */
-function block(name: string): string {
-  const match = new RegExp(`<!-- readme-test: ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (match?.[1] === undefined) throw new Error(`README has no block marked readme-test: ${name}`);
-  return match[1];
+interface FencedBlock {
+  file: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  lang: string;
+  /** The last non-blank line before the fence (where a marker comment sits). */
+  before: string;
+  code: string;
+}
+
+/** The fenced blocks of a markdown file, indented ones (inside list items) included. */
+function fencedBlocks(file: string): FencedBlock[] {
+  const lines = read(file).split("\n");
+  const blocks: FencedBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```(\w*)\s*$/.exec(lines[i] ?? "");
+    if (open === null) continue;
+    const indent = open[1] ?? "";
+    const before = lines.slice(0, i).reverse().find((text) => text.trim() !== "") ?? "";
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] ?? ""); i++) body.push((lines[i] ?? "").slice(indent.length));
+    blocks.push({ file, line: start + 1, lang: open[2] ?? "", before: before.trim(), code: body.join("\n") });
+  }
+  return blocks;
+}
+
+/** The first fenced block after `<!-- readme-test: name -->` in README.md. */
+function readmeBlock(name: string): string {
+  const block = fencedBlocks("README.md").find((candidate) => candidate.before === `<!-- readme-test: ${name} -->`);
+  if (block === undefined) throw new Error(`README has no block marked readme-test: ${name}`);
+  return block.code;
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -28,11 +78,13 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-describe("README quick start", () => {
+describe("README quick start, and the runnable blocks of docs/http-api.md", () => {
   let dev: ChildProcess;
   let port: number;
   let output = "";
   let token = "";
+  // The dev server generates TRIGGER_TOKEN; a static webhook token lets the docs post callbacks by hand.
+  const webhookToken = randomBytes(18).toString("base64url");
 
   beforeAll(async () => {
     port = await freePort();
@@ -41,7 +93,16 @@ describe("README quick start", () => {
       cwd: root,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PORT: String(port), TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", LANGGRAPH_API_URL: "", REDIS_URL: "" },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        WEBHOOK_TOKEN: webhookToken,
+        ...Object.fromEntries(
+          ["TRIGGER_TOKEN", "WEBHOOK_SECRET", "LANGGRAPH_API_URL", "REDIS_URL", "PUBLIC_URL", "FORWARD_URL", "FORWARD_SECRET", "SLACK_WEBHOOK_URL"].map(
+            (name) => [name, ""],
+          ),
+        ),
+      },
     });
     dev.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     dev.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -63,6 +124,13 @@ describe("README quick start", () => {
     }
   });
 
+  const bash = (script: string) =>
+    spawnSync("bash", ["-c", script.replaceAll("localhost:3000", `localhost:${port}`)], {
+      encoding: "utf8",
+      env: { ...process.env, TRIGGER_TOKEN: token, WEBHOOK_TOKEN: webhookToken, RELAY: `http://localhost:${port}` },
+      timeout: 60_000,
+    });
+
   it("gives the two commands on its first screen", () => {
     const firstScreen = readme.split("\n").slice(0, 15).join("\n");
     expect(firstScreen).toContain("npm ci && npm run dev");
@@ -78,13 +146,7 @@ describe("README quick start", () => {
   });
 
   it("runs the README's curl: the run answers, and its callback is recorded", async () => {
-    const run = (script: string) =>
-      spawnSync("bash", ["-c", script.replaceAll("localhost:3000", `localhost:${port}`)], {
-        encoding: "utf8",
-        env: { ...process.env, TRIGGER_TOKEN: token },
-        timeout: 60_000,
-      });
-    const triggered = run(block("trigger"));
+    const triggered = bash(readmeBlock("trigger"));
     expect(triggered.status, triggered.stderr).toBe(0);
     const answer = JSON.parse(triggered.stdout) as { run_id: string; values: unknown };
     expect(JSON.stringify(answer.values)).toContain("echo: Hello!");
@@ -93,11 +155,32 @@ describe("README quick start", () => {
     let listed = "";
     for (let i = 0; i < 50 && !listed.includes(answer.run_id); i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      listed = run(block("deliveries")).stdout;
+      listed = bash(readmeBlock("deliveries")).stdout;
     }
     expect(listed).toContain(answer.run_id);
     expect(listed).toContain("run.success");
   }, 90_000);
+
+  it("runs the blocks of docs/http-api.md marked <!-- run -->, in order, in one shell", () => {
+    const runnable = fencedBlocks("docs/http-api.md").filter((block) => block.before === "<!-- run -->");
+    expect(runnable.length).toBeGreaterThanOrEqual(4);
+    for (const block of runnable) expect(block.lang, `docs/http-api.md:${block.line}`).toBe("sh");
+    const script = [
+      "set -euo pipefail",
+      // Any answer outside 2xx fails the block, and curl still prints the error body for the report.
+      'curl() { command curl --fail-with-body "$@"; }',
+      ...runnable.flatMap((block) => [`echo ">>> docs/http-api.md:${block.line}" >&2`, block.code]),
+    ].join("\n");
+    const result = bash(script);
+    const failedAt = result.stderr.match(/>>> (\S+)/g)?.at(-1) ?? "(before the first block)";
+    expect(result.status, `failed in the block at ${failedAt}\n${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
+    // What the blocks say they show: a run's echo, a stream, an idempotent replay, a duplicate callback.
+    expect(result.stdout).toContain("echo: Hello!");
+    expect(result.stdout).toContain("event: metadata");
+    expect(result.stdout.toLowerCase()).toContain("idempotent-replayed: true");
+    expect(result.stdout).toContain('"duplicate":true');
+    expect(result.stdout).toContain('"replayed"');
+  }, 120_000);
 
   it("stops everything on Ctrl-C, the LangGraph server included", async () => {
     const langgraphPort = Number(/LangGraph\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
@@ -112,4 +195,84 @@ describe("README quick start", () => {
     expect(await portOpen(port)).toBe(false);
     expect(await portOpen(langgraphPort)).toBe(false);
   }, 30_000);
+});
+
+describe("routes.ts examples of README.md and docs/", () => {
+  const blocks = ["README.md", ...docsFiles].flatMap(fencedBlocks).filter((block) => block.lang === "ts");
+  // In the ignored test-artifacts/, one directory deep: `./lib/` becomes `../../lib/`.
+  const dir = join(root, "test-artifacts", `docs-routes-${process.pid}`);
+  const files = blocks.map((block) => join(dir, `${block.file.replace(/\W+/g, "_")}_line${block.line}.ts`));
+
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true });
+    blocks.forEach((block, i) => writeFileSync(files[i]!, block.code.replaceAll('from "./lib/', 'from "../../lib/')));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: "../../tsconfig.json", include: ["*.ts"] }));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("has examples, each importing only the routing API, as routes.ts does", () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const block of blocks) {
+      const imports = [...block.code.matchAll(/from "([^"]+)"/g)].map((match) => match[1]);
+      expect(imports, `${block.file}:${block.line}`).toEqual(["./lib/routing/index.js"]);
+      expect(block.code, `${block.file}:${block.line}`).toMatch(/export const router = defineRoutes\(/);
+    }
+  });
+
+  it("type-checks every example with the project's tsconfig", () => {
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 170_000,
+    });
+    // Name the markdown file and line of each error, not the temporary file.
+    const report = (tsc.stdout + tsc.stderr).replaceAll(`${relative(root, dir)}/`, "").replaceAll(dir + "/", "");
+    expect(tsc.status, report).toBe(0);
+  }, 180_000);
+
+  it("loads every example: a router with its routes", async () => {
+    for (const [i, block] of blocks.entries()) {
+      const module = (await import(pathToFileURL(files[i]!).href)) as { router: { routes: readonly unknown[] } };
+      expect(module.router.routes.length, `${block.file}:${block.line}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let inFence = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*```/.test(line)) inFence = !inFence;
+    const heading = inFence ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (heading === null) continue;
+    const base = (heading[1] ?? "")
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/\s/g, "-");
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+describe("links between the documents", () => {
+  const documents = ["README.md", ...docsFiles, "ARCHITECTURE.md", "SECURITY.md", "bench/README.md"];
+
+  it.each(documents)("%s: every relative link resolves, #fragments included", (file) => {
+    const text = read(file).replace(/```[\s\S]*?```/g, "");
+    const broken: string[] = [];
+    for (const [, target = ""] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target)) continue;
+      const [path = "", fragment] = target.split("#");
+      const resolved = path === "" ? file : relative(root, join(root, dirname(file), path));
+      if (!existsSync(join(root, resolved))) broken.push(`${target} (no ${resolved})`);
+      else if (fragment !== undefined && !anchorsOf(read(resolved)).has(fragment)) broken.push(`${target} (no heading #${fragment} in ${resolved})`);
+    }
+    expect(broken).toEqual([]);
+  });
 });

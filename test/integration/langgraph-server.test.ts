@@ -174,7 +174,7 @@ describe("embedded LangGraph server", { timeout: TEST_TIMEOUT_MS }, () => {
     const hook = await receiver.waitFor((received) => field(received.body, "run_id") === run.run_id);
     expect(hook.url.pathname).toBe("/hook");
     expect(hook.url.searchParams.get("token")).toBe("abc");
-    // The JS server sends JSON labelled as text (see DESIGN.md).
+    // The JS server sends JSON labelled as text (see docs/http-api.md, "POST /api/webhook").
     expect(hook.headers["content-type"]).toMatch(/^text\/plain/);
     expect(field(hook.body, "status")).toBe("success");
     expect(field(hook.body, "thread_id")).toBe(thread.thread_id);
