@@ -1,6 +1,7 @@
 // GET /api/crons lists crons; DELETE /api/crons?cron_id=… deletes one. See lib/handlers/crons.ts.
 import { deleteCron, listCrons } from "../lib/handlers/crons.js";
 import { route } from "../lib/http/methods.js";
+import { presentsApiCredential } from "../lib/handlers/quiet-errors.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
@@ -9,4 +10,5 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
     DELETE: (request) => deleteCron(request, getRuntime()),
   },
   () => getRuntime().log,
+  { authenticated: presentsApiCredential },
 );

@@ -2,6 +2,7 @@
 // failed. See lib/handlers/deliveries.ts; this file only adapts it to Vercel.
 import { handleDeliveriesGet, handleDeliveriesPost } from "../lib/handlers/deliveries.js";
 import { route } from "../lib/http/methods.js";
+import { presentsApiCredential } from "../lib/handlers/quiet-errors.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { router } from "../routes.js";
 
@@ -11,4 +12,5 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
     POST: (request) => handleDeliveriesPost(request, getRuntime(), router),
   },
   () => getRuntime().log,
+  { authenticated: presentsApiCredential },
 );

@@ -1,6 +1,7 @@
 // POST /api/webhook — receives the callback LangGraph sends when a run ends.
 // See lib/handlers/webhook.ts for what happens; this file only adapts it to Vercel.
 import { route } from "../lib/http/methods.js";
+import { presentsWebhookCredential } from "../lib/handlers/quiet-errors.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { receiveWebhook } from "../lib/handlers/webhook.js";
 import { router } from "../routes.js";
@@ -8,4 +9,5 @@ import { router } from "../routes.js";
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   { POST: (request) => receiveWebhook(request, getRuntime(), router) },
   () => getRuntime().log,
+  { authenticated: presentsWebhookCredential },
 );

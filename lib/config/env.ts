@@ -54,6 +54,7 @@ const envSchema = z.object({
   LANGGRAPH_API_URL: httpUrl,
   LANGSMITH_API_KEY: optionalString,
   TRIGGER_TOKEN: list,
+  INSPECTOR_TOKEN: list,
   WEBHOOK_SECRET: list,
   WEBHOOK_TOKEN: list,
   PUBLIC_URL: httpUrl,
@@ -85,6 +86,8 @@ export interface Config {
   langsmithApiKey: string | undefined;
   /** Bearer tokens for /api/trigger, /api/crons, /api/deliveries. Empty → those endpoints refuse. */
   triggerTokens: readonly string[];
+  /** Read-only bearer tokens: list and read deliveries (the inspector), nothing else. */
+  inspectorTokens: readonly string[];
   /** HMAC keys for minted webhook tokens: the first signs, all verify. */
   webhookSecrets: readonly string[];
   /** Static webhook tokens accepted as `?token=` or `Authorization: Bearer`. */
@@ -118,6 +121,22 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** The credentials alone: what the relay needs to tell an authenticated caller from anyone else. */
+export type AuthSettings = Pick<Config, "triggerTokens" | "inspectorTokens" | "webhookSecrets" | "webhookTokens"> & {
+  deploymentEnvironment?: string | undefined;
+};
+
+const authSchema = z.object({ TRIGGER_TOKEN: list, INSPECTOR_TOKEN: list, WEBHOOK_SECRET: list, WEBHOOK_TOKEN: list });
+
+/**
+ * Reads the credentials even when the rest of the environment is invalid, so that a configuration
+ * error is explained to authenticated callers only (lib/handlers/quiet-errors.ts). Never throws.
+ */
+export function loadAuthSettings(env: Env): AuthSettings {
+  const e = authSchema.parse(env);
+  return { triggerTokens: e.TRIGGER_TOKEN, inspectorTokens: e.INSPECTOR_TOKEN, webhookSecrets: e.WEBHOOK_SECRET, webhookTokens: e.WEBHOOK_TOKEN };
+}
+
 /** Parses the environment. Throws a 500 `not_configured` RelayError naming each invalid variable. */
 export function loadConfig(env: Env): Config {
   const parsed = envSchema.safeParse(env);
@@ -129,6 +148,7 @@ export function loadConfig(env: Env): Config {
     langgraphApiUrl: e.LANGGRAPH_API_URL,
     langsmithApiKey: e.LANGSMITH_API_KEY,
     triggerTokens: e.TRIGGER_TOKEN,
+    inspectorTokens: e.INSPECTOR_TOKEN,
     webhookSecrets: e.WEBHOOK_SECRET,
     webhookTokens: e.WEBHOOK_TOKEN,
     publicUrl: e.PUBLIC_URL,

@@ -9,7 +9,7 @@
 //
 // A replay answers once its attempts are done (retries included), so the caller sees the outcome in
 // the answer, not by polling; `replayed` is empty when nothing had failed.
-import { requireTriggerToken } from "../security/api-auth.js";
+import { requireApiToken, requireTriggerToken } from "../security/api-auth.js";
 import {
   attemptCounts,
   isDeliveryId,
@@ -39,7 +39,7 @@ async function recordOf(id: string, runtime: Runtime): Promise<DeliveryRecord> {
 }
 
 export async function handleDeliveriesGet(request: Request, runtime: Runtime): Promise<Response> {
-  requireTriggerToken(request, runtime.config);
+  requireApiToken(request, runtime.config, "read");
   const query = parseGetQuery(new URL(request.url).searchParams);
   if (query.kind === "detail") {
     return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });

@@ -1,6 +1,6 @@
 // Method dispatch for the functions in api/: `route` builds one export per HTTP method, so that every
 // method — served or not — is answered by the relay, and every failure goes through errorResponse.
-import { methodNotAllowed } from "../shared/errors.js";
+import { methodNotAllowed, RelayError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { errorResponse, fallbackLog } from "./errors.js";
 
@@ -21,9 +21,20 @@ function safeLogger(log: () => Logger): Logger {
  * Builds one export per HTTP method: the given handlers for their methods, and a pinned 405 for the
  * rest (Vercel would otherwise answer unexported methods with an empty 405).
  */
+export interface RouteOptions {
+  /**
+   * Whether the request presented a valid credential. A configuration error (`not_configured`) is
+   * explained only to such a caller; anyone else gets the 401 of a wrong token, and the log the reason.
+   */
+  authenticated?: (request: Request) => boolean;
+}
+
+const NOT_AUTHORISED = new RelayError(401, "unauthorized", "Missing or invalid credentials.");
+
 export function route(
   handlers: Partial<Record<HttpMethod, Handler>>,
   log: () => Logger = () => fallbackLog,
+  options: RouteOptions = {},
 ): Record<HttpMethod, Handler> {
   const allowed = HTTP_METHODS.filter((method) => handlers[method] !== undefined);
   const out = {} as Record<HttpMethod, Handler>;
@@ -43,7 +54,12 @@ export function route(
         if (handler === undefined) throw methodNotAllowed(request.method, allowed);
         return await handler(request);
       } catch (error) {
-        return errorResponse(error, safeLogger(log));
+        const logger = safeLogger(log);
+        if (error instanceof RelayError && error.code === "not_configured") {
+          logger.error("configuration error", { error: error.message });
+          if (options.authenticated !== undefined && !options.authenticated(request)) return errorResponse(NOT_AUTHORISED, logger);
+        }
+        return errorResponse(error, logger);
       }
     };
     out[method] =

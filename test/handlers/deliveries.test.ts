@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as deliveries from "../../api/deliveries.js";
+import * as triggerApi from "../../api/trigger.js";
 import * as webhook from "../../api/webhook.js";
 import type { DeliverySummary } from "../../lib/inspector/query.js";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../../lib/inspector/query.js";
@@ -141,7 +142,7 @@ describe("/api/deliveries guards", () => {
 
   it("answers 401 without a token or with a wrong one, and 400 for a credential that is not Bearer", async () => {
     const missing = await call("GET", "", null);
-    await expectError(missing, 401, "unauthorized", /Bearer <TRIGGER_TOKEN>/);
+    await expectError(missing, 401, "unauthorized", /Bearer <token>/);
     expect(missing.headers.get("www-authenticate")).toMatch(/^Bearer/);
     await expectError(await call("GET", "", "not-the-token"), 401, "unauthorized", /Invalid bearer token/);
     await expectError(await call("POST", "?id=dlv_000000000000000000000000&replay=1", "nope"), 401, "unauthorized");
@@ -151,11 +152,26 @@ describe("/api/deliveries guards", () => {
     await expectError(basic, 400, "invalid_request", /Bearer/);
   });
 
-  it("refuses every request with a 500 naming TRIGGER_TOKEN while it is unset (fail closed)", async () => {
-    installTestRuntime({ TRIGGER_TOKEN: "" });
-    const message = await expectError(await call("GET"), 500, "not_configured", /TRIGGER_TOKEN is not set/);
-    expect(message).not.toMatch(/undefined/);
-    await expectError(await call("GET", "", "undefined"), 500, "not_configured", /TRIGGER_TOKEN/);
+  it("refuses every request while no token is configured (fail closed), naming the variables in the log only", async () => {
+    const runtime = installTestRuntime({ TRIGGER_TOKEN: "" });
+    const message = await expectError(await call("GET"), 401, "unauthorized");
+    expect(message).not.toMatch(/TRIGGER_TOKEN|undefined/);
+    await expectError(await call("GET", "", "undefined"), 401, "unauthorized");
+    expect(runtime.logs.join("\n")).toMatch(/Neither TRIGGER_TOKEN nor INSPECTOR_TOKEN is set/);
+  });
+
+  it("lets a read-only INSPECTOR_TOKEN list and read deliveries, and nothing else", async () => {
+    const readOnly = "inspector-read-only-token-0123456789";
+    installTestRuntime({ INSPECTOR_TOKEN: readOnly });
+    await ok(await call("GET", "", readOnly));
+    const replay = await call("POST", "?id=dlv_000000000000000000000000&replay=1", readOnly);
+    await expectError(replay, 403, "forbidden", /read-only/);
+    const triggerResponse = await triggerApi.POST(
+      new Request("https://relay.test/api/trigger", { method: "POST", headers: { authorization: `Bearer ${readOnly}` }, body: "{}" }),
+    );
+    await expectError(triggerResponse, 403, "forbidden");
+    // The full token keeps every right.
+    await ok(await call("GET"));
   });
 
   it("answers HEAD like GET, without a body", async () => {

@@ -126,19 +126,24 @@ describe("POST /api/webhook authentication", () => {
     expect(message).not.toContain("wrong-token-value");
   });
 
-  it("fails closed with 500 naming the variables when no secret is configured", async () => {
-    installTestRuntime({ WEBHOOK_SECRET: "", WEBHOOK_TOKEN: "" });
-    await expectError(await post(JSON.stringify(payload)), 500, "not_configured", /WEBHOOK_SECRET.*WEBHOOK_TOKEN/);
+  it("fails closed when no secret is configured: 401 to the caller, the variables named in the log only", async () => {
+    const runtime = installTestRuntime({ WEBHOOK_SECRET: "", WEBHOOK_TOKEN: "" });
+    const message = await expectError(await post(JSON.stringify(payload)), 401, "unauthorized");
+    expect(message).not.toMatch(/WEBHOOK_SECRET|WEBHOOK_TOKEN/);
+    expect(runtime.logs.join("\n")).toMatch(/WEBHOOK_SECRET.*WEBHOOK_TOKEN/);
   });
 
-  it("answers 500 naming the variable when the configuration is invalid", async () => {
+  it("explains an invalid configuration to a caller with a valid token only; anyone else gets 401", async () => {
     // The process runtime is built from process.env on first use, as on Vercel.
     setRuntime(undefined);
     vi.stubEnv("REDIS_URL", "http://not-redis");
+    vi.stubEnv("WEBHOOK_TOKEN", TEST_STATIC_TOKEN);
     try {
       await expectError(await post(JSON.stringify(payload)), 500, "not_configured", /REDIS_URL/);
       // Still serving, still refusing: nothing is accepted with a broken configuration.
       await expectError(await post(JSON.stringify(payload)), 500, "not_configured", /REDIS_URL/);
+      const stranger = await expectError(await post(JSON.stringify(payload), { token: "not-a-token-of-ours" }), 401, "unauthorized");
+      expect(stranger).not.toMatch(/REDIS_URL|configur/i);
     } finally {
       vi.unstubAllEnvs();
       setRuntime(undefined);
