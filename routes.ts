@@ -32,7 +32,7 @@
 //     { name: "nightly", on: "run.success", actions: [custom({ name: "report", handler: (event) => console.log(event.values) })] },
 //   ]);
 //
-// test/types/routes-types.test.ts type-checks this example; see the README's "Routing" section for more.
+// test/types/routes-types.test.ts type-checks this example; see docs/routing.md for more.
 import { defineRoutes } from "./lib/routing/index.js";
 
 export const router = defineRoutes([]);

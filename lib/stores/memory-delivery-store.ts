@@ -2,7 +2,7 @@
 // in age so that a long-running process does not grow without end; the oldest records go first.
 // Bytes are each record's JSON size, measured at claim and at each save: a record held as objects
 // takes a small multiple of that in the heap, so the budget bounds memory up to that factor.
-// On Vercel each function instance has its own memory: use Redis there (see README).
+// On Vercel each function instance has its own memory: use Redis there (see docs/operations.md).
 import type { DeliveryRecord } from "../model/delivery.js";
 import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./delivery-store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./delivery-store.js";

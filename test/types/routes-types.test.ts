@@ -1,7 +1,7 @@
 // The routes file's types, checked by `tsc --noEmit -p tsconfig.json` (which covers test/): an
 // unknown event name is a type error, handlers see their event narrowed (`event.error` is a string on
 // run.error, `event.interrupts` exists on run.paused), and "*" hands out every event. The runtime
-// assertions check that the README's example loads.
+// assertions check that the docs' routes.ts example (docs/routing.md) loads.
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { ActionContext, RunErrorEvent, RunEvent, RunPausedEvent, RunSuccessEvent } from "../../lib/routing/index.js";
 import { chain, custom, defineRoutes, forward, slack } from "../../lib/routing/index.js";
