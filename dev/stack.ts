@@ -68,15 +68,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       embeddedLangGraph = true;
     }
 
-    const log = options.log ?? jsonLogger();
-    const runtime = createRuntime({ env, log });
-    const previous = setRuntime(runtime);
-    stops.runtime = async () => {
-      await runtime.idle();
-      await runtime.store.close();
-      setRuntime(previous);
-    };
-
     const modules = await loadFunctions();
     const hostname = options.hostname ?? "127.0.0.1";
     const requestedPort = options.port ?? Number(env["PORT"] ?? 3000);
@@ -92,6 +83,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     stops.server = server.close;
 
     const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
+    // The relay never takes its callback address from a request; on this machine it is the dev
+    // server's own loopback address, unless PUBLIC_URL (a tunnel) says otherwise.
+    if ((env["PUBLIC_URL"] ?? "").trim() === "") env["PUBLIC_URL"] = url;
+    const log = options.log ?? jsonLogger();
+    const runtime = createRuntime({ env, log });
+    const previous = setRuntime(runtime);
+    stops.runtime = async () => {
+      await runtime.idle();
+      await runtime.store.close();
+      setRuntime(previous);
+    };
     const warnings: string[] = [];
     const langgraphUrl = env["LANGGRAPH_API_URL"] as string;
     const callbackBase = runtime.config.publicUrl ?? url;

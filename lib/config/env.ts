@@ -63,6 +63,7 @@ const envSchema = z.object({
   VERCEL_URL: optionalString,
   VERCEL_PROJECT_PRODUCTION_URL: optionalString,
   VERCEL_AUTOMATION_BYPASS_SECRET: optionalString,
+  VERCEL_AUTOMATION_BYPASS_EVERYWHERE: optionalString,
   REDIS_URL: optionalString.refine((value) => value === undefined || /^rediss?:\/\//i.test(value), {
     message: "must be a redis:// or rediss:// URL",
   }),
@@ -99,6 +100,8 @@ export interface Config {
   vercelUrl: string | undefined;
   vercelProductionUrl: string | undefined;
   bypassSecret: string | undefined;
+  /** Append the bypass secret on every deployment, production included (VERCEL_AUTOMATION_BYPASS_EVERYWHERE=1). */
+  bypassEverywhere: boolean;
   redisUrl: string | undefined;
   forwardUrl: string | undefined;
   forwardSecret: string | undefined;
@@ -157,6 +160,7 @@ export function loadConfig(env: Env): Config {
     vercelUrl: e.VERCEL_URL,
     vercelProductionUrl: e.VERCEL_PROJECT_PRODUCTION_URL,
     bypassSecret: e.VERCEL_AUTOMATION_BYPASS_SECRET,
+    bypassEverywhere: e.VERCEL_AUTOMATION_BYPASS_EVERYWHERE === "1" || e.VERCEL_AUTOMATION_BYPASS_EVERYWHERE === "true",
     redisUrl: e.REDIS_URL,
     forwardUrl: e.FORWARD_URL,
     forwardSecret: e.FORWARD_SECRET,

@@ -55,7 +55,7 @@ export async function handleDeliveriesPost(request: Request, runtime: Runtime, r
   const before = await recordOf(id, runtime);
   const after = await replayDelivery(
     id,
-    { action, origin: new URL(request.url).origin, budgetMs: REPLAY_BUDGET_MS },
+    { action, budgetMs: REPLAY_BUDGET_MS },
     runtime,
     router,
   );

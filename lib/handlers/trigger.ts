@@ -28,7 +28,7 @@ export async function handleTrigger(request: Request, runtime: Runtime): Promise
   const caller = requireTriggerToken(request, runtime.config);
   const key = readIdempotencyKey(request);
   const body = parseTriggerBody(await readJson(request, TRIGGER_MAX_BYTES));
-  const context: TriggerContext = { runtime, origin: new URL(request.url).origin };
+  const context: TriggerContext = { runtime };
   const done = (response: Response, fields: Record<string, unknown> = {}): Response => {
     runtime.log.info("trigger", {
       mode: body.mode,

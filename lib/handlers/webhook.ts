@@ -45,7 +45,7 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
 
   const route = () =>
     runtime.background(
-      router.dispatch(delivery, runtime, { origin: url.origin }).catch((error: unknown) =>
+      router.dispatch(delivery, runtime).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) }),
       ),
     );

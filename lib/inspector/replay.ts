@@ -14,8 +14,6 @@ import { isDeliveryId } from "../model/delivery.js";
 export interface ReplayOptions {
   /** Replays this action only (in any state); otherwise every failed action. */
   action?: string | undefined;
-  /** Origin of the request asking for the replay: a chained run's callback fallback. */
-  origin?: string | undefined;
   /** Time for the replayed actions, retries included; keep it inside the caller's maxDuration. @default the router's budget (52 s) */
   budgetMs?: number | undefined;
 }
@@ -66,7 +64,6 @@ export async function replayDelivery(
   runtime.log.info("replay started", { delivery_id: delivery.id, actions: selected.map(({ record }) => record.name) });
   await router.runActions(delivery, runtime, selected, {
     replay: true,
-    origin: options.origin,
     ...(options.budgetMs === undefined ? {} : { deadline: runtime.now() + options.budgetMs }),
   });
   return delivery;

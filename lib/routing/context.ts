@@ -30,8 +30,6 @@ export type AttemptFields = Pick<ActionContext, "delivery_id" | "action" | "atte
 /** What only the built-in actions get. */
 export interface ActionInternals {
   runtime: Runtime;
-  /** Origin of the request being served; the chain action's fallback for its webhook URL. */
-  origin: string | undefined;
 }
 
 const internalsByContext = new WeakMap<ActionContext, ActionInternals>();
@@ -59,7 +57,7 @@ export function createActionContext(fields: AttemptFields, signal: AbortSignal, 
   return context;
 }
 
-/** The runtime and origin behind a context the runner made; built-in actions only. */
+/** The runtime behind a context the runner made; built-in actions only. */
 export function internalsOf(context: ActionContext): ActionInternals {
   const internals = internalsByContext.get(context);
   if (internals === undefined) {

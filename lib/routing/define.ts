@@ -131,6 +131,6 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     plan: table.plan,
     actionsFor: table.actionsFor,
     runActions,
-    dispatch: (delivery, runtime, dispatchOptions) => dispatchDelivery(table, delivery, runtime, dispatchOptions),
+    dispatch: (delivery, runtime) => dispatchDelivery(table, delivery, runtime),
   };
 }

@@ -4,16 +4,11 @@
 import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
 
-export interface DispatchOptions {
-  /** Origin of the callback request: where a chained run calls back when no public URL is configured. */
-  origin?: string | undefined;
-}
-
 export interface DeliveryRouter {
   /** The actions the delivery will run, all `pending`. Pure and synchronous: no network before the ack. */
   plan(delivery: DeliveryRecord, runtime: Runtime): ActionRecord[];
   /** Runs the planned actions and records every attempt on the delivery. Never throws. */
-  dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: DispatchOptions): Promise<void>;
+  dispatch(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
 }
 
 /** A router with no routes: every delivery is recorded as `no_route`. */

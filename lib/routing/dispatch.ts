@@ -11,7 +11,6 @@ import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
 import { withTimeout } from "../shared/timeout.js";
 import type { Action } from "./action.js";
-import type { DispatchOptions } from "./delivery-router.js";
 import type { RouteTable } from "./match.js";
 import { pendingRecord } from "./match.js";
 import { ProgressRecorder } from "./recorder.js";
@@ -26,7 +25,6 @@ export interface SelectedAction {
 
 export interface RunActionsOptions {
   replay: boolean;
-  origin?: string | undefined;
   /** @default now + DISPATCH_BUDGET_MS */
   deadline?: number;
 }
@@ -49,7 +47,6 @@ export async function runActions(
           delivery_id: delivery.id,
           deadline,
           replay: options.replay,
-          origin: options.origin,
           onProgress: () => recorder.request(),
         }),
       ),
@@ -102,7 +99,7 @@ function selectActions(table: RouteTable, delivery: DeliveryRecord, runtime: Run
   return selected;
 }
 
-async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime, options: DispatchOptions): Promise<void> {
+async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime): Promise<void> {
   const began = runtime.now();
   const deadline = began + DISPATCH_BUDGET_MS;
   const { log } = runtime;
@@ -132,7 +129,7 @@ async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runti
     log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
     return;
   }
-  await runActions(delivery, runtime, selected, { replay: false, origin: options.origin, deadline });
+  await runActions(delivery, runtime, selected, { replay: false, deadline });
   delivery.routing = "done";
   await new ProgressRecorder(delivery, runtime, deadline).flush();
   log.info("routing done", {
@@ -150,10 +147,9 @@ export async function dispatchDelivery(
   table: RouteTable,
   delivery: DeliveryRecord,
   runtime: Runtime,
-  options: DispatchOptions = {},
 ): Promise<void> {
   try {
-    await route(table, delivery, runtime, options);
+    await route(table, delivery, runtime);
   } catch (error) {
     runtime.log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) });
   }

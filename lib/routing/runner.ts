@@ -23,8 +23,6 @@ export interface RunOptions {
   /** Absolute time (runtime.now) by which the action must be done. */
   deadline: number;
   replay: boolean;
-  /** Origin of the request being served (the chain action's fallback for its webhook URL). */
-  origin: string | undefined;
   /** Called after every change of the record, to save it. */
   onProgress: () => void;
 }
@@ -150,7 +148,7 @@ export async function runAction<E extends RunEvent>(
         action,
         event,
         { delivery_id: options.delivery_id, action: record.name, attempt: number, replay: options.replay },
-        { runtime, origin: options.origin },
+        { runtime },
         timeoutMs,
       );
       attempt.ok = true;

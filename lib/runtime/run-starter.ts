@@ -27,8 +27,6 @@ export interface StartedRun {
 
 export interface RunStartContext {
   runtime: Runtime;
-  /** Fallback public base URL (the origin of the request being served), when none is configured. */
-  origin: string;
 }
 
 /** Starts a run with this deployment's webhook; throws RelayError (lib/trigger's `startRun`). */

@@ -16,8 +16,6 @@ import type { TriggerRequest } from "./request.js";
 
 export interface TriggerContext {
   runtime: Runtime;
-  /** Fallback public base URL (the origin of the request being served), when none is configured. */
-  origin: string;
 }
 
 export interface Prepared {
@@ -56,7 +54,7 @@ export async function prepare(body: TriggerRequest, context: TriggerContext, kin
     now: context.runtime.now(),
   });
   const secrets = [token, ...(config.bypassSecret === undefined ? [] : [config.bypassSecret])];
-  return { client, threadId, createdThread, webhook: webhookUrl(config, context.origin, token), secrets };
+  return { client, threadId, createdThread, webhook: webhookUrl(config, token), secrets };
 }
 
 /** Maps a failed start to a RelayError, deleting the thread this request created for it. */

@@ -512,6 +512,32 @@ describe("without configuration", () => {
   );
 
   it(
+    "never takes the callback address from the request: a forged Host with no PUBLIC_URL starts nothing",
+    withRuntime({ PUBLIC_URL: "" }, async () => {
+      const request = new Request("https://attacker.example/api/trigger", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, host: "attacker.example", "x-forwarded-host": "attacker.example" },
+        body: JSON.stringify({ assistant_id: "agent" }),
+      });
+      await expectError(await triggerApi.POST(request), 500, "not_configured", /PUBLIC_URL/);
+      expect(langgraph.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    }),
+  );
+
+  it(
+    "hands LangGraph the configured public URL whatever Host the request names",
+    withRuntime({ PUBLIC_URL: "https://relay.example.com" }, async () => {
+      const request = new Request("https://attacker.example/api/trigger", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, host: "attacker.example" },
+        body: JSON.stringify({ assistant_id: "agent" }),
+      });
+      expect((await triggerApi.POST(request)).status).toBe(202);
+      expect(webhookOf(last(/^POST \/runs$/)).origin).toBe("https://relay.example.com");
+    }),
+  );
+
+  it(
     "refuses with 500 naming LANGGRAPH_API_URL when it is unset",
     withRuntime({ LANGGRAPH_API_URL: "" }, async () => {
       const request = new Request("https://relay.test/api/trigger", {

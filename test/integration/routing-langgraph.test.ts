@@ -116,7 +116,7 @@ describe("routing against the LangGraph server", { timeout: 60_000 }, () => {
   it("chains a second run whose callback comes back to the relay", async () => {
     const first = await startRun(
       { assistant_id: "agent", thread_id: "new", input: { messages: [{ role: "user", content: "Hello!" }] }, route: "first" },
-      { runtime, origin: receiverUrl },
+      { runtime },
     );
     const firstDelivery = await waitForDelivery((candidate) => candidate.run_id === first.run_id);
     expect(firstDelivery.route).toBe("first");
@@ -135,7 +135,7 @@ describe("routing against the LangGraph server", { timeout: 60_000 }, () => {
   });
 
   it("stops a chain that loops at its depth limit", async () => {
-    const start = await startRun({ assistant_id: "agent", thread_id: "new", input: { input: "loop" }, route: "loop" }, { runtime, origin: receiverUrl });
+    const start = await startRun({ assistant_id: "agent", thread_id: "new", input: { input: "loop" }, route: "loop" }, { runtime });
     const stopped = await waitForDelivery(
       (candidate) => candidate.route === "loop" && candidate.actions.some((action) => action.name === "loop-again" && action.state === "failed"),
     );

@@ -284,7 +284,7 @@ describe("startRun (what the router's chain action calls)", () => {
   it("starts a background run without HTTP, and its callback is recorded with the route", async () => {
     const run = await startRun(
       { assistant_id: "agent", thread_id: "new", input: HELLO, route: "chained", metadata: { parent_run_id: "r0" } },
-      { runtime: api.runtime, origin: "http://origin-unused.invalid" },
+      { runtime: api.runtime },
     );
     expect(run).toMatchObject({ status: "pending", run_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const record = await delivery(run.run_id, "success");
@@ -294,7 +294,7 @@ describe("startRun (what the router's chain action calls)", () => {
   });
 
   it("refuses an invalid request with a 400 RelayError before calling LangGraph", async () => {
-    const error = await startRun({ assistant_id: "agent", thread_id: "not-a-thread" }, { runtime: api.runtime, origin: api.url }).catch((e: unknown) => e);
+    const error = await startRun({ assistant_id: "agent", thread_id: "not-a-thread" }, { runtime: api.runtime }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RelayError);
     expect((error as RelayError).status).toBe(400);
     expect((error as RelayError).message).toContain("thread_id");

@@ -7,6 +7,8 @@ import { createRuntime, setRuntime } from "../../lib/runtime/runtime.js";
 export const TEST_SECRET = "test-webhook-secret";
 export const TEST_STATIC_TOKEN = "test-static-token";
 export const TEST_TRIGGER_TOKEN = "test-trigger-token";
+/** Where tests' runs call back unless a test serves a receiver of its own. */
+export const TEST_PUBLIC_URL = "https://relay.test";
 
 export interface TestRuntime extends Runtime {
   logs: string[];
@@ -16,7 +18,13 @@ export interface TestRuntime extends Runtime {
 export function installTestRuntime(env: Env = {}, options: Omit<RuntimeOptions, "env" | "log"> = {}): TestRuntime {
   const logs: string[] = [];
   const runtime = createRuntime({
-    env: { WEBHOOK_SECRET: TEST_SECRET, WEBHOOK_TOKEN: TEST_STATIC_TOKEN, TRIGGER_TOKEN: TEST_TRIGGER_TOKEN, ...env },
+    env: {
+      WEBHOOK_SECRET: TEST_SECRET,
+      WEBHOOK_TOKEN: TEST_STATIC_TOKEN,
+      TRIGGER_TOKEN: TEST_TRIGGER_TOKEN,
+      PUBLIC_URL: TEST_PUBLIC_URL,
+      ...env,
+    },
     log: jsonLogger((line) => logs.push(line)),
     ...options,
   });

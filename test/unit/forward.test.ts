@@ -41,7 +41,7 @@ async function route(router: Router, name = "thread_runs_create") {
   const delivery = deliveryFrom(name);
   delivery.actions = router.plan(delivery, runtime);
   await runtime.store.claim(delivery);
-  await router.dispatch(delivery, runtime, { origin: "https://relay.test" });
+  await router.dispatch(delivery, runtime);
   const stored = await runtime.store.get(delivery.id);
   if (stored === undefined) throw new Error("delivery not stored");
   return stored;

@@ -61,7 +61,7 @@ async function route(
   const routing: Runtime = { ...runtime, sleep: recordingSleep().sleep, ...seams };
   delivery.actions = router.plan(delivery, routing);
   await routing.store.claim(delivery);
-  await router.dispatch(delivery, routing, { origin: "https://relay.test" });
+  await router.dispatch(delivery, routing);
   const stored = await runtime.store.get(delivery.id);
   if (stored === undefined) throw new Error("not stored");
   return stored;
@@ -494,15 +494,15 @@ describe("slack message", () => {
 
 describe("chain", () => {
   function fakeStartRun() {
-    const calls: { request: StartRunRequest; origin: string }[] = [];
+    const calls: { request: StartRunRequest; publicUrl: string | undefined }[] = [];
     const startRun: RunStarter = async (request, context) => {
-      calls.push({ request, origin: context.origin });
+      calls.push({ request, publicUrl: context.runtime.config.publicUrl });
       return { run_id: `run-${calls.length}`, thread_id: "thread-new", assistant_id: request.assistant_id, status: "pending" };
     };
     return { startRun, calls };
   }
 
-  it("starts the next run with input from the finished run, this deployment's origin, and depth + 1", async () => {
+  it("starts the next run with input from the finished run, this deployment's public URL, and depth + 1", async () => {
     const { startRun, calls } = fakeStartRun();
     const next = chain({
       assistant_id: "agent",
@@ -513,7 +513,7 @@ describe("chain", () => {
     const stored = await route([{ on: "run.success", actions: [next] }], success(), { startRun });
     expect(calls).toEqual([
       {
-        origin: "https://relay.test",
+        publicUrl: "https://relay.test",
         request: {
           assistant_id: "agent",
           thread_id: "new",

@@ -10,7 +10,7 @@ import type { ActionContext } from "../context.js";
 import { internalsOf } from "../context.js";
 import { FinalError } from "../errors.js";
 import type { RunEvent } from "../../model/events.js";
-import { publicBaseUrl } from "../../config/public-url.js";
+import { hasPublicUrl } from "../../config/public-url.js";
 import type { RetryOptions } from "../retry-policy.js";
 import type { RunStarter, StartRunRequest } from "../../runtime/runtime.js";
 
@@ -79,9 +79,10 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
           `chain depth limit reached: run ${event.run_id} is at ${CHAIN_DEPTH_METADATA_KEY}=${Number.isFinite(depth) ? depth : "invalid"} and the limit is ${maxDepth}; no run was started.`,
         );
       }
-      const { runtime, origin: requestOrigin } = internalsOf(context);
-      const origin = publicBaseUrl(runtime.config, requestOrigin ?? "");
-      if (origin === "") {
+      const { runtime } = internalsOf(context);
+      // The chained run calls back where every run does: the configured public URL, never an address
+      // taken from a request (a callback's Host header is the sender's to choose).
+      if (!hasPublicUrl(runtime.config)) {
         throw new FinalError("not_configured: set PUBLIC_URL so that a chained run can call this deployment back; no run was started.");
       }
       const request: StartRunRequest = {
@@ -99,7 +100,7 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
       if (options.config !== undefined) request.config = options.config;
       if (options.route !== undefined) request.route = options.route;
       const startRun = runtime.startRun ?? startRunLazily;
-      const started = await startRun(request, { runtime, origin });
+      const started = await startRun(request, { runtime });
       return { result: { run_id: started.run_id, thread_id: started.thread_id, assistant_id: started.assistant_id } };
     },
   });
