@@ -97,6 +97,11 @@ export interface Config {
   /** Set when running on Vercel (`VERCEL=1`). */
   onVercel: boolean;
   vercelEnv: string | undefined;
+  /**
+   * The deployment environment minted tokens name and Redis keys are namespaced by: VERCEL_ENV
+   * (`production`, `preview`, `development`), `production` when unset (self-hosted).
+   */
+  deploymentEnvironment: string;
   vercelUrl: string | undefined;
   vercelProductionUrl: string | undefined;
   bypassSecret: string | undefined;
@@ -157,6 +162,7 @@ export function loadConfig(env: Env): Config {
     publicUrl: e.PUBLIC_URL,
     onVercel: e.VERCEL === "1",
     vercelEnv: e.VERCEL_ENV,
+    deploymentEnvironment: e.VERCEL_ENV ?? "production",
     vercelUrl: e.VERCEL_URL,
     vercelProductionUrl: e.VERCEL_PROJECT_PRODUCTION_URL,
     bypassSecret: e.VERCEL_AUTOMATION_BYPASS_SECRET,

@@ -68,11 +68,16 @@ export async function deleteCron(request: Request, runtime: Runtime): Promise<Re
   requireTriggerToken(request, runtime.config);
   const { cron_id } = query(request, deleteQuerySchema);
   const client = await langGraphClient(runtime.config, CLIENT_OPTIONS);
+  // The cron's token sits in every run record LangGraph kept of it: once the cron is asked gone, the
+  // token must vouch for nothing. Revoked first, so that a retry after a failed delete (a 404 from
+  // LangGraph the second time) cannot leave it valid; a ledger out of reach is a 503 and nothing is deleted.
+  const entries = await runtime.ledger.findByCron(cron_id);
+  await Promise.all(entries.map((entry) => runtime.ledger.revoke(entry.token_id)));
   try {
     await client.crons.delete(cron_id);
   } catch (error) {
     throw upstreamError(error);
   }
-  runtime.log.info("cron deleted", { cron_id });
+  runtime.log.info("cron deleted", { cron_id, revoked_tokens: entries.map((entry) => entry.token_id) });
   return json(200, { ok: true, cron_id });
 }

@@ -91,6 +91,21 @@ export function matchesAnyToken(presented: string, candidates: readonly string[]
   return matched;
 }
 
+export type RunLifetime = Pick<MintOptions, "ttlSeconds" | "afterSeconds" | "maxLifetimeSeconds">;
+
+/** How long a run token lives, in seconds; a 400 when that would outlive the run's delivery records. */
+export function assertRunLifetime(options: RunLifetime): number {
+  const lifetime = (options.ttlSeconds ?? 72 * 3600) + (options.afterSeconds ?? 0);
+  if (options.maxLifetimeSeconds !== undefined && lifetime > options.maxLifetimeSeconds) {
+    throw badRequest(
+      "invalid_body",
+      `The run would call back after its delivery records expire (${Math.round(options.maxLifetimeSeconds / 3600)} h): ` +
+        "lower after_seconds, or raise DELIVERY_RETENTION_DAYS.",
+    );
+  }
+  return lifetime;
+}
+
 /** Mints a webhook token signed with the first secret. Throws when no secret is configured. */
 export function mintWebhookToken(secrets: readonly string[], options: MintOptions): string {
   const key = secrets[0];
@@ -101,19 +116,19 @@ export function mintWebhookToken(secrets: readonly string[], options: MintOption
   const claims: Claims = { s: options.kind, n: randomBytes(12).toString("base64url") };
   if (options.threadId !== undefined) claims.t = options.threadId;
   if (options.environment !== undefined) claims.d = options.environment;
-  if (options.kind === "run") {
-    const lifetime = (options.ttlSeconds ?? 72 * 3600) + (options.afterSeconds ?? 0);
-    if (options.maxLifetimeSeconds !== undefined && lifetime > options.maxLifetimeSeconds) {
-      throw badRequest(
-        "invalid_body",
-        `The run would call back after its delivery records expire (${Math.round(options.maxLifetimeSeconds / 3600)} h): ` +
-          "lower after_seconds, or raise DELIVERY_RETENTION_DAYS.",
-      );
-    }
-    claims.e = Math.floor(now / 1000) + Math.round(lifetime);
-  }
+  if (options.kind === "run") claims.e = Math.floor(now / 1000) + Math.round(assertRunLifetime(options));
   const body = `${VERSION}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
   return `${body}.${mac(key, body).toString("base64url")}`;
+}
+
+/**
+ * The id of a token this deployment just minted (its ledger key). Reads the claims without verifying
+ * them: for the minting side only, never to judge a token someone presented.
+ */
+export function mintedTokenId(token: string): string {
+  const claims = parseClaims(token.split(".")[1] ?? "");
+  if (claims === undefined) throw new TypeError("not a minted token");
+  return claims.n;
 }
 
 /** True when the string has the shape of a minted token (not a proof of anything). */

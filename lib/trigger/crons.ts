@@ -38,6 +38,10 @@ export async function createCron(body: TriggerRequest, context: TriggerContext):
       next_run_date: cron.next_run_date ?? null,
     };
     if (prepared.threadId !== null) created.thread_id = cron.thread_id ?? prepared.threadId;
+    // Deleting the cron through the relay finds its token here and revokes it.
+    await context.runtime.ledger.bindCron(prepared.tokenId, cron.cron_id).catch((error: unknown) =>
+      context.runtime.log.warn("could not record the cron in the ledger", { token_id: prepared.tokenId, cron_id: cron.cron_id, error: String(error) }),
+    );
     return created;
   } catch (error) {
     throw failed(error, prepared, context);

@@ -2,14 +2,17 @@
 //
 // Every run gets a freshly minted webhook token: run-scoped, bound to its thread when there is one
 // (a stateless run's thread is made by LangGraph, so its token cannot name it), valid for the run-token
-// TTL plus any `after_seconds` delay. Crons get cron-scoped tokens without expiry, bound to the thread
-// of a thread cron. `thread_id: "new"` creates the thread first, so that the token can name it.
+// TTL plus any `after_seconds` delay and never longer than the delivery records that deduplicate its
+// callback. Crons get cron-scoped tokens without expiry, bound to the thread of a thread cron. Before
+// LangGraph is called, the token's id goes into the run ledger; once LangGraph has answered, the ledger
+// learns which run (or cron) it is for — that, not the token, is what vouches for a callback
+// (lib/verification/confirm.ts). `thread_id: "new"` creates the thread first, so the token can name it.
 import type { Client } from "@langchain/langgraph-sdk";
 import { webhookUrl } from "../config/public-url.js";
 import { langGraphClient } from "../langgraph/client.js";
 import { upstreamError } from "../langgraph/upstream-errors.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { mintWebhookToken, type TokenKind } from "../security/webhook-tokens.js";
+import { assertRunLifetime, mintedTokenId, mintWebhookToken, type TokenKind } from "../security/webhook-tokens.js";
 import { notConfigured, type RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import type { TriggerRequest } from "./request.js";
@@ -28,7 +31,12 @@ export interface Prepared {
   webhook: string;
   /** Secrets in `webhook`, scrubbed from any upstream message. */
   secrets: string[];
+  /** The minted token's id: its key in the run ledger. */
+  tokenId: string;
 }
+
+/** Cron tokens have no expiry of their own: their ledger entry lives until the cron is deleted (or this long). */
+const CRON_LEDGER_SECONDS = 10 * 365 * 86_400;
 
 /** Resolves the client and the thread, and mints the webhook. Nothing is sent for invalid setups. */
 export async function prepare(body: TriggerRequest, context: TriggerContext, kind: TokenKind): Promise<Prepared> {
@@ -36,6 +44,9 @@ export async function prepare(body: TriggerRequest, context: TriggerContext, kin
   if (config.webhookSecrets.length === 0) {
     throw notConfigured("WEBHOOK_SECRET is not set: the relay cannot mint the webhook token of a run.");
   }
+  const lifetime = { ttlSeconds: config.runTokenTtlSeconds, afterSeconds: body.after_seconds, maxLifetimeSeconds: config.retentionSeconds };
+  // A run that would call back after its records expire is refused before anything is created.
+  const lifetimeSeconds = kind === "run" ? assertRunLifetime(lifetime) : CRON_LEDGER_SECONDS;
   const client = await langGraphClient(config);
   let threadId = body.thread_id ?? null;
   let createdThread = false;
@@ -47,19 +58,50 @@ export async function prepare(body: TriggerRequest, context: TriggerContext, kin
     }
     createdThread = true;
   }
+  const now = context.runtime.now();
   const token = mintWebhookToken(config.webhookSecrets, {
     kind,
     threadId: threadId ?? undefined,
-    ttlSeconds: config.runTokenTtlSeconds + (body.after_seconds ?? 0),
-    now: context.runtime.now(),
+    ...lifetime,
+    environment: config.deploymentEnvironment,
+    now,
   });
+  const tokenId = mintedTokenId(token);
   const secrets = [token, ...(config.bypassSecret === undefined ? [] : [config.bypassSecret])];
-  return { client, threadId, createdThread, webhook: webhookUrl(config, token), secrets };
+  const prepared: Prepared = { client, threadId, createdThread, webhook: webhookUrl(config, token), secrets, tokenId };
+  try {
+    // Unrecorded, the run's callback could not be confirmed: nothing starts without the entry (503).
+    await context.runtime.ledger.put({
+      token_id: tokenId,
+      kind,
+      assistant_id: body.assistant_id,
+      ...(threadId === null ? {} : { thread_id: threadId }),
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + lifetimeSeconds * 1000).toISOString(),
+    });
+  } catch (error) {
+    throw failed(error, prepared, context);
+  }
+  return prepared;
+}
+
+/**
+ * Tells the ledger which run a token is for, once LangGraph has said. A failure is logged, not
+ * thrown: the run has started, and its callback can still be confirmed against LangGraph's record.
+ */
+export async function bindRun(prepared: Prepared, context: TriggerContext, runId: string, threadId: string | null | undefined): Promise<void> {
+  try {
+    await context.runtime.ledger.bindRun(prepared.tokenId, runId, threadId ?? undefined);
+  } catch (error) {
+    context.runtime.log.warn("could not record the run in the ledger", { token_id: prepared.tokenId, run_id: runId, error: describeError(error) });
+  }
 }
 
 /** Maps a failed start to a RelayError, deleting the thread this request created for it. */
 export function failed(error: unknown, prepared: Prepared, context: TriggerContext): RelayError {
   const { client, threadId, createdThread } = prepared;
+  // The token will never be used by a run of ours: it vouches for nothing from now on.
+  context.runtime.background(context.runtime.ledger.revoke(prepared.tokenId).catch(() => false));
   if (createdThread && threadId !== null) {
     context.runtime.background(
       client.threads.delete(threadId).catch((cleanupError: unknown) =>

@@ -7,7 +7,7 @@ import { RelayError } from "../shared/errors.js";
 import { asRecord } from "../shared/json.js";
 import { scrub } from "../shared/scrub.js";
 import { present, runPayload } from "./payload.js";
-import { failed, prepare, type TriggerContext } from "./prepare.js";
+import { bindRun, failed, prepare, type TriggerContext } from "./prepare.js";
 import { parseTriggerBody, type TriggerRequest } from "./request.js";
 import type { StartedRun, StartRunRequest } from "../runtime/run-starter.js";
 
@@ -42,6 +42,8 @@ export async function createRun(body: TriggerRequest, context: TriggerContext): 
       ...present({ streamMode: body.stream_mode }),
       webhook: prepared.webhook,
     });
+    // Before answering: the caller may act on the answer, and the callback may already be here.
+    await bindRun(prepared, context, run.run_id, run.thread_id ?? prepared.threadId);
     return {
       run_id: run.run_id,
       thread_id: run.thread_id ?? prepared.threadId,
@@ -81,6 +83,8 @@ export async function waitRun(body: TriggerRequest, context: TriggerContext, sig
     signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
     onRunCreated: (created) => {
       runId = created.run_id;
+      // The run may end (and call back) long before `wait` returns: the ledger learns its id now.
+      context.runtime.background(bindRun(prepared, context, created.run_id, created.thread_id ?? prepared.threadId));
     },
   };
   try {

@@ -5,7 +5,7 @@ import { STREAM_TIMEOUT_MS } from "../config/limits.js";
 import type { Logger } from "../shared/log.js";
 import { describeError } from "../shared/log.js";
 import { present, runPayload } from "./payload.js";
-import { failed, prepare, type TriggerContext } from "./prepare.js";
+import { bindRun, failed, prepare, type TriggerContext } from "./prepare.js";
 import type { TriggerRequest } from "./request.js";
 
 export interface StreamPart {
@@ -43,6 +43,7 @@ export async function openRunStream(body: TriggerRequest, context: TriggerContex
     onRunCreated: (created: { run_id: string; thread_id?: string }) => {
       runId = created.run_id;
       threadId ??= created.thread_id;
+      context.runtime.background(bindRun(prepared, context, created.run_id, threadId ?? null));
     },
   };
   const parts: AsyncIterator<StreamPart> =
