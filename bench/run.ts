@@ -4,7 +4,8 @@ import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import { redisAvailable, startRedis } from "../test/support/redis.js";
 import { benchColdStart } from "./cold-start.js";
-import { benchMemory } from "./memory.js";
+import { benchFilteredListing } from "./filtered-listing.js";
+import { benchLargeCallbacks, benchMemory } from "./memory.js";
 import { benchReceiver } from "./receiver.js";
 import { benchTrigger } from "./trigger.js";
 import type { BenchResult } from "./types.js";
@@ -78,8 +79,20 @@ async function main(): Promise<void> {
     // benchTrigger starts its own embedded LangGraph server and the api/ functions on loopback.
     await phase("Trigger: `/api/trigger` vs the LangGraph SDK called directly (embedded LangGraph server)", 300_000, benchTrigger);
   }
+  if (want("filtered-listing")) {
+    await phase("Filtered listing: bytes read from Redis, indexes vs reading every record", 180_000, async () => {
+      if (!redisAvailable()) throw new Error("redis-server is not installed");
+      const redis = await startRedis();
+      try {
+        return await benchFilteredListing({ redisUrl: redis.url });
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
   if (want("memory")) {
     await phase("Memory of a long-running process (memory store)", 300_000, benchMemory);
+    await phase("Memory with 100 large callbacks (memory store): byte budget and payload cap vs none", 180_000, benchLargeCallbacks);
   }
   if (want("cold-start")) {
     await phase("Cold start and size of the built functions vs a hello-world built the same way", 420_000, benchColdStart);
@@ -129,8 +142,8 @@ const MISSES = `## Where a target is missed, why, and what would close it
 
 const METHOD = `## Method
 
-Run \`npm run bench\` (or \`npx tsx bench/run.ts receiver trigger memory cold-start\` for some of
-them; only the full run rewrites this file). Every phase is bounded in time, the whole run in ten
+Run \`npm run bench\` (or \`npx tsx bench/run.ts receiver trigger filtered-listing memory cold-start\`
+for some of them; only the full run rewrites this file). Every phase is bounded in time, the whole run in ten
 minutes.
 
 - **Receiver.** \`bench/target.ts\` runs each server in its own process behind \`@hono/node-server\`
@@ -150,6 +163,16 @@ minutes.
   the heap after full GCs as the baseline, then sends
   ${process.env["BENCH_MEMORY_DELIVERIES"] ?? "100,000"} distinct callbacks and takes it again (and at
   every tenth on the way).
+- **Filtered listing.** \`bench/filtered-listing.ts\` starts a redis-server, claims and saves
+  ${process.env["BENCH_LISTING_DELIVERIES"] ?? "2,000"} deliveries of ~50 kB (a chat thread's values)
+  through the Redis store, some failed, and asks for one \`action_state=failed\` page of 50: with the
+  previous version's listing (copied into the bench: the main index walked 100 at a time, every record
+  read and matched in memory) and with this store's (the state's index, then only the page's records).
+  Bytes are Redis's \`total_net_output_bytes\` before and after, less the INFO reply.
+- **Large callbacks.** \`bench/memory-large-child.ts\` runs in its own \`node --expose-gc\` process twice:
+  100 callbacks of ~3.8 MB (4,000 messages in \`values\`) through the real handler into the memory
+  store, RSS after full GCs before and after; once with the defaults (64 MiB budget, payloads cut at
+  256 KiB) and once with both lifted, which is how the store behaved before them.
 - **Cold start.** \`bench/cold-start.ts\` imports each built handler
   (\`.vercel/output/functions/api/<name>.func/<handler>\`, rebuilt first with \`npm run build:vercel\`
   when older than the sources) in a fresh plain \`node\` (no loader, empty environment but PATH),

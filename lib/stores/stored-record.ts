@@ -27,7 +27,9 @@ export function prepareForClaim(record: DeliveryRecord, maxPayloadBytes: number)
   const measured = measureRecord(record);
   // The whole record within the cap means its payload is too: the common case ends here.
   if (measured.bytes <= maxPayloadBytes || record.payload_truncated !== undefined) return measured;
-  const { payload, truncation } = capPayload(record.payload, maxPayloadBytes);
+  // The payload's size is the record's less the rest of it: no second pass over a payload of megabytes.
+  const payloadBytes = measured.bytes - measureRecord({ ...record, payload: {} as DeliveryRecord["payload"] }).bytes + 2;
+  const { payload, truncation } = capPayload(record.payload, maxPayloadBytes, payloadBytes);
   if (truncation === undefined) return measured;
   record.payload = payload;
   record.payload_truncated = truncation;
