@@ -1,21 +1,42 @@
-// The receiver: token → body → schema → scope → redact → record once → answer → route (after the
-// answer). It answers 200 only once the delivery is recorded, 503 when it could not be (LangGraph's
-// Python server retries 5xx, never other 4xx), and never runs the actions of a repeat.
+// The receiver: token → body → schema → scope → redact → record once → answer → confirm → route.
+// It answers 200 only once the delivery is recorded, 503 when it could not be (LangGraph's Python
+// server retries 5xx, never other 4xx), and never runs the actions of a repeat. A valid token is not
+// enough to route: after the answer, the callback is confirmed against the run ledger and LangGraph's
+// own record of the run (lib/verification/), and only a confirmed delivery takes the routing gate.
+//
+// Records: the first callback for a run and status gets the id derived from them. A later one with the
+// very same body (LangGraph's retry) is a duplicate. A later one with another body — a forged copy sent
+// first cannot make the genuine callback a "duplicate" — is recorded beside it, under an id derived from
+// its body, and confirmed on its own.
 import { describeIssues } from "../shared/zod-issues.js";
-import { newDeliveryRecord } from "../model/delivery.js";
+import { alternateDeliveryIdFor, newDeliveryRecord, type DeliveryRecord } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
-import { readJson } from "../http/body.js";
+import { readJsonText } from "../http/body.js";
 import { json } from "../http/response.js";
 import { describeError } from "../shared/log.js";
+import { sha256Hex } from "../shared/digest.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
 import { redactPayload, runPayloadSchema } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { assertScopeAllows, authenticateWebhook } from "../security/webhook-tokens.js";
+import { assertScopeAllows, authenticateWebhook, type WebhookCredential } from "../security/webhook-tokens.js";
+import type { PresentedCredential } from "../verification/confirm.js";
+import { verifyAndRoute } from "../verification/verify-delivery.js";
 
 export interface WebhookAck {
   ok: true;
   delivery_id: string;
   duplicate: boolean;
+}
+
+/** The body's digest, its `webhook_sent_at` left out: a retry may stamp a new one on the same callback. */
+function bodyDigest(text: string): string {
+  return sha256Hex(text.replace(/"webhook_sent_at"\s*:\s*(?:"[^"]*"|null)/, ""));
+}
+
+function presented(credential: WebhookCredential): PresentedCredential {
+  return credential.type === "minted"
+    ? { type: "minted", tokenId: credential.scope.nonce, kind: credential.scope.kind, token: credential.token }
+    : { type: "static" };
 }
 
 export async function receiveWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
@@ -30,36 +51,51 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
     runtime.now(),
   );
 
-  const body = await readJson(request, config.webhookMaxBytes);
+  const { value: body, text } = await readJsonText(request, config.webhookMaxBytes);
   const parsed = runPayloadSchema.safeParse(body);
   if (!parsed.success) {
     throw badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`);
   }
   assertScopeAllows(credential, parsed.data.thread_id);
 
+  const tokenId = credential.type === "minted" ? credential.scope.nonce : undefined;
+  const digest = bodyDigest(text);
   const delivery = newDeliveryRecord(redactPayload(parsed.data, config.redactKeys), {
     receivedAt: new Date(runtime.now()),
     auth: credential.type,
+    tokenId,
+    bodyDigest: digest,
   });
-  delivery.actions = router.plan(delivery, runtime);
+  delivery.verification = { state: "pending" };
 
-  const route = () =>
+  const verify = (recorded: DeliveryRecord) =>
     runtime.background(
-      router.dispatch(delivery, runtime).catch((error: unknown) =>
-        log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) }),
+      verifyAndRoute(recorded, presented(credential), runtime, router).catch((error: unknown) =>
+        log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) }),
       ),
     );
-  const { duplicate } = await store.claim(delivery, {
-    // The store timed out (this request is answered 503) but recorded the delivery afterwards: it is
-    // ours to route, since LangGraph's retry will be a duplicate. (Only while this process lives: a
-    // reply lost with its connection cannot be told from a write that never happened.)
-    onLateResult: (late) => {
-      if (late.duplicate) return;
-      log.warn("delivery recorded after the store had timed out; routing it", { delivery_id: delivery.id });
-      route();
-    },
-  });
-  if (!duplicate) route();
+  const claim = (record: DeliveryRecord) =>
+    store.claim(record, {
+      // The store timed out (this request is answered 503) but recorded the delivery afterwards: it is
+      // ours to verify and route, since LangGraph's retry will be a duplicate. (Only while this process
+      // lives: a reply lost with its connection cannot be told from a write that never happened.)
+      onLateResult: (late) => {
+        if (late.duplicate) return;
+        log.warn("delivery recorded after the store had timed out; routing it", { delivery_id: record.id });
+        verify(record);
+      },
+    });
+
+  let { duplicate } = await claim(delivery);
+  if (duplicate) {
+    const first = await store.get(delivery.id);
+    // Records of older relays have no digest: a repeat of theirs stays a duplicate, as before.
+    if (first?.body_digest !== undefined && first.body_digest !== digest) {
+      delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
+      ({ duplicate } = await claim(delivery));
+    }
+  }
+  if (!duplicate) verify(delivery);
 
   log.info("webhook received", {
     delivery_id: delivery.id,
@@ -67,8 +103,8 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
     thread_id: delivery.thread_id,
     status: delivery.status,
     event: delivery.event,
+    token_id: tokenId,
     duplicate,
-    actions: delivery.actions.length,
     ms: Math.round((performance.now() - started) * 100) / 100,
   });
   const ack: WebhookAck = { ok: true, delivery_id: delivery.id, duplicate };

@@ -73,6 +73,11 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
 
 /** Reads and parses a JSON body; invalid JSON is a 400 that does not echo the body. */
 export async function readJson(request: Request, limitBytes: number): Promise<unknown> {
+  return (await readJsonText(request, limitBytes)).value;
+}
+
+/** Like readJson, and the text it parsed (to digest what was received, byte for byte). */
+export async function readJsonText(request: Request, limitBytes: number): Promise<{ value: unknown; text: string }> {
   const text = utf8.decode(await readBody(request, limitBytes));
   let value: unknown;
   try {
@@ -83,5 +88,5 @@ export async function readJson(request: Request, limitBytes: number): Promise<un
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     throw new RelayError(400, "invalid_json", `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   }
-  return value;
+  return { value, text };
 }

@@ -57,6 +57,11 @@ export interface PauseRecord {
   next: string[];
 }
 
+export type Verification =
+  | { state: "pending" }
+  | { state: "confirmed"; by: "ledger" | "langgraph" | "receive-only"; checked_at: string }
+  | { state: "rejected" | "unverified"; reason: string; checked_at: string };
+
 export interface DeliveryRecord {
   /** Derived from the run and its status, so every repeat of a callback maps to the same id. */
   id: string;
@@ -72,8 +77,25 @@ export interface DeliveryRecord {
   route?: string;
   /** How the callback authenticated: a token minted by this deployment, or a static token. */
   auth: "minted" | "static";
-  /** `pending` until the router has run; `done` after; `no_route` when nothing matched. */
-  routing: "pending" | "done" | "no_route";
+  /**
+   * `pending` until the router has run; `done` after; `no_route` when nothing matched; `skipped` when
+   * the callback was not routed at all: rejected, or another delivery of the same run and status was
+   * routed already (`duplicate_of`).
+   */
+  routing: "pending" | "done" | "no_route" | "skipped";
+  /** Where the delivery came from: LangGraph's callback (`webhook`). Absent on records of older relays. */
+  source?: "webhook" | "reconciled";
+  /** The id of the minted token the callback presented (never the token). Absent for static tokens. */
+  token_id?: string;
+  /**
+   * Whether the callback is LangGraph's own, confirmed against the run ledger or LangGraph's record of
+   * the run (lib/verification/confirm.ts). Absent on records of older relays (they were routed as received).
+   */
+  verification?: Verification;
+  /** SHA-256 of the body as received (its webhook_sent_at left out): tells a retry from a different body. */
+  body_digest?: string;
+  /** The delivery of the same run and status that was routed instead of this one. */
+  duplicate_of?: string;
   /** Set when the router found the thread waiting on a human (the event is then `run.paused`). */
   pause?: PauseRecord;
   /** Why the router could not read the thread state of a successful run (it then routed run.success). */
@@ -97,6 +119,14 @@ export function deliveryIdFor(runId: string, status: string): string {
   return `dlv_${sha256Hex(`${runId}\u0000${status}`).slice(0, 24)}`;
 }
 
+/**
+ * The id of a callback for the same run and status whose body differs from the one recorded first:
+ * a forged copy may have taken the first id, and must not make the genuine callback a "duplicate".
+ */
+export function alternateDeliveryIdFor(runId: string, status: string, bodyDigest: string): string {
+  return `dlv_${sha256Hex(`${runId}\u0000${status}\u0000${bodyDigest}`).slice(0, 24)}`;
+}
+
 export function eventFor(status: string): string {
   return `run.${status}`;
 }
@@ -104,7 +134,7 @@ export function eventFor(status: string): string {
 /** Builds the record of a newly received (already redacted) payload. */
 export function newDeliveryRecord(
   payload: RunPayload,
-  options: { receivedAt: Date; auth: "minted" | "static" },
+  options: { receivedAt: Date; auth: "minted" | "static"; tokenId?: string | undefined; bodyDigest?: string | undefined },
 ): DeliveryRecord {
   const record: DeliveryRecord = {
     id: deliveryIdFor(payload.run_id, payload.status),
@@ -115,10 +145,13 @@ export function newDeliveryRecord(
     assistant_id: payload.assistant_id,
     status: payload.status,
     auth: options.auth,
+    source: "webhook",
     routing: "pending",
     actions: [],
     payload,
   };
+  if (options.tokenId !== undefined) record.token_id = options.tokenId;
+  if (options.bodyDigest !== undefined) record.body_digest = options.bodyDigest;
   const graphId = graphIdOf(payload);
   if (graphId !== undefined) record.graph_id = graphId;
   const route = payload.metadata?.[ROUTE_METADATA_KEY];

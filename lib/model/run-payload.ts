@@ -15,8 +15,12 @@ const runFieldsSchema = z.object({
   run_id: z.string().min(1),
   thread_id: z.string().min(1),
   assistant_id: z.string().min(1),
-  /** Known values: success, error, timeout, interrupted, rollback. Unknown ones are data, not errors. */
-  status: z.string().min(1).max(64),
+  /**
+   * Known values: success, error, timeout, interrupted, rollback. Unknown ones are data, not errors —
+   * but only in LangGraph's own spelling (lowercase words): `Success` or `success ` would otherwise
+   * become a new event name beside a known one.
+   */
+  status: z.string().regex(/^[a-z][a-z_]{0,31}$/, { message: "must be a run status in lowercase (e.g. success, error)" }),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   kwargs: z.record(z.string(), z.unknown()).nullish(),
   created_at: z.string().nullish(),

@@ -23,6 +23,12 @@ export interface RouteFilter {
   graph_id?: string | readonly string[];
   /** Each key must be present in the run's metadata with an equal (JSON) value. */
   metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Also handle callbacks that could not be confirmed as LangGraph's own (`verification.state:
+   * "unverified"`: a static-token callback of a run LangGraph no longer holds, or LangGraph out of
+   * reach). Off by default: an unconfirmed callback is recorded and routed nowhere.
+   */
+  acceptUnverified?: boolean;
 }
 
 /** A route for one event pattern: its actions see that event's type (`event.error` on run.error). */
@@ -96,6 +102,7 @@ function compile(route: Route, index: number): CompiledRoute {
     assistantIds: listOf(route.assistant_id, "assistant_id", label),
     graphIds: listOf(route.graph_id, "graph_id", label),
     metadata: route.metadata,
+    acceptUnverified: route.acceptUnverified === true,
     // The route's actions are typed for its own events; it only ever hands them those.
     actions: route.actions as readonly Action[],
   };

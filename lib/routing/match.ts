@@ -25,6 +25,8 @@ export interface CompiledRoute {
   assistantIds: readonly string[] | undefined;
   graphIds: readonly string[] | undefined;
   metadata: Readonly<Record<string, unknown>> | undefined;
+  /** Handles unverified callbacks too (never true for the environment's routes). */
+  acceptUnverified: boolean;
   actions: readonly Action[];
 }
 
@@ -65,6 +67,7 @@ export function envRoutes(config: Config): readonly CompiledRoute[] {
     assistantIds: undefined,
     graphIds: undefined,
     metadata: undefined,
+    acceptUnverified: false,
     actions: [action],
   }));
   envRouteCache.set(config, cached);
@@ -126,8 +129,15 @@ export function routeTable(routes: readonly CompiledRoute[], options: { envDefau
 
   /** The routes that may handle this delivery at all (name rule, filters), whatever the event. */
   const candidates = (delivery: DeliveryRecord, runtime: Runtime): CompiledRoute[] => {
-    const user = routes.filter((route) => route.name === delivery.route && filtersMatch(route, delivery));
-    const env = options.envDefaults ? envRoutes(runtime.config).filter((route) => filtersMatch(route, delivery)) : [];
+    // Records of older relays carry no verification: they were routed as received, and replay so.
+    const state = delivery.verification?.state ?? "confirmed";
+    if (state === "rejected" || state === "pending") return [];
+    const unverified = state === "unverified";
+    const user = routes.filter(
+      (route) => route.name === delivery.route && (!unverified || route.acceptUnverified) && filtersMatch(route, delivery),
+    );
+    // The environment's routes forward with this deployment's signature: only what was confirmed.
+    const env = options.envDefaults && !unverified ? envRoutes(runtime.config).filter((route) => filtersMatch(route, delivery)) : [];
     return [...user, ...env];
   };
 

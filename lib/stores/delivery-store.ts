@@ -51,6 +51,13 @@ export interface DeliveryStore {
   claim(record: DeliveryRecord, options?: ClaimOptions): Promise<ClaimResult>;
   /** Replaces an existing record (action states, event); does nothing if it has expired. */
   save(record: DeliveryRecord): Promise<void>;
+  /**
+   * The routing gate: of every confirmed delivery of one run and status (`key`), only the first to
+   * ask routes. A forged copy recorded before the genuine callback holds the record's first id, never
+   * this gate (only confirmed deliveries ask for it). Answers the delivery id that holds the gate.
+   * Lives as long as the records.
+   */
+  claimRouting(key: string, deliveryId: string): Promise<{ won: boolean; holder: string }>;
   get(id: string): Promise<DeliveryRecord | undefined>;
   /** Newest first. */
   list(options: ListOptions): Promise<ListPage>;

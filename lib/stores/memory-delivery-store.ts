@@ -44,6 +44,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   #order: string[] = [];
   #head = 0;
   #bytes = 0;
+  /** Routing gates (see DeliveryStore.claimRouting), in the order they were taken. */
+  readonly #gates = new Map<string, { holder: string; expiresAt: number }>();
   readonly #maxDeliveries: number;
   readonly #maxBytes: number;
   readonly #maxPayloadBytes: number;
@@ -93,6 +95,24 @@ export class MemoryDeliveryStore implements DeliveryStore {
     entry.record = record;
     entry.bytes = bytes;
     this.#evict();
+  }
+
+  async claimRouting(key: string, deliveryId: string): Promise<{ won: boolean; holder: string }> {
+    const now = this.#now();
+    for (const [gate, { expiresAt }] of this.#gates) {
+      if (expiresAt > now) break;
+      this.#gates.delete(gate);
+    }
+    const held = this.#gates.get(key);
+    if (held !== undefined) return { won: held.holder === deliveryId, holder: held.holder };
+    this.#gates.set(key, { holder: deliveryId, expiresAt: now + this.#maxAgeMs });
+    // Bounded like the records: a gate whose records were evicted protects nothing more.
+    while (this.#gates.size > this.#maxDeliveries) {
+      const oldest = this.#gates.keys().next();
+      if (oldest.done === true) break;
+      this.#gates.delete(oldest.value);
+    }
+    return { won: true, holder: deliveryId };
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {

@@ -116,6 +116,18 @@ export class RedisDeliveryStore implements DeliveryStore {
     await this.#redis.run((client) => client.eval(SAVE_SCRIPT, { keys: targets.keys, arguments: args }));
   }
 
+  async claimRouting(key: string, deliveryId: string): Promise<{ won: boolean; holder: string }> {
+    const gate = `${this.#keys.prefix}g:${key}`;
+    const holder = await this.#redis.run(async (client) => {
+      const set = await client.set(gate, deliveryId, {
+        condition: "NX",
+        expiration: { type: "EX", value: this.#options.retentionSeconds },
+      });
+      return set === "OK" ? deliveryId : ((await client.get(gate)) ?? deliveryId);
+    });
+    return { won: holder === deliveryId, holder };
+  }
+
   async get(id: string): Promise<DeliveryRecord | undefined> {
     const raw = await this.#redis.run((client) => client.get(this.#keys.record(id)));
     return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);

@@ -11,6 +11,7 @@ import { describeError } from "../shared/log.js";
 import type { IdempotencyStore, StoredAnswer } from "../stores/idempotency-store.js";
 import { IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../stores/idempotency-store.js";
 import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
+import { redisNamespace } from "../stores/redis-namespace.js";
 import type { TriggerRequest } from "./request.js";
 
 const stores = new WeakMap<Runtime, IdempotencyStore>();
@@ -25,6 +26,8 @@ export function idempotencyStoreFor(runtime: Runtime): IdempotencyStore {
         ? new MemoryIdempotencyStore({ now })
         : new RedisIdempotencyStore({
             url: config.redisUrl,
+            // Production keeps the previous version's `relay:idem:`; a preview's keys never meet production's.
+            prefix: `${redisNamespace(config.vercelEnv)}idem:`,
             onError: (error) => log.warn("redis connection error (idempotency store)", { error: describeError(error) }),
           });
     stores.set(runtime, store);

@@ -234,6 +234,7 @@ describe("/api/deliveries guards", () => {
       save: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
       get: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
       list: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      claimRouting: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
       close: () => Promise.resolve(),
     };
     installTestRuntime({}, { store: down });

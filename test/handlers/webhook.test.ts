@@ -284,15 +284,17 @@ describe("POST /api/webhook records exactly once", () => {
     expect(dispatched).toEqual([acks[0]?.["delivery_id"]]);
   });
 
-  it("records a delivery that no route handles as no_route in its one write, with no second save", async () => {
+  it("records a delivery that no route handles as no_route, with its verdict, in one save after the ack", async () => {
     let saves = 0;
     const store = runtime.store;
     const counted = installTestRuntime({}, { store: wrapStore(store, { save: async (record) => { saves += 1; return store.save(record); } }) });
     const payload = fixture("error_graph_create");
     expect((await post(JSON.stringify(payload))).status).toBe(200);
     await counted.idle();
-    expect((await store.get(deliveryIdFor(String(payload["run_id"]), "error")))?.routing).toBe("no_route");
-    expect(saves).toBe(0);
+    const stored = await store.get(deliveryIdFor(String(payload["run_id"]), "error"));
+    expect(stored?.routing).toBe("no_route");
+    expect(stored?.verification?.state).toBe("confirmed");
+    expect(saves).toBe(1);
   });
 
   it("answers 503 and records nothing when the store fails, so LangGraph retries", async () => {
@@ -325,6 +327,7 @@ function wrapStore(inner: DeliveryStore, overrides: Partial<Pick<DeliveryStore, 
     save: overrides.save ?? ((record) => inner.save(record)),
     get: (id) => inner.get(id),
     list: (options) => inner.list(options),
+    claimRouting: (key, id) => inner.claimRouting(key, id),
     close: () => inner.close(),
   };
 }

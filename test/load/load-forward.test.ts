@@ -363,6 +363,7 @@ describe("what the load runs exposed, one behaviour each", () => {
       save: (record) => (failSaves-- > 0 ? Promise.reject(new Error("store down")) : inner.save(record)),
       get: (id) => inner.get(id),
       list: (options) => inner.list(options),
+      claimRouting: (key, id) => inner.claimRouting(key, id),
       close: () => inner.close(),
     };
     const runtime = testRuntime({}, { store: blinking });

@@ -561,7 +561,7 @@ describe("chain", () => {
 });
 
 describe("through the receiver", () => {
-  it("plans pending actions before the ack and records their outcome after it", async () => {
+  it("records the callback before the ack, confirms it, then runs its actions and records their outcome", async () => {
     const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "noted", handler: () => undefined })] }]);
     const response = await receiveWebhook(
       new Request("https://relay.test/api/webhook?token=static-token", { method: "POST", body: JSON.stringify(fixture("error_graph_create")) }),
@@ -572,7 +572,9 @@ describe("through the receiver", () => {
     await runtime.idle();
     const stored = await runtime.store.get(ack.delivery_id);
     expect(stored?.routing).toBe("done");
+    // No LANGGRAPH_API_URL here: a static-token callback is routed as received (a receive-only relay).
+    expect(stored?.verification).toMatchObject({ state: "confirmed", by: "receive-only" });
     expect(stored?.actions).toEqual([expect.objectContaining({ name: "noted", state: "succeeded" })]);
-    expect(logsOf(runtime, "webhook received")[0]?.["actions"]).toBe(1);
+    expect(logsOf(runtime, "webhook received")[0]?.["duplicate"]).toBe(false);
   });
 });

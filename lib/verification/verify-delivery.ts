@@ -1,0 +1,108 @@
+// What happens to a recorded callback after the acknowledgement: confirm it (lib/verification/confirm.ts),
+// write the verdict on the record, and only then let the router see it. A confirmed delivery routes
+// once per run and status (the store's routing gate); an unverified one only to routes that opted in;
+// a rejected one nowhere — recorded, logged at warn with its token's id, visible in /api/deliveries.
+import type { Client } from "@langchain/langgraph-sdk";
+import { langGraphClient } from "../langgraph/client.js";
+import type { DeliveryRecord, Verification } from "../model/delivery.js";
+import { deliveryIdFor } from "../model/delivery.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { asRecord } from "../shared/json.js";
+import { describeError } from "../shared/log.js";
+import { scrub } from "../shared/scrub.js";
+import type { PresentedCredential, UpstreamRun } from "./confirm.js";
+import { confirmCallback } from "./confirm.js";
+
+/** The router as verification needs it (lib/routing's DeliveryRouter). */
+export interface RoutingStep {
+  plan(delivery: DeliveryRecord, runtime: Runtime): DeliveryRecord["actions"];
+  dispatch(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
+}
+
+/** One look at a run in LangGraph is bounded: the whole verification runs inside the webhook's budget. */
+const LOOKUP = { timeoutMs: 5_000, maxRetries: 1 };
+
+function isNotFound(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 404 || status === 422;
+}
+
+/** LangGraph's record of the run: its status and the webhook it was given, or `missing`. */
+async function upstreamRun(client: Client, threadId: string, runId: string): Promise<UpstreamRun> {
+  try {
+    const run = asRecord(await client.runs.get(threadId, runId));
+    const kwargs = asRecord(run?.["kwargs"]);
+    const webhook = kwargs?.["webhook"];
+    return { status: String(run?.["status"] ?? ""), webhook: typeof webhook === "string" ? webhook : undefined };
+  } catch (error) {
+    if (isNotFound(error)) return "missing";
+    throw error;
+  }
+}
+
+/** Confirms the delivery, records the verdict, and routes it (or not). Never throws. */
+export async function verifyAndRoute(
+  delivery: DeliveryRecord,
+  credential: PresentedCredential,
+  runtime: Runtime,
+  router: RoutingStep,
+): Promise<void> {
+  const { config, log, ledger, store } = runtime;
+  try {
+    const verdict = await confirmCallback(
+      { run_id: delivery.run_id, thread_id: delivery.thread_id, status: delivery.status },
+      credential,
+      {
+        ledgerEntry: (tokenId) => ledger.get(tokenId),
+        getRun:
+          config.langgraphApiUrl === undefined
+            ? undefined
+            : async (threadId, runId) => upstreamRun(await langGraphClient(config, LOOKUP), threadId, runId),
+        now: runtime.now,
+        sleep: runtime.sleep,
+      },
+    );
+    const checkedAt = new Date(runtime.now()).toISOString();
+    const secrets = credential.type === "minted" ? [credential.token] : [];
+    const verification: Verification =
+      verdict.state === "confirmed"
+        ? { state: "confirmed", by: verdict.by, checked_at: checkedAt }
+        : { state: verdict.state, reason: scrub(verdict.reason, secrets), checked_at: checkedAt };
+    delivery.verification = verification;
+
+    if (verification.state === "rejected") {
+      delivery.routing = "skipped";
+      log.warn("callback rejected", { delivery_id: delivery.id, run_id: delivery.run_id, token_id: delivery.token_id, reason: verification.reason });
+      await store.save(delivery);
+      return;
+    }
+    if (verification.state === "confirmed") {
+      // Of every confirmed copy of this run's callback, one routes.
+      const gate = await store.claimRouting(deliveryIdFor(delivery.run_id, delivery.status), delivery.id);
+      if (!gate.won) {
+        delivery.routing = "skipped";
+        delivery.duplicate_of = gate.holder;
+        log.info("callback already routed", { delivery_id: delivery.id, duplicate_of: gate.holder });
+        await store.save(delivery);
+        return;
+      }
+      if (credential.type === "minted") {
+        await ledger.markCallbackSeen(credential.tokenId, delivery.run_id).catch((error: unknown) =>
+          log.warn("could not mark the run's callback in the ledger", { token_id: credential.tokenId, error: describeError(error) }),
+        );
+      }
+    } else {
+      log.warn("callback unverified", { delivery_id: delivery.id, run_id: delivery.run_id, token_id: delivery.token_id, reason: verification.reason });
+    }
+    delivery.actions = router.plan(delivery, runtime);
+    if (delivery.routing === "no_route") {
+      // Nothing will run and no thread check could change that: the verdict is all there is to save.
+      await store.save(delivery);
+      log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
+      return;
+    }
+    await router.dispatch(delivery, runtime);
+  } catch (error) {
+    log.error("verifying or routing the callback failed", { delivery_id: delivery.id, error: describeError(error) });
+  }
+}
