@@ -93,17 +93,27 @@ export function matchesAnyToken(presented: string, candidates: readonly string[]
 
 export type RunLifetime = Pick<MintOptions, "ttlSeconds" | "afterSeconds" | "maxLifetimeSeconds">;
 
-/** How long a run token lives, in seconds; a 400 when that would outlive the run's delivery records. */
+/** A delayed run must have at least this long to run and call back before its records expire. */
+const MIN_RUN_SECONDS = 3600;
+
+/**
+ * How long a run token lives, in seconds: the run's time after its delay, cut so that it never
+ * outlives the run's delivery records (a token that did could deliver the run's event a second time,
+ * once the record that deduplicates it is gone). A 400 when the delay leaves the run under an hour.
+ */
 export function assertRunLifetime(options: RunLifetime): number {
-  const lifetime = (options.ttlSeconds ?? 72 * 3600) + (options.afterSeconds ?? 0);
-  if (options.maxLifetimeSeconds !== undefined && lifetime > options.maxLifetimeSeconds) {
+  const after = options.afterSeconds ?? 0;
+  const lifetime = (options.ttlSeconds ?? 72 * 3600) + after;
+  const max = options.maxLifetimeSeconds;
+  if (max === undefined) return lifetime;
+  if (after + MIN_RUN_SECONDS > max) {
     throw badRequest(
       "invalid_body",
       `The run would call back after its delivery records expire (${Math.round(options.maxLifetimeSeconds / 3600)} h): ` +
         "lower after_seconds, or raise DELIVERY_RETENTION_DAYS.",
     );
   }
-  return lifetime;
+  return Math.min(lifetime, max);
 }
 
 /** Mints a webhook token signed with the first secret. Throws when no secret is configured. */

@@ -44,7 +44,9 @@ export async function prepare(body: TriggerRequest, context: TriggerContext, kin
   if (config.webhookSecrets.length === 0) {
     throw notConfigured("WEBHOOK_SECRET is not set: the relay cannot mint the webhook token of a run.");
   }
-  const lifetime = { ttlSeconds: config.runTokenTtlSeconds, afterSeconds: body.after_seconds, maxLifetimeSeconds: config.retentionSeconds };
+  // The records that deduplicate a run's callback live for the retention (Redis) or the memory store's age.
+  const recordsLiveSeconds = config.redisUrl === undefined ? Math.min(config.retentionSeconds, config.memoryMaxAgeSeconds) : config.retentionSeconds;
+  const lifetime = { ttlSeconds: config.runTokenTtlSeconds, afterSeconds: body.after_seconds, maxLifetimeSeconds: recordsLiveSeconds };
   // A run that would call back after its records expire is refused before anything is created.
   const lifetimeSeconds = kind === "run" ? assertRunLifetime(lifetime) : CRON_LEDGER_SECONDS;
   const client = await langGraphClient(config);

@@ -189,11 +189,16 @@ describe("mode create sends one SDK request with this deployment's webhook", () 
     expect(verifyMintedToken(webhookOf(sent).searchParams.get("token") ?? "", [TEST_SECRET]).threadId).toBe(threadId);
   });
 
-  it("extends the token's life by after_seconds", async () => {
-    await trigger(api, { assistant_id: "agent", after_seconds: 86_400 });
+  it("never lets a token outlive the records that deduplicate its run (the memory store keeps 24 h)", async () => {
+    await trigger(api, { assistant_id: "agent", after_seconds: 3600 });
     const scope = verifyMintedToken(webhookOf(last(/\/runs$/)).searchParams.get("token") ?? "", [TEST_SECRET]);
-    expect((scope.expiresAt ?? 0) - Date.now() / 1000).toBeGreaterThan(72 * 3600 + 86_400 - 60);
-    expect(last(/\/runs$/)?.body?.["after_seconds"]).toBe(86_400);
+    const lives = (scope.expiresAt ?? 0) - Date.now() / 1000;
+    expect(lives).toBeGreaterThan(24 * 3600 - 60);
+    expect(lives).toBeLessThanOrEqual(24 * 3600);
+    expect(last(/\/runs$/)?.body?.["after_seconds"]).toBe(3600);
+    const before = langgraph.requests.length;
+    await expectError(await trigger(api, { assistant_id: "agent", after_seconds: 86_400 }), 400, "invalid_body", /after its delivery records expire/);
+    expect(langgraph.requests.length).toBe(before);
   });
 
   it("passes a LangGraph 404 on as 404 langgraph_rejected with LangGraph's message", async () => {

@@ -75,6 +75,9 @@ describe("mintWebhookToken / verifyMintedToken", () => {
       expect((error as RelayError).status).toBe(400);
     }
     expect(() => mintWebhookToken(["k1"], { kind: "run", ttlSeconds: 3600, afterSeconds: 3600, maxLifetimeSeconds: 30 * 86_400 })).not.toThrow();
+    // A run time longer than the records live is cut to their lifetime (the memory store keeps 24 h).
+    const capped = mintWebhookToken(["k1"], { kind: "run", ttlSeconds: 72 * 3600, maxLifetimeSeconds: 24 * 3600, now: NOW });
+    expect(verifyMintedToken(capped, ["k1"], NOW).expiresAt).toBe(NOW / 1000 + 24 * 3600);
   });
 
   it("names its deployment environment: a preview token fails in production, and the claim cannot be edited", () => {
