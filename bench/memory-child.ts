@@ -19,7 +19,7 @@ if (collect === undefined) throw new Error("run with node --expose-gc");
 
 // The runtime a deployment builds from its environment; log lines are formatted, then dropped.
 const runtime = createRuntime({
-  env: { WEBHOOK_SECRET: "bench-secret", WEBHOOK_TOKEN: "bench-token" },
+  env: { WEBHOOK_SECRET: "bench-secret", WEBHOOK_TOKEN: "bench-webhook-token-0123456789abcdef" },
   log: jsonLogger(() => undefined),
 });
 setRuntime(runtime);
@@ -37,7 +37,7 @@ async function deliver(count: number): Promise<void> {
       Array.from({ length: batch }, async () => {
         const runId = `mem-${sent++}`;
         const response = await webhook.POST(
-          new Request("https://relay.test/api/webhook?token=bench-token", {
+          new Request("https://relay.test/api/webhook?token=bench-webhook-token-0123456789abcdef", {
             method: "POST",
             headers: { "content-type": "text/plain;charset=UTF-8" },
             body: JSON.stringify({ ...base, run_id: runId }),

@@ -23,7 +23,7 @@ if (collect === undefined) throw new Error("run with node --expose-gc");
 const runtime = createRuntime({
   env: {
     WEBHOOK_SECRET: "bench-secret",
-    WEBHOOK_TOKEN: "bench-token",
+    WEBHOOK_TOKEN: "bench-webhook-token-0123456789abcdef",
     ...(MODE === "unbounded" ? LIFTED : {}),
     ...(MODE === "budget-only" ? { STORED_PAYLOAD_MAX_KB: LIFTED.STORED_PAYLOAD_MAX_KB } : {}),
   },
@@ -39,7 +39,7 @@ const template = JSON.stringify({
 
 async function deliver(runId: string, body: string): Promise<void> {
   const response = await webhook.POST(
-    new Request("https://relay.test/api/webhook?token=bench-token", { method: "POST", body: body.replace("__RUN__", runId) }),
+    new Request("https://relay.test/api/webhook?token=bench-webhook-token-0123456789abcdef", { method: "POST", body: body.replace("__RUN__", runId) }),
   );
   if (response.status !== 200) throw new Error(`callback ${runId} answered ${response.status}: ${await response.text()}`);
   await response.arrayBuffer();

@@ -66,7 +66,7 @@ async function load(port: number): Promise<Sample> {
   const prefix = `bench-${process.pid}-${++runCounter}-`;
   let n = 0;
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}/api/webhook?token=bench-token`,
+    url: `http://127.0.0.1:${port}/api/webhook?token=bench-webhook-token-0123456789abcdef`,
     connections: CONNECTIONS,
     duration: PHASE_SECONDS,
     requests: [
@@ -127,7 +127,7 @@ export async function benchReceiver(options: { redisUrl?: string } = {}): Promis
 
 async function loadShort(port: number): Promise<void> {
   await autocannon({
-    url: `http://127.0.0.1:${port}/api/webhook?token=bench-token`,
+    url: `http://127.0.0.1:${port}/api/webhook?token=bench-webhook-token-0123456789abcdef`,
     connections: 10,
     amount: 2000,
     requests: [{ method: "POST", body: fixture }],

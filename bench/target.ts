@@ -22,7 +22,7 @@ if (mode === "bare") {
     createRuntime({
       env: {
         WEBHOOK_SECRET: "bench-secret",
-        WEBHOOK_TOKEN: "bench-token",
+        WEBHOOK_TOKEN: "bench-webhook-token-0123456789abcdef",
         ...(mode === "redis" && redisUrl !== undefined ? { REDIS_URL: redisUrl } : {}),
       },
       // Logging costs the same everywhere; it goes to /dev/null here so the terminal is not the bottleneck.

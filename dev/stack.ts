@@ -86,6 +86,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     // The relay never takes its callback address from a request; on this machine it is the dev
     // server's own loopback address, unless PUBLIC_URL (a tunnel) says otherwise.
     if ((env["PUBLIC_URL"] ?? "").trim() === "") env["PUBLIC_URL"] = url;
+    // Tokens minted here name the development environment (as `vercel dev` would), so that one leaked
+    // from a laptop is refused by a production deployment sharing its WEBHOOK_SECRET.
+    if ((env["VERCEL_ENV"] ?? "").trim() === "") env["VERCEL_ENV"] = "development";
     const log = options.log ?? jsonLogger();
     const runtime = createRuntime({ env, log });
     const previous = setRuntime(runtime);

@@ -27,6 +27,17 @@ const list = z
       .filter((item) => item.length > 0),
   );
 
+/**
+ * Bearer and static webhook tokens are passwords that travel in headers and URLs: short ones can be
+ * guessed. 32 characters is what `openssl rand -base64 24` prints, and what `npm run dev` generates.
+ */
+export const MIN_TOKEN_LENGTH = 32;
+
+/** A comma-separated list of tokens, each long enough; the message never repeats a value. */
+const tokenList = list.refine((tokens) => tokens.every((token) => token.length >= MIN_TOKEN_LENGTH), {
+  message: `must hold tokens of at least ${MIN_TOKEN_LENGTH} characters each (generate one with \`openssl rand -base64 24\`)`,
+});
+
 const optionalString = z
   .string()
   .optional()
@@ -53,10 +64,10 @@ const positiveNumber = (fallback: number) =>
 const envSchema = z.object({
   LANGGRAPH_API_URL: httpUrl,
   LANGSMITH_API_KEY: optionalString,
-  TRIGGER_TOKEN: list,
-  INSPECTOR_TOKEN: list,
+  TRIGGER_TOKEN: tokenList,
+  INSPECTOR_TOKEN: tokenList,
   WEBHOOK_SECRET: list,
-  WEBHOOK_TOKEN: list,
+  WEBHOOK_TOKEN: tokenList,
   PUBLIC_URL: httpUrl,
   VERCEL: optionalString,
   VERCEL_ENV: optionalString,

@@ -109,7 +109,7 @@ export function assertRunLifetime(options: RunLifetime): number {
   if (after + MIN_RUN_SECONDS > max) {
     throw badRequest(
       "invalid_body",
-      `The run would call back after its delivery records expire (${Math.round(options.maxLifetimeSeconds / 3600)} h): ` +
+      `The run would call back after its delivery records expire (${Math.round(max / 3600)} h): ` +
         "lower after_seconds, or raise DELIVERY_RETENTION_DAYS.",
     );
   }

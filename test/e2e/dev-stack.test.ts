@@ -12,7 +12,7 @@ describe("startDevStack with LANGGRAPH_API_URL set", () => {
   it("starts no LangGraph server and warns that a remote deployment cannot call back a laptop", async () => {
     const stack = await startDevStack({
       port: 0,
-      env: { LANGGRAPH_API_URL: "https://my-deployment.us.langgraph.app", TRIGGER_TOKEN: "t", WEBHOOK_SECRET: "s" },
+      env: { LANGGRAPH_API_URL: "https://my-deployment.us.langgraph.app", TRIGGER_TOKEN: "dev-stack-trigger-token-0123456789ab", WEBHOOK_SECRET: "s" },
       log: jsonLogger(() => undefined),
     });
     try {
@@ -32,7 +32,7 @@ describe("startDevStack with LANGGRAPH_API_URL set", () => {
       env: {
         LANGGRAPH_API_URL: "https://my-deployment.us.langgraph.app",
         PUBLIC_URL: "https://my-tunnel.trycloudflare.com",
-        TRIGGER_TOKEN: "t",
+        TRIGGER_TOKEN: "dev-stack-trigger-token-0123456789ab",
         WEBHOOK_SECRET: "s",
       },
       log: jsonLogger(() => undefined),

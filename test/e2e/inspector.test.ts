@@ -18,7 +18,7 @@ import { newSecret, TestReceiver } from "../support/routing.js";
 const START_TIMEOUT_MS = 180_000;
 /** A run's callback, the forward's retries (~2–4 s of backoff) and a poll or two of the page. */
 const ARRIVAL_MS = 30_000;
-const TOKEN = "inspector-test-token";
+const TOKEN = "inspector-test-trigger-token-0123456789";
 const TOKEN_KEY = "langgraph-relay.trigger-token";
 const FORWARD = "env:forward";
 const SECRET = newSecret();

@@ -84,7 +84,7 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
   let output = "";
   let token = "";
   // The dev server generates TRIGGER_TOKEN; a static webhook token lets the docs post callbacks by hand.
-  const webhookToken = randomBytes(18).toString("base64url");
+  const webhookToken = randomBytes(24).toString("base64url");
 
   beforeAll(async () => {
     port = await freePort();

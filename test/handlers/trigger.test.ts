@@ -19,7 +19,7 @@ import { setIdempotencyStore } from "../../lib/trigger/idempotency.js";
 import { type IdempotencyStore, IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../../lib/stores/idempotency-store.js";
 
 type Json = Record<string, unknown>;
-const SECOND_TOKEN = "second-trigger-token";
+const SECOND_TOKEN = "second-trigger-token-0123456789abcdef";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const langgraph = new FakeLangGraph();

@@ -31,9 +31,11 @@ describe.runIf(redisAvailable())("authentic callbacks: one leaked webhook URL", 
   const forwards = new TestReceiver(secret);
 
   beforeAll(async () => {
-    [langgraph, redis] = await Promise.all([startLangGraphServer(), startRedis(), forwards.listen()]).then(([lg, rd]) => [lg, rd] as const);
-    api = await serveApi({ LANGGRAPH_API_URL: langgraph.url, REDIS_URL: redis.url, FORWARD_URL: forwards.url, FORWARD_SECRET: secret });
-    client = new Client({ apiUrl: langgraph.url, apiKey: null });
+    const [lg, rd] = await Promise.all([startLangGraphServer(), startRedis(), forwards.listen()]);
+    langgraph = lg;
+    redis = rd;
+    api = await serveApi({ LANGGRAPH_API_URL: lg.url, REDIS_URL: rd.url, FORWARD_URL: forwards.url, FORWARD_SECRET: secret });
+    client = new Client({ apiUrl: lg.url, apiKey: null });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {

@@ -153,7 +153,7 @@ describe.each(stores)("a chain record the previous version stored (type start_ru
   it("is listed, shown and replayed as a chain action", async () => {
     const starts: StartRunRequest[] = [];
     const runtime = testRuntime(
-      { TRIGGER_TOKEN: "inspector-token" },
+      { TRIGGER_TOKEN: "inspector-trigger-token-0123456789abcdef" },
       {
         store,
         startRun: async (request) => {

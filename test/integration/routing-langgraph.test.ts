@@ -64,7 +64,7 @@ beforeAll(async () => {
   runtime = testRuntime({
     LANGGRAPH_API_URL: langgraph.url,
     WEBHOOK_SECRET: "routing-e2e-secret",
-    WEBHOOK_TOKEN: "static-token",
+    WEBHOOK_TOKEN: "static-token-for-tests-0123456789",
     PUBLIC_URL: receiverUrl,
   });
   client = new Client({ apiUrl: langgraph.url, apiKey: null });
@@ -94,7 +94,7 @@ describe("routing against the LangGraph server", { timeout: 60_000 }, () => {
     const thread = await client.threads.create();
     const run = await client.runs.create(thread.thread_id, "hitl", {
       input: { input: "x" },
-      webhook: `${receiverUrl}/api/webhook?token=static-token`,
+      webhook: `${receiverUrl}/api/webhook?token=static-token-for-tests-0123456789`,
     });
     const delivery = await waitForDelivery((candidate) => candidate.run_id === run.run_id);
     expect(delivery.status).toBe("success");
@@ -106,7 +106,7 @@ describe("routing against the LangGraph server", { timeout: 60_000 }, () => {
     // Resumed, the same thread finishes: that callback is a plain run.success.
     const resumed = await client.runs.create(thread.thread_id, "hitl", {
       command: { resume: "yes" },
-      webhook: `${receiverUrl}/api/webhook?token=static-token`,
+      webhook: `${receiverUrl}/api/webhook?token=static-token-for-tests-0123456789`,
     });
     const finished = await waitForDelivery((candidate) => candidate.run_id === resumed.run_id);
     expect(finished.event).toBe("run.success");

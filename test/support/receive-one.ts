@@ -5,7 +5,7 @@ import { getRuntime } from "../../lib/runtime/runtime.js";
 
 const body = readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8");
 const response = await webhook.POST(
-  new Request("http://relay.test/api/webhook?token=static", { method: "POST", body }),
+  new Request("http://relay.test/api/webhook?token=static-token-for-tests-0123456789", { method: "POST", body }),
 );
 console.log(JSON.stringify({ status: response.status, body: await response.json() }));
 await getRuntime().idle();

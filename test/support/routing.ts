@@ -36,7 +36,7 @@ export function testRuntime(env: Env = {}, seams: TestSeams = {}): LoggedRuntime
   const runtime = createRuntime({
     store: new MemoryDeliveryStore(),
     ...seams,
-    config: loadConfig({ WEBHOOK_TOKEN: "static-token", PUBLIC_URL: "https://relay.test", ...env }),
+    config: loadConfig({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789", PUBLIC_URL: "https://relay.test", ...env }),
     log: jsonLogger((line) => logs.push(JSON.parse(line) as Json)),
   });
   return Object.assign(runtime, { logs });

@@ -5,8 +5,8 @@ import type { Runtime, RuntimeOptions } from "../../lib/runtime/runtime.js";
 import { createRuntime, setRuntime } from "../../lib/runtime/runtime.js";
 
 export const TEST_SECRET = "test-webhook-secret";
-export const TEST_STATIC_TOKEN = "test-static-token";
-export const TEST_TRIGGER_TOKEN = "test-trigger-token";
+export const TEST_STATIC_TOKEN = "test-static-webhook-token-0123456789";
+export const TEST_TRIGGER_TOKEN = "test-trigger-token-0123456789abcdef";
 /** Where tests' runs call back unless a test serves a receiver of its own. */
 export const TEST_PUBLIC_URL = "https://relay.test";
 

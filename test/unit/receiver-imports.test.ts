@@ -32,7 +32,7 @@ function importsOfOneCallback(env: Record<string, string>): { modules: string[];
 }
 
 it("receives a callback without loading the LangGraph SDK or the Redis client", () => {
-  const { modules, output } = importsOfOneCallback({ WEBHOOK_TOKEN: "static" });
+  const { modules, output } = importsOfOneCallback({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789" });
   expect(output).toContain('"status":200');
   expect(modules.some((url) => url.includes("/api/webhook.ts"))).toBe(true);
   expect(modules.filter((url) => url.includes("@langchain/langgraph-sdk"))).toEqual([]);
@@ -42,7 +42,7 @@ it("receives a callback without loading the LangGraph SDK or the Redis client", 
 
 it("does load the Redis client once REDIS_URL is set (the trace sees lazy imports)", () => {
   // Port 9 (discard) is closed on loopback: the store fails fast and the callback is refused with 503.
-  const { modules, output } = importsOfOneCallback({ WEBHOOK_TOKEN: "static", REDIS_URL: "redis://127.0.0.1:9" });
+  const { modules, output } = importsOfOneCallback({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789", REDIS_URL: "redis://127.0.0.1:9" });
   expect(output).toContain('"status":503');
   expect(modules.some((url) => /node_modules\/(@redis|redis)\//.test(url))).toBe(true);
 }, 60_000);

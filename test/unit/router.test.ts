@@ -564,7 +564,7 @@ describe("through the receiver", () => {
   it("records the callback before the ack, confirms it, then runs its actions and records their outcome", async () => {
     const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "noted", handler: () => undefined })] }]);
     const response = await receiveWebhook(
-      new Request("https://relay.test/api/webhook?token=static-token", { method: "POST", body: JSON.stringify(fixture("error_graph_create")) }),
+      new Request("https://relay.test/api/webhook?token=static-token-for-tests-0123456789", { method: "POST", body: JSON.stringify(fixture("error_graph_create")) }),
       runtime,
       router,
     );
