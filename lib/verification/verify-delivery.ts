@@ -22,6 +22,22 @@ export interface RoutingStep {
 /** One look at a run in LangGraph is bounded: the whole verification runs inside the webhook's budget. */
 const LOOKUP = { timeoutMs: 5_000, maxRetries: 1 };
 
+/** How long the store steps of verification (the gate, saving the verdict) are retried: a Redis blip must not strand a delivery. */
+const STORE_RETRY_MS = 20_000;
+
+/** Runs a store step again after a failure, backing off, until it succeeds or the time is up (then throws). */
+async function withStoreRetries<T>(runtime: Runtime, step: () => Promise<T>): Promise<T> {
+  const deadline = runtime.now() + STORE_RETRY_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await step();
+    } catch (error) {
+      if (runtime.now() + delay > deadline) throw error;
+      await runtime.sleep(delay);
+    }
+  }
+}
+
 function isNotFound(error: unknown): boolean {
   const status = (error as { status?: unknown } | null)?.status;
   return status === 404 || status === 422;
@@ -53,7 +69,7 @@ export async function verifyAndRoute(
       { run_id: delivery.run_id, thread_id: delivery.thread_id, status: delivery.status },
       credential,
       {
-        ledgerEntry: (tokenId) => ledger.get(tokenId),
+        ledgerEntry: (tokenId) => withStoreRetries(runtime, () => ledger.get(tokenId)),
         getRun:
           config.langgraphApiUrl === undefined
             ? undefined
@@ -73,17 +89,17 @@ export async function verifyAndRoute(
     if (verification.state === "rejected") {
       delivery.routing = "skipped";
       log.warn("callback rejected", { delivery_id: delivery.id, run_id: delivery.run_id, token_id: delivery.token_id, reason: verification.reason });
-      await store.save(delivery);
+      await withStoreRetries(runtime, () => store.save(delivery));
       return;
     }
     if (verification.state === "confirmed") {
       // Of every confirmed copy of this run's callback, one routes.
-      const gate = await store.claimRouting(deliveryIdFor(delivery.run_id, delivery.status), delivery.id);
+      const gate = await withStoreRetries(runtime, () => store.claimRouting(deliveryIdFor(delivery.run_id, delivery.status), delivery.id));
       if (!gate.won) {
         delivery.routing = "skipped";
         delivery.duplicate_of = gate.holder;
         log.info("callback already routed", { delivery_id: delivery.id, duplicate_of: gate.holder });
-        await store.save(delivery);
+        await withStoreRetries(runtime, () => store.save(delivery));
         return;
       }
       if (credential.type === "minted") {
@@ -97,7 +113,7 @@ export async function verifyAndRoute(
     delivery.actions = router.plan(delivery, runtime);
     if (delivery.routing === "no_route") {
       // Nothing will run and no thread check could change that: the verdict is all there is to save.
-      await store.save(delivery);
+      await withStoreRetries(runtime, () => store.save(delivery));
       log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
       return;
     }

@@ -177,7 +177,7 @@ describe.each(stores)("a chain record the previous version stored (type start_ru
       },
     ];
     await store.claim(delivery);
-    const headers = { authorization: "Bearer inspector-token" };
+    const headers = { authorization: "Bearer inspector-trigger-token-0123456789abcdef" };
     const api = (query: string, method = "GET") => new Request(`https://relay.test/api/deliveries${query}`, { method, headers });
 
     const list = (await (await handleDeliveriesGet(api(""), runtime)).json()) as { deliveries: { id: string; actions: unknown[] }[] };
