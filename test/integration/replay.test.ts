@@ -104,7 +104,7 @@ describe.each(stores)("replay with the $name", ({ enabled, make }) => {
     expect(receiver.requests.every((request) => request.verified === true)).toBe(true);
     // What the store holds is what replay returned.
     expect(await store.get(failed.id)).toEqual(replayed);
-    expect(runtime.logs.filter((line) => line["msg"] === "action succeeded" && line["replay"] === true)).toHaveLength(1);
+    expect(runtime.entries.filter((line) => line["msg"] === "action succeeded" && line["replay"] === true)).toHaveLength(1);
   });
 
   it("replays one named action whatever its state, and nothing when nothing failed", async () => {

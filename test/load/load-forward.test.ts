@@ -373,6 +373,6 @@ describe("what the load runs exposed, one behaviour each", () => {
     await runtime.store.claim(delivery);
     await router.dispatch(delivery, runtime);
     expect(await inner.get(delivery.id)).toMatchObject({ routing: "done", actions: [{ name: "noop", state: "succeeded" }] });
-    expect(runtime.logs.filter((line) => line["msg"] === "could not save delivery progress; retrying")).toHaveLength(1);
+    expect(runtime.entries.filter((line) => line["msg"] === "could not save delivery progress; retrying")).toHaveLength(1);
   });
 });

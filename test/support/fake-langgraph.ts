@@ -1,7 +1,9 @@
 // A loopback HTTP server posing as LangGraph Platform, for what the embedded JS server cannot show:
-// crons (it answers 500 "Not implemented"), exact request counts (idempotency), injected failures and
-// an outage. It checks the requests against the platform's published shapes (the OpenAPI schemas
-// CronCreate, CronSearch, RunCreate*) and answers like the platform does, errors as `{"detail": …}`.
+// crons (it answers 500 "Not implemented"), exact request counts (idempotency), injected failures, an
+// outage, and a run's status set by the test (GET /threads/{t}/runs/{r}, which the receiver's
+// confirmation reads). It checks the requests against the platform's published shapes (the OpenAPI
+// schemas CronCreate, CronSearch, RunCreate*) and answers like the platform does, errors as
+// `{"detail": …}`.
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -44,6 +46,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class FakeLangGraph {
   readonly requests: RecordedRequest[] = [];
   readonly crons = new Map<string, Json>();
+  /** Runs created, by run id, as GET /threads/{t}/runs/{r} answers them: a test may change `status`. */
+  readonly runs = new Map<string, Json>();
   /** Delay before answering run creation (to hold a request in flight). */
   runDelayMs = 0;
   /** Answers the next matching request with this status and body instead. */
@@ -120,7 +124,14 @@ export class FakeLangGraph {
         kwargs: body ?? {},
         multitask_strategy: body?.["multitask_strategy"] ?? "reject",
       };
+      this.runs.set(run.run_id, run);
       res.setHeader("content-location", match[1] === undefined ? `/runs/${run.run_id}` : `/threads/${threadId}/runs/${run.run_id}`);
+      return send(res, 200, run);
+    }
+    match = /^\/threads\/([^/]+)\/runs\/([^/]+)$/.exec(path);
+    if (method === "GET" && match !== null && match[2] !== "crons") {
+      const run = this.runs.get(match[2] ?? "");
+      if (run === undefined || run["thread_id"] !== match[1]) return send(res, 404, { detail: "Run not found" });
       return send(res, 200, run);
     }
     match = /^(?:\/threads\/([^/]+))?\/runs\/crons$/.exec(path);

@@ -3,19 +3,17 @@
 // Standard Webhooks signatures when given a secret).
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-import { loadConfig, type Env } from "../../lib/config/env.js";
+import type { Env } from "../../lib/config/env.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
-import { jsonLogger } from "../../lib/shared/log.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import type { RunPayload } from "../../lib/model/run-payload.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
-import { createRuntime, type Runtime, type RuntimeOptions } from "../../lib/runtime/runtime.js";
-import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import type { RuntimeOptions } from "../../lib/runtime/runtime.js";
+import { createTestRuntime, type TestRuntime } from "./runtime.js";
 import { fixture } from "./kit.js";
 
 export type Json = Record<string, unknown>;
@@ -24,22 +22,14 @@ export { fixture };
 
 export const newSecret = (): string => `whsec_${randomBytes(24).toString("base64")}`;
 
-export interface LoggedRuntime extends Runtime {
-  logs: Json[];
-}
+/** A routing test's runtime: the one test factory (test/support/runtime.ts), with its own memory store. */
+export type LoggedRuntime = TestRuntime;
 
 /** The runtime's seams a routing test may replace: store, clock, fetch, waits, jitter, LangGraph calls. */
 export type TestSeams = Pick<RuntimeOptions, "store" | "now" | "fetch" | "sleep" | "random" | "readThreadState" | "startRun">;
 
 export function testRuntime(env: Env = {}, seams: TestSeams = {}): LoggedRuntime {
-  const logs: Json[] = [];
-  const runtime = createRuntime({
-    store: new MemoryDeliveryStore(),
-    ...seams,
-    config: loadConfig({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789", PUBLIC_URL: "https://relay.test", ...env }),
-    log: jsonLogger((line) => logs.push(JSON.parse(line) as Json)),
-  });
-  return Object.assign(runtime, { logs });
+  return createTestRuntime({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789", ...env }, { store: new MemoryDeliveryStore(), ...seams });
 }
 
 /** A delivery as the receiver records it, from a fixture with some fields replaced. */
@@ -153,5 +143,5 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays
 
 /** Log lines whose `msg` is one of the given messages. */
 export function logsOf(runtime: LoggedRuntime, ...messages: string[]): Json[] {
-  return runtime.logs.filter((line) => messages.includes(String(line["msg"])));
+  return runtime.entries.filter((line) => messages.includes(String(line["msg"])));
 }
