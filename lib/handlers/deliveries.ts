@@ -1,5 +1,6 @@
-// /api/deliveries over HTTP: token → query → store → answer. What the queries mean and what the
-// answers hold is in lib/inspector/query.ts; replaying is lib/inspector/replay.ts. This file only adapts them.
+// /api/deliveries over HTTP: token → query → store → answer. What the queries mean is in
+// lib/inspector/query.ts, what the answers hold in present.ts, replaying in replay.ts. This file only
+// adapts them.
 //
 //   GET  /api/deliveries[?limit&cursor&event&action_state&assistant_id&thread_id&run_id]
 //        → 200 {"deliveries": [summary…], "next_cursor": "…" | null}
@@ -10,16 +11,8 @@
 // A replay answers once its attempts are done (retries included), so the caller sees the outcome in
 // the answer, not by polling; `replayed` is empty when nothing had failed.
 import { requireApiToken, requireTriggerToken } from "../security/api-auth.js";
-import {
-  attemptCounts,
-  isDeliveryId,
-  listOptionsOf,
-  newAttempts,
-  parseGetQuery,
-  parseReplayQuery,
-  toDetail,
-  toSummary,
-} from "../inspector/query.js";
+import { isDeliveryId, listOptionsOf, parseGetQuery, parseReplayQuery } from "../inspector/query.js";
+import { attemptCounts, newAttempts, toDetail, toSummary } from "../inspector/present.js";
 import type { DeliveryRecord } from "../model/delivery.js";
 import { notFound } from "../shared/errors.js";
 import { json } from "../http/response.js";

@@ -1,12 +1,9 @@
-// The delivery inspector's core: what a query of /api/deliveries asks for (validated with zod), which
-// records it matches, and what each answer shows — a small summary per delivery in the list, the
-// whole record for one. Pure: no HTTP and no store; lib/handlers/deliveries.ts adapts it.
+// The delivery inspector's queries: what a request to /api/deliveries asks for (validated with zod) and
+// which records it matches. What each answer shows is lib/inspector/present.ts. Pure: no HTTP and no
+// store; lib/handlers/deliveries.ts adapts it.
 import { z } from "zod";
-import type { ActionRecord, ActionState, DeliveryRecord } from "../model/delivery.js";
-import { currentActionType } from "../model/delivery.js";
+import type { ActionState } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
-import type { RunPayload } from "../model/run-payload.js";
-import { runErrorMessage } from "../model/run-payload.js";
 import type { ListOptions } from "../stores/delivery-store.js";
 import { decodeCursor } from "../stores/delivery-store.js";
 import type { DeliveryFilter } from "../stores/delivery-filter.js";
@@ -19,8 +16,6 @@ export const DEFAULT_LIST_LIMIT = 50;
 /** Largest page: a page of summaries stays well under a few hundred kB. */
 export const MAX_LIST_LIMIT = 200;
 export const ACTION_STATES = ["pending", "succeeded", "failed"] as const satisfies readonly ActionState[];
-/** A summary carries the run's error message, cut to this length: the detail has all of it. */
-const SUMMARY_ERROR_CHARS = 300;
 
 export { isDeliveryId };
 
@@ -147,128 +142,4 @@ export function parseReplayQuery(params: URLSearchParams): ReplayQuery {
 /** What the store is asked for a list query: the filter goes as it is, for the store's indexes. */
 export function listOptionsOf(query: ListQuery): ListOptions {
   return { limit: query.limit, cursor: query.cursor, filter: hasFilter(query.filter) ? query.filter : undefined };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Answers
-
-/**
- * What the delivery's actions came to, for a glance at the list: `failed` as soon as one action
- * failed, `pending` while routing or an action is still running, `no_route` when nothing handled
- * it, else `succeeded`. The run's own outcome is the event (`run.error`, …), shown beside it.
- */
-export type Outcome = "succeeded" | "failed" | "pending" | "no_route";
-
-export function outcomeOf(record: Pick<DeliveryRecord, "routing" | "actions">): Outcome {
-  if (record.actions.some((action) => action.state === "failed")) return "failed";
-  if (record.routing === "pending" || record.actions.some((action) => action.state === "pending")) return "pending";
-  if (record.routing === "no_route" || record.actions.length === 0) return "no_route";
-  return "succeeded";
-}
-
-/** run_ended_at − run_started_at in ms, when both are present and in order. */
-export function runDurationMs(payload: Pick<RunPayload, "run_started_at" | "run_ended_at">): number | null {
-  const started = payload.run_started_at == null ? Number.NaN : Date.parse(payload.run_started_at);
-  const ended = payload.run_ended_at == null ? Number.NaN : Date.parse(payload.run_ended_at);
-  return Number.isFinite(started) && Number.isFinite(ended) && ended >= started ? ended - started : null;
-}
-
-export interface ActionSummary {
-  name: string;
-  type: string;
-  state: ActionState;
-  /** How many attempts were made, replays included. */
-  attempts: number;
-}
-
-export interface DeliverySummary {
-  id: string;
-  event: string;
-  /** LangGraph's status as received. */
-  status: string;
-  received_at: string;
-  run_id: string;
-  thread_id: string;
-  assistant_id: string;
-  graph_id: string | null;
-  route: string | null;
-  routing: DeliveryRecord["routing"];
-  outcome: Outcome;
-  run_started_at: string | null;
-  run_ended_at: string | null;
-  duration_ms: number | null;
-  /** The run's error message (cut short), for failed runs. */
-  error: string | null;
-  actions: ActionSummary[];
-}
-
-/** A delivery in full, as recorded (payload already redacted), plus the derived fields of the list. */
-export type DeliveryDetail = DeliveryRecord & Pick<DeliverySummary, "outcome" | "duration_ms">;
-
-const actionSummary = (action: ActionRecord): ActionSummary => ({
-  name: action.name,
-  type: currentActionType(action.type),
-  state: action.state,
-  attempts: action.attempts.length,
-});
-
-export function toSummary(record: DeliveryRecord): DeliverySummary {
-  const error = runErrorMessage(record.payload.error);
-  return {
-    id: record.id,
-    event: record.event,
-    status: record.status,
-    received_at: record.received_at,
-    run_id: record.run_id,
-    thread_id: record.thread_id,
-    assistant_id: record.assistant_id,
-    graph_id: record.graph_id ?? null,
-    route: record.route ?? null,
-    routing: record.routing,
-    outcome: outcomeOf(record),
-    run_started_at: record.payload.run_started_at ?? null,
-    run_ended_at: record.payload.run_ended_at ?? null,
-    duration_ms: runDurationMs(record.payload),
-    error: error === undefined ? null : error.slice(0, SUMMARY_ERROR_CHARS),
-    actions: record.actions.map(actionSummary),
-  };
-}
-
-export function toDetail(record: DeliveryRecord): DeliveryDetail {
-  return {
-    ...record,
-    actions: record.actions.map((action) => ({ ...action, type: currentActionType(action.type) })),
-    outcome: outcomeOf(record),
-    duration_ms: runDurationMs(record.payload),
-  };
-}
-
-/** An action's attempts made since `before` (attempt counts by action name), for a replay's answer. */
-export interface ReplayedAction {
-  name: string;
-  type: string;
-  state: ActionState;
-  last_error?: string;
-  /** Only the attempts this replay made. */
-  attempts: ActionRecord["attempts"];
-}
-
-export function attemptCounts(record: DeliveryRecord | undefined): Map<string, number> {
-  return new Map((record?.actions ?? []).map((action) => [action.name, action.attempts.length]));
-}
-
-export function newAttempts(after: DeliveryRecord, before: Map<string, number>): ReplayedAction[] {
-  const replayed: ReplayedAction[] = [];
-  for (const action of after.actions) {
-    const fresh = action.attempts.slice(before.get(action.name) ?? 0);
-    if (fresh.length === 0) continue;
-    replayed.push({
-      name: action.name,
-      type: currentActionType(action.type),
-      state: action.state,
-      ...(action.last_error === undefined ? {} : { last_error: action.last_error }),
-      attempts: fresh,
-    });
-  }
-  return replayed;
 }

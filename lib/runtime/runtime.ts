@@ -104,6 +104,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const store = options.store ?? createStore(config, log, now);
   const ledger = options.ledger ?? createLedger(config, log, now);
+  if (config.langgraphApiUrl === undefined && config.webhookTokens.length > 0) {
+    // A receive-only relay cannot ask LangGraph whether a static-token callback is its own, so it routes
+    // them as received (lib/verification/confirm.ts). Said once per runtime, so the operator knows what
+    // the static token alone vouches for. The count only: a token never reaches the log.
+    log.warn(
+      "LANGGRAPH_API_URL is not set: static-token callbacks are routed unconfirmed — anyone holding a " +
+        "WEBHOOK_TOKEN can send an event that will be routed. Set LANGGRAPH_API_URL to confirm each " +
+        "callback against LangGraph's record of the run.",
+      { static_tokens: config.webhookTokens.length },
+    );
+  }
   const pending = new Set<Promise<unknown>>();
   return {
     config,

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import * as deliveries from "../../api/deliveries.js";
 import * as triggerApi from "../../api/trigger.js";
 import * as webhook from "../../api/webhook.js";
-import type { DeliverySummary } from "../../lib/inspector/query.js";
+import type { DeliverySummary } from "../../lib/inspector/present.js";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../../lib/inspector/query.js";
 import type { ActionState, DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
@@ -309,6 +309,10 @@ describe.each(stores)("/api/deliveries with the $name", ({ enabled, make }) => {
       route: null,
       routing: "done",
       outcome: "failed",
+      verification: null,
+      token_id: null,
+      source: "webhook",
+      duplicate_of: null,
       run_started_at: "2026-11-27T19:15:48.693Z",
       run_ended_at: "2026-11-27T19:15:48.852Z",
       duration_ms: 159,

@@ -13,13 +13,10 @@ import { fixture as readFixture } from "../support/kit.js";
 import type { Handler } from "../../lib/http/methods.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import { mintWebhookToken } from "../../lib/security/webhook-tokens.js";
+import { assertLogsClean, assertPinned, RUNS, send, tokenShaped } from "../support/fuzz.js";
 import { installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 
-const RUNS = Number(process.env["FUZZ_RUNS_SCALE"] ?? 1);
 const fixture = readFixture("thread_runs_create");
-
-/** Secrets the relay holds; none may ever appear in an answer or a log line. */
-const SECRETS = [TEST_SECRET, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, "whsec_ZnV6ei1mb3J3YXJkLXNlY3JldA=="];
 
 const jsonText = fc.oneof(
   fc.jsonValue({ maxDepth: 6 }).map((value) => JSON.stringify(value)),
@@ -56,52 +53,12 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.constant(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])) },
 );
 
-const tokenShaped = fc.oneof(
-  fc.string({ maxLength: 80 }),
-  fc.tuple(fc.base64String(), fc.base64String()).map(([a, b]) => `v1.${a}.${b}`.replace(/[+/=]/g, "_")),
-  fc.constant(TEST_STATIC_TOKEN),
-  fc.constant(TEST_STATIC_TOKEN.slice(0, -1)),
-  fc.constant(`${TEST_STATIC_TOKEN}x`),
-);
-
 const contentType = fc.oneof(
   fc.constantFrom("application/json", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""),
   fc.string({ maxLength: 40 }),
 );
 
 const method = fc.oneof({ weight: 9, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "OPTIONS") });
-
-interface Outcome {
-  status: number;
-  text: string;
-}
-
-async function send(handlers: Record<string, Handler>, request: Request): Promise<Outcome> {
-  const handler = handlers[request.method];
-  if (handler === undefined) throw new Error(`no export for ${request.method}`);
-  const response = await handler(request);
-  return { status: response.status, text: await response.text() };
-}
-
-function assertPinned(outcome: Outcome, allowed: readonly number[], presented: string[]): void {
-  expect(allowed, `unexpected status ${outcome.status}: ${outcome.text.slice(0, 200)}`).toContain(outcome.status);
-  if (outcome.status >= 400) {
-    const parsed = JSON.parse(outcome.text) as { error?: { code?: unknown; message?: unknown } };
-    expect(Object.keys(parsed)).toEqual(["error"]);
-    expect(typeof parsed.error?.code).toBe("string");
-    expect(typeof parsed.error?.message).toBe("string");
-  }
-  for (const secret of [...SECRETS, ...presented.filter((token) => token.length >= 12)]) {
-    expect(outcome.text).not.toContain(secret);
-  }
-}
-
-function assertLogsClean(runtime: TestRuntime, presented: string[]): void {
-  const logs = runtime.logs.join("\n");
-  for (const secret of [...SECRETS, ...presented.filter((token) => token.length >= 12)]) {
-    expect(logs).not.toContain(secret);
-  }
-}
 
 describe("fuzz /api/webhook", () => {
   let runtime: TestRuntime;
@@ -136,7 +93,7 @@ describe("fuzz /api/webhook", () => {
           const outcome = await send(webhook as unknown as Record<string, Handler>, request);
           const presented = [token ?? "", authorization ?? ""].filter((t) => t !== TEST_STATIC_TOKEN);
           assertPinned(outcome, [200, 400, 401, 405, 413], presented);
-          assertLogsClean(runtime, presented);
+          assertLogsClean(runtime.logs, presented);
           runtime.logs.length = 0;
         },
       ),
@@ -240,7 +197,7 @@ describe("fuzz /api/trigger and /api/crons", () => {
           const outcome = { status: response.status, text: await response.text() };
           const presented = [authorization ?? "", idempotencyKey ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
           assertPinned(outcome, [200, 201, 202, 400, 401, 404, 405, 409, 413, 422], presented);
-          assertLogsClean(runtime, presented);
+          assertLogsClean(runtime.logs, presented);
           runtime.logs.length = 0;
         },
       ),
@@ -271,7 +228,7 @@ describe("fuzz /api/trigger and /api/crons", () => {
           const outcome = { status: response.status, text: await response.text() };
           const presented = [authorization ?? ""].filter((t) => t !== `Bearer ${TEST_TRIGGER_TOKEN}`);
           assertPinned(outcome, [200, 400, 401, 404, 405, 422], presented);
-          assertLogsClean(runtime, presented);
+          assertLogsClean(runtime.logs, presented);
           runtime.logs.length = 0;
         },
       ),
@@ -336,7 +293,7 @@ describe("fuzz /api/deliveries", () => {
           } else {
             assertPinned(outcome, [200, 400, 401, 404, 405, 409], presented);
           }
-          assertLogsClean(runtime, presented);
+          assertLogsClean(runtime.logs, presented);
           runtime.logs.length = 0;
         },
       ),
