@@ -18,7 +18,7 @@ import { sha256Hex } from "../shared/digest.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
 import { redactPayload, runPayloadSchema } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { assertScopeAllows, authenticateWebhook, type WebhookCredential } from "../security/webhook-tokens.js";
+import { assertScopeAllows, authenticateWebhook, bearerToken, type WebhookCredential } from "../security/webhook-tokens.js";
 import type { PresentedCredential } from "../verification/confirm.js";
 import { verifyAndRoute } from "../verification/verify-delivery.js";
 
@@ -33,14 +33,16 @@ function bodyDigest(text: string): string {
   return sha256Hex(text.replace(/"webhook_sent_at"\s*:\s*(?:"[^"]*"|null)/, ""));
 }
 
-function presented(credential: WebhookCredential): PresentedCredential {
-  return credential.type === "minted"
-    ? { type: "minted", tokenId: credential.scope.nonce, kind: credential.scope.kind, token: credential.token }
-    : { type: "static" };
+function presented(credential: WebhookCredential, request: Request, url: URL): PresentedCredential {
+  if (credential.type === "minted") {
+    return { type: "minted", tokenId: credential.scope.nonce, kind: credential.scope.kind, token: credential.token };
+  }
+  return { type: "static", token: url.searchParams.get("token") ?? bearerToken(request.headers.get("authorization")) };
 }
 
 export async function receiveWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
   const started = performance.now();
+  const receivedAt = runtime.now();
   const { config, store, log } = runtime;
   const url = new URL(request.url);
 
@@ -70,7 +72,7 @@ export async function receiveWebhook(request: Request, runtime: Runtime, router:
 
   const verify = (recorded: DeliveryRecord) =>
     runtime.background(
-      verifyAndRoute(recorded, presented(credential), runtime, router).catch((error: unknown) =>
+      verifyAndRoute(recorded, presented(credential, request, url), runtime, router, receivedAt).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) }),
       ),
     );

@@ -138,6 +138,6 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     plan: table.plan,
     actionsFor: table.actionsFor,
     runActions,
-    dispatch: (delivery, runtime) => dispatchDelivery(table, delivery, runtime),
+    dispatch: (delivery, runtime, options) => dispatchDelivery(table, delivery, runtime, options),
   };
 }

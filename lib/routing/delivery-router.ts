@@ -4,11 +4,20 @@
 import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
 
+export interface DispatchOptions {
+  /**
+   * When routing must be done (runtime clock): the receiver counts the budget from the callback's
+   * arrival, so the time spent confirming it comes out of the actions' time, not on top of it.
+   * @default now + DISPATCH_BUDGET_MS
+   */
+  deadline?: number;
+}
+
 export interface DeliveryRouter {
   /** The actions the delivery will run, all `pending`. Pure and synchronous: no network before the ack. */
   plan(delivery: DeliveryRecord, runtime: Runtime): ActionRecord[];
   /** Runs the planned actions and records every attempt on the delivery. Never throws. */
-  dispatch(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
+  dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: DispatchOptions): Promise<void>;
 }
 
 /** A router with no routes: every delivery is recorded as `no_route`. */

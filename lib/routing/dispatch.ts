@@ -14,6 +14,7 @@ import type { Action } from "./action.js";
 import type { RouteTable } from "./match.js";
 import { pendingRecord } from "./match.js";
 import { ProgressRecorder } from "./recorder.js";
+import type { DispatchOptions } from "./delivery-router.js";
 import { DISPATCH_BUDGET_MS } from "./retry-policy.js";
 import { runAction } from "./runner.js";
 
@@ -99,9 +100,9 @@ function selectActions(table: RouteTable, delivery: DeliveryRecord, runtime: Run
   return selected;
 }
 
-async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime): Promise<void> {
+async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime, options: DispatchOptions): Promise<void> {
   const began = runtime.now();
-  const deadline = began + DISPATCH_BUDGET_MS;
+  const deadline = options.deadline ?? began + DISPATCH_BUDGET_MS;
   const { log } = runtime;
 
   if (table.mayPause(delivery, runtime)) {
@@ -147,9 +148,10 @@ export async function dispatchDelivery(
   table: RouteTable,
   delivery: DeliveryRecord,
   runtime: Runtime,
+  options: DispatchOptions = {},
 ): Promise<void> {
   try {
-    await route(table, delivery, runtime);
+    await route(table, delivery, runtime, options);
   } catch (error) {
     runtime.log.error("routing failed", { delivery_id: delivery.id, error: describeError(error) });
   }

@@ -26,13 +26,18 @@ export interface CallbackClaim {
 /** The token the callback presented, once its signature, expiry and environment were checked. */
 export type PresentedCredential =
   | { type: "minted"; tokenId: string; kind: "run" | "cron"; token: string }
-  | { type: "static" };
+  /** `token`: the static token as presented (in the URL or a Bearer header). */
+  | { type: "static"; token?: string | undefined };
 
 /** The ledger's entry for a minted token, as far as confirmation needs it. */
 export interface LedgerView {
   kind: "run" | "cron";
   run_id?: string | undefined;
+  /** The thread the token was minted for (a thread run or a thread cron). */
+  thread_id?: string | undefined;
   revoked?: boolean | undefined;
+  /** Set once a callback of the run was confirmed and routed. */
+  callback_seen_at?: string | undefined;
 }
 
 /** LangGraph's record of a run: `missing` when LangGraph has no such run (or no longer has its thread). */
@@ -51,7 +56,7 @@ export interface ConfirmOptions {
   /**
    * How long to wait for the ledger to learn a run's id. LangGraph can call back before the SDK call
    * that started the run has answered (measured: the answer comes ~500 ms after the callback).
-   * @default 5000
+   * @default 3000
    */
   bindingWaitMs?: number;
   /** Pause between two reads of the ledger while waiting. @default 100 */
@@ -82,7 +87,7 @@ async function waitForBinding(
   deps: ConfirmDependencies,
   options: ConfirmOptions,
 ): Promise<LedgerView> {
-  const deadline = deps.now() + (options.bindingWaitMs ?? 5000);
+  const deadline = deps.now() + (options.bindingWaitMs ?? 3000);
   let entry: LedgerView | undefined = first;
   while (entry !== undefined && entry.kind === "run" && entry.run_id === undefined && deps.now() < deadline) {
     await deps.sleep(options.pollMs ?? 100);
@@ -130,8 +135,19 @@ export async function confirmCallback(
 
   if (upstream === "missing") {
     // A stateless run's thread is gone by the time its webhook is sent: the ledger is all there is.
-    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
-    if (credential.type === "minted" && entry?.kind === "cron") return { state: "confirmed", by: "ledger" };
+    // It vouches for the run, not for its status — so for one callback only: LangGraph sends one
+    // per run, and a second under another status is someone else's.
+    if (boundToThisRun) {
+      if (entry?.callback_seen_at !== undefined) {
+        return { state: "rejected", reason: "the run has called back already, and its status cannot be checked a second time" };
+      }
+      return { state: "confirmed", by: "ledger" };
+    }
+    if (credential.type === "minted" && entry?.kind === "cron") {
+      // A thread cron's runs live on its thread, which LangGraph keeps: a run it does not know is made up.
+      if (entry.thread_id !== undefined) return { state: "rejected", reason: "LangGraph has no such run of this cron" };
+      return { state: "confirmed", by: "ledger" };
+    }
     if (credential.type === "static") {
       return { state: "unverified", reason: "LangGraph no longer holds this run (a stateless run deletes its thread)" };
     }
@@ -144,11 +160,14 @@ export async function confirmCallback(
     return { state: "rejected", reason: `LangGraph says the run ended with ${upstream.status}, not ${claim.status}` };
   }
   if (upstream.webhook === undefined) return { state: "rejected", reason: "LangGraph's run has no webhook" };
+  const held = tokenOfWebhook(upstream.webhook);
   if (credential.type === "minted") {
-    const held = tokenOfWebhook(upstream.webhook);
     if (held === undefined || !sameSecret(held, credential.token)) {
       return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
     }
+  } else if (held !== undefined && (credential.token === undefined || !sameSecret(held, credential.token))) {
+    // A static token vouches for runs whose webhook carries it (or, with LangGraph's webhooks.headers, no token at all).
+    return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
   }
   return { state: "confirmed", by: "langgraph" };
 }

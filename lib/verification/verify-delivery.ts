@@ -3,6 +3,7 @@
 // once per run and status (the store's routing gate); an unverified one only to routes that opted in;
 // a rejected one nowhere — recorded, logged at warn with its token's id, visible in /api/deliveries.
 import type { Client } from "@langchain/langgraph-sdk";
+import { DISPATCH_BUDGET_MS } from "../config/limits.js";
 import { langGraphClient } from "../langgraph/client.js";
 import type { DeliveryRecord, Verification } from "../model/delivery.js";
 import { deliveryIdFor } from "../model/delivery.js";
@@ -16,11 +17,11 @@ import { confirmCallback } from "./confirm.js";
 /** The router as verification needs it (lib/routing's DeliveryRouter). */
 export interface RoutingStep {
   plan(delivery: DeliveryRecord, runtime: Runtime): DeliveryRecord["actions"];
-  dispatch(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
+  dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: { deadline?: number }): Promise<void>;
 }
 
 /** One look at a run in LangGraph is bounded: the whole verification runs inside the webhook's budget. */
-const LOOKUP = { timeoutMs: 5_000, maxRetries: 1 };
+const LOOKUP = { timeoutMs: 4_000, maxRetries: 1 };
 
 /** How long the store steps of verification (the gate, saving the verdict) are retried: a Redis blip must not strand a delivery. */
 const STORE_RETRY_MS = 20_000;
@@ -62,7 +63,10 @@ export async function verifyAndRoute(
   credential: PresentedCredential,
   runtime: Runtime,
   router: RoutingStep,
+  receivedAt: number = runtime.now(),
 ): Promise<void> {
+  // The routing budget counts from the callback's arrival: confirming it is part of routing.
+  const deadline = receivedAt + DISPATCH_BUDGET_MS;
   const { config, log, ledger, store } = runtime;
   try {
     const verdict = await confirmCallback(
@@ -117,7 +121,7 @@ export async function verifyAndRoute(
       log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
       return;
     }
-    await router.dispatch(delivery, runtime);
+    await router.dispatch(delivery, runtime, { deadline });
   } catch (error) {
     log.error("verifying or routing the callback failed", { delivery_id: delivery.id, error: describeError(error) });
   }

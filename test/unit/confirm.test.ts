@@ -7,7 +7,7 @@ const TOKEN = "v1.claims.signature";
 const claim = { run_id: "run-1", thread_id: "thread-1", status: "success" };
 const minted: PresentedCredential = { type: "minted", tokenId: "tok-1", kind: "run", token: TOKEN };
 const cronToken: PresentedCredential = { type: "minted", tokenId: "tok-c", kind: "cron", token: TOKEN };
-const staticToken: PresentedCredential = { type: "static" };
+const staticToken: PresentedCredential = { type: "static", token: TOKEN };
 const webhookWith = (token: string) => `https://relay.example/api/webhook?token=${encodeURIComponent(token)}`;
 
 function deps(
@@ -83,6 +83,14 @@ describe("minted run tokens", () => {
     });
   });
 
+  it("vouches for a stateless run once: a second callback under another status is refused", async () => {
+    const seen = { kind: "run" as const, run_id: "run-1", callback_seen_at: "2026-01-01T00:00:00.000Z" };
+    expect(await confirmCallback({ ...claim, status: "error" }, minted, deps({ "tok-1": seen }, "missing"))).toEqual({
+      state: "rejected",
+      reason: "the run has called back already, and its status cannot be checked a second time",
+    });
+  });
+
   it("rejects a run neither the ledger nor LangGraph knows", async () => {
     expect((await confirmCallback(claim, minted, deps({}, "missing"))).state).toBe("rejected");
   });
@@ -101,6 +109,11 @@ describe("minted cron tokens", () => {
     expect(verdict).toEqual({ state: "rejected", reason: "the token was revoked (its cron was deleted)" });
   });
 
+  it("rejects a made-up run of a thread cron: LangGraph keeps the cron's thread, and has no such run", async () => {
+    const verdict = await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "cron", thread_id: "thread-1" } }, "missing"));
+    expect(verdict).toEqual({ state: "rejected", reason: "LangGraph has no such run of this cron" });
+  });
+
   it("confirms a cron's run against LangGraph", async () => {
     expect(await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "cron" } }, ended()))).toEqual({ state: "confirmed", by: "langgraph" });
   });
@@ -114,6 +127,12 @@ describe("static tokens", () => {
   it("are confirmed by LangGraph's record when LangGraph is configured", async () => {
     expect(await confirmCallback(claim, staticToken, deps({}, ended()))).toEqual({ state: "confirmed", by: "langgraph" });
     expect((await confirmCallback({ ...claim, status: "Success" }, staticToken, deps({}, ended()))).state).toBe("rejected");
+  });
+
+  it("vouch only for runs whose webhook carries that static token (or none, as with webhooks.headers)", async () => {
+    expect((await confirmCallback(claim, { type: "static", token: "another-static-token" }, deps({}, ended()))).state).toBe("rejected");
+    const headerOnly: UpstreamRun = { status: "success", webhook: "https://relay.example/api/webhook" };
+    expect((await confirmCallback(claim, { type: "static", token: "from-a-header" }, deps({}, headerOnly))).state).toBe("confirmed");
   });
 
   it("are unverified for a run LangGraph no longer holds", async () => {
