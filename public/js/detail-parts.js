@@ -1,7 +1,8 @@
-// Read-only parts of the detail view, built from a delivery record: the facts table, the run's error,
-// the pause, and the payload as a collapsible tree plus raw JSON. No state and no requests here.
+// Read-only parts of the detail view, built from a delivery record: the facts table, the verdict on
+// whether the callback was LangGraph's own, the run's error, the pause, and the payload as a
+// collapsible tree plus raw JSON. No state and no requests here.
 import { el } from "./dom.js";
-import { eventBadge, formatDuration, formatTime, outcomeBadge } from "./format.js";
+import { CONFIRMED_BY, eventBadge, formatDuration, formatTime, outcomeBadge, verdictText } from "./format.js";
 
 export function runError(error) {
   if (typeof error === "string") return error;
@@ -27,6 +28,52 @@ export function facts(delivery) {
   ];
   if (delivery.pause_check_error) rows.push(["Pause check", delivery.pause_check_error]);
   return el("dl", { class: "facts" }, rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)]));
+}
+
+const VERDICT_LABEL = { pending: "confirming", confirmed: "confirmed", rejected: "rejected", unverified: "unverified" };
+const VERDICT_BADGE = { pending: "pending", confirmed: "succeeded", rejected: "rejected", unverified: "unverified" };
+
+/**
+ * Was this callback LangGraph's own: the verdict, why, when it was checked, the token's id (never the
+ * token), and the copy that was routed instead of a duplicate. Records of older relays have no verdict.
+ */
+export function verificationPart(delivery) {
+  const verdict = delivery.verification;
+  const head = el("h3", { text: "Verification" });
+  if (!verdict) {
+    return el(
+      "div",
+      { dataset: { part: "verification" } },
+      head,
+      el("p", { class: "meta", text: "No verdict recorded: an older relay received this callback and routed it as received." }),
+    );
+  }
+  const rows = [
+    ["Verdict", el("span", { class: `badge ${VERDICT_BADGE[verdict.state] ?? ""}`, dataset: { role: "verdict-state" }, text: VERDICT_LABEL[verdict.state] ?? verdict.state })],
+    verdict.reason !== undefined ? ["Reason", el("span", { dataset: { role: "verdict-reason" }, text: verdict.reason })] : null,
+    verdict.state === "confirmed" ? ["Confirmed by", CONFIRMED_BY[verdict.by] ?? verdict.by] : null,
+    verdict.checked_at ? ["Checked", formatTime(verdict.checked_at)] : null,
+    ["Token", delivery.token_id ? el("span", { class: "mono", text: `id ${delivery.token_id}` }) : delivery.auth === "static" ? "static token" : "—"],
+    ["Source", delivery.source ?? "—"],
+    delivery.duplicate_of ? ["Duplicate of", el("span", { class: "mono", text: delivery.duplicate_of })] : null,
+  ].filter(Boolean);
+  const consequence =
+    verdict.state === "rejected"
+      ? "Recorded for inspection, routed nowhere."
+      : delivery.actions.length === 0
+        ? "No route accepts unverified callbacks: nothing ran."
+        : "Only routes that accept unverified callbacks ran.";
+  const warning =
+    verdict.state === "rejected" || verdict.state === "unverified"
+      ? el("p", { class: `banner verdict-banner ${verdict.state}`, role: "note", text: `${verdictText(delivery)}. ${consequence}` })
+      : null;
+  return el(
+    "div",
+    { dataset: { part: "verification" } },
+    head,
+    warning,
+    el("dl", { class: "verdict-facts" }, rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)])),
+  );
 }
 
 export function pauseInfo(pause) {

@@ -2,8 +2,8 @@
 // and Replay of one action or of every failed one. The list's rows are main.js's business (hooks).
 import { ApiError, getDelivery, replayDelivery } from "./api.js";
 import { $, announce, el } from "./dom.js";
-import { facts, pauseInfo, payloadPart, runError } from "./detail-parts.js";
-import { formatDuration, formatTime, STATE_LABEL } from "./format.js";
+import { facts, pauseInfo, payloadPart, runError, verificationPart } from "./detail-parts.js";
+import { formatDuration, formatTime, notRoutedReason, STATE_LABEL } from "./format.js";
 
 const hooks = {
   /** A delivery was opened (its row gets aria-current). */
@@ -104,6 +104,7 @@ function showDelivery(delivery) {
   const keptPayload = samePayload ? body.querySelector("[data-part=payload]") : null;
   const parts = [
     facts(delivery),
+    verificationPart(delivery),
     delivery.payload && delivery.payload.error ? el("p", { class: "run-error", text: `Run error: ${runError(delivery.payload.error)}` }) : null,
     delivery.pause ? pauseInfo(delivery.pause) : null,
     actionsPart(delivery),
@@ -136,7 +137,8 @@ function actionsPart(delivery) {
     text: note?.text ?? "",
   });
   if (delivery.actions.length === 0) {
-    return el("div", { dataset: { part: "actions" } }, head, el("p", { class: "meta", text: delivery.routing === "pending" ? "Routing has not finished yet." : "No route handled this event: no action ran." }), status);
+    const idle = notRoutedReason(delivery) ?? (delivery.routing === "pending" ? "Routing has not finished yet." : "No route handled this event: no action ran.");
+    return el("div", { dataset: { part: "actions" } }, head, el("p", { class: "meta", dataset: { role: "not-routed" }, text: idle }), status);
   }
   return el(
     "div",

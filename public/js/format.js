@@ -1,5 +1,5 @@
-// How deliveries read on screen, shared by the list and the detail view: durations, times, labels
-// and the outcome and event badges.
+// How deliveries read on screen, shared by the list and the detail view: durations, times, labels,
+// the outcome and event badges, and the verdict on whether a callback was LangGraph's own.
 import { el } from "./dom.js";
 
 export function formatDuration(ms) {
@@ -22,7 +22,45 @@ export const OUTCOME_LABEL = {
   failed: "action failed",
   pending: "pending",
   no_route: "no route",
+  rejected: "rejected",
+  unverified: "unverified",
+  duplicate: "duplicate",
 };
+
+export const CONFIRMED_BY = {
+  ledger: "the relay's run ledger",
+  langgraph: "LangGraph's record of the run",
+  "receive-only": "nothing (receive-only relay: static token trusted)",
+};
+
+/**
+ * The verdict in a few words, e.g. "rejected: the token was minted for another run"; null for records
+ * of older relays, which carry none. Takes a summary or a full record (both have `verification`).
+ */
+export function verdictText(item) {
+  const verdict = item.verification;
+  if (!verdict) return null;
+  if (verdict.state === "pending") return "confirming…";
+  if (verdict.state === "confirmed") {
+    const text = `confirmed by ${CONFIRMED_BY[verdict.by] ?? verdict.by}`;
+    return item.duplicate_of ? `${text}; duplicate of ${item.duplicate_of}` : text;
+  }
+  return `${verdict.state}: ${verdict.reason}`;
+}
+
+/** True when the verdict is worth a line of its own in the list: anything but a routed, confirmed callback. */
+export const verdictStandsOut = (item) =>
+  Boolean(item.verification) && (item.verification.state === "rejected" || item.verification.state === "unverified" || Boolean(item.duplicate_of));
+
+/** Why no action ran, when the verdict is the reason; null when it is not. */
+export function notRoutedReason(item) {
+  const state = item.verification?.state;
+  if (state === "pending") return "Confirming the callback with the run ledger and LangGraph…";
+  if (state === "rejected") return "Not routed: the callback was rejected as not LangGraph's own. Nothing can replay it.";
+  if (item.duplicate_of) return `Not routed: another copy of this event was routed (${item.duplicate_of}).`;
+  if (state === "unverified") return "Not routed: the callback could not be confirmed, and no route accepts unverified callbacks.";
+  return null;
+}
 
 export const STATE_LABEL = { succeeded: "succeeded", failed: "failed", pending: "pending" };
 

@@ -2,7 +2,8 @@
 // are appended on request and kept. Which delivery is open, and opening one, belong to main.js (hooks).
 import { ApiError, currentToken, listDeliveries } from "./api.js";
 import { $, announce, el } from "./dom.js";
-import { assistantLabel, eventBadge, formatDuration, formatTime, OUTCOME_LABEL, outcomeBadge, STATE_LABEL } from "./format.js";
+import { assistantLabel, formatTime } from "./format.js";
+import { rowContent, rowLabel } from "./list-row.js";
 
 const POLL_MS = 2000;
 const PAGE_SIZE = 50;
@@ -171,43 +172,6 @@ async function loadOlder() {
   } finally {
     button.disabled = false;
   }
-}
-
-function rowContent(item) {
-  const actions = item.actions.length === 0
-    ? el("span", { class: "meta", text: item.routing === "pending" ? "routing…" : "no action ran" })
-    : el(
-        "span",
-        { class: "meta" },
-        item.actions
-          .map((action) => `${action.name} ${STATE_LABEL[action.state] ?? action.state} (${action.attempts} attempt${action.attempts === 1 ? "" : "s"})`)
-          .join(" · "),
-      );
-  return [
-    el(
-      "span",
-      { class: "line" },
-      outcomeBadge(item.outcome),
-      eventBadge(item.event),
-      el("time", { class: "when", datetime: item.received_at, text: formatTime(item.received_at) }),
-    ),
-    el(
-      "span",
-      { class: "line" },
-      el("span", { class: "who", text: assistantLabel(item) }),
-      el("span", { class: "meta", text: `ran ${formatDuration(item.duration_ms)}` }),
-      item.route ? el("span", { class: "meta", text: `route ${item.route}` }) : null,
-    ),
-    item.error ? el("span", { class: "line err", text: item.error }) : null,
-    el("span", { class: "ids" }, `run ${item.run_id}`),
-    el("span", { class: "ids" }, `thread ${item.thread_id}`),
-    item.graph_id && item.graph_id !== item.assistant_id ? el("span", { class: "ids" }, `assistant ${item.assistant_id}`) : null,
-    el("span", { class: "line" }, actions),
-  ];
-}
-
-function rowLabel(item) {
-  return `${OUTCOME_LABEL[item.outcome] ?? item.outcome}, ${item.event}, ${assistantLabel(item)}, ${formatTime(item.received_at)}`;
 }
 
 /** Updates the list in place: rows are keyed by id, so focus and scroll survive each poll. */

@@ -2,10 +2,13 @@
 // api/ function, public/, and the embedded official LangGraph server), with FORWARD_URL pointing at a
 // loopback receiver that verifies Standard Webhooks signatures. The page is driven as a user would:
 // token, "Start a run", the delivery arriving in the list, its detail, a failing forward fixed and
-// replayed, stream mode, a wrong token, errors — plus screenshots in test-artifacts/ and checks of
-// labels, keyboard use, contrast, phone width and that nothing leaves loopback.
+// replayed, stream mode, a wrong token, errors, a forged callback shown as rejected, the read-only
+// INSPECTOR_TOKEN — plus screenshots in test-artifacts/ and checks of labels, keyboard use, contrast,
+// phone width and that nothing leaves loopback.
+import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Client } from "@langchain/langgraph-sdk";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStack, startDevStack } from "../../dev/stack.js";
@@ -13,12 +16,15 @@ import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { jsonLogger } from "../../lib/shared/log.js";
 import { runPayloadSchema } from "../../lib/model/run-payload.js";
 import { chromiumAvailable, launchChromium, loopbackContext } from "../support/browser.js";
+import { fixture } from "../support/kit.js";
 import { newSecret, TestReceiver } from "../support/routing.js";
 
 const START_TIMEOUT_MS = 180_000;
 /** A run's callback, the forward's retries (~2–4 s of backoff) and a poll or two of the page. */
 const ARRIVAL_MS = 30_000;
 const TOKEN = "inspector-test-trigger-token-0123456789";
+/** Read-only: lists and reads deliveries, nothing else. */
+const READ_ONLY_TOKEN = "inspector-test-read-only-token-0123456789";
 const TOKEN_KEY = "langgraph-relay.trigger-token";
 const FORWARD = "env:forward";
 const SECRET = newSecret();
@@ -40,7 +46,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const [started, launched] = await Promise.all([
       startDevStack({
         port: 0,
-        env: { TRIGGER_TOKEN: TOKEN, FORWARD_URL: `${receiver.url}/hooks`, FORWARD_SECRET: SECRET },
+        env: { TRIGGER_TOKEN: TOKEN, INSPECTOR_TOKEN: READ_ONLY_TOKEN, FORWARD_URL: `${receiver.url}/hooks`, FORWARD_SECRET: SECRET },
         log: jsonLogger((line) => logs.push(line)),
       }),
       launchChromium(),
@@ -414,6 +420,105 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     expect(await rows.count()).toBe(total.deliveries.length);
     await page.context().close();
   });
+
+  /** Starts a run through the API (not the page), and returns its ids once its callback was routed. */
+  async function routedRun(body: Record<string, unknown>): Promise<{ run_id: string; thread_id: string }> {
+    if (stack === undefined) throw new Error("not started");
+    const response = await fetch(`${stack.url}/api/trigger`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: "agent", input: { messages: [{ role: "user", content: "Hello!" }] }, ...body }),
+    });
+    expect(response.status).toBe(202);
+    const run = (await response.json()) as { run_id: string; thread_id: string };
+    await expect
+      .poll(
+        async () => {
+          const list = await fetch(`${stack?.url ?? ""}/api/deliveries?run_id=${run.run_id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+          return ((await list.json()) as { deliveries: { outcome: string }[] }).deliveries[0]?.outcome;
+        },
+        { timeout: ARRIVAL_MS },
+      )
+      .toBe("succeeded");
+    return run;
+  }
+
+  it("shows a forged callback as rejected in the list and the detail, with no Replay that could route it", async () => {
+    if (stack === undefined) throw new Error("not started");
+    receiver.respond = () => ({ status: 200 });
+    // A genuine run on a thread; the webhook URL LangGraph holds for it is what leaks.
+    const genuine = await routedRun({ thread_id: "new" });
+    const langgraphRun = (await new Client({ apiUrl: stack.langgraphUrl, apiKey: null }).runs.get(genuine.thread_id, genuine.run_id)) as unknown as {
+      kwargs: { webhook: string };
+    };
+    const leaked = new URL(langgraphRun.kwargs.webhook);
+    const leakedToken = leaked.searchParams.get("token") ?? "";
+    // The attacker's "success" for a run of its own making on that thread, with its own values.
+    const forgedRun = randomUUID();
+    const answer = await fetch(leaked, {
+      method: "POST",
+      body: JSON.stringify({ ...fixture("thread_runs_create"), run_id: forgedRun, thread_id: genuine.thread_id, status: "success", values: { output: "attacker" } }),
+    });
+    expect(answer.status).toBe(200);
+
+    const page = await signedInPage();
+    await waitForOutcome(page, forgedRun, "rejected");
+    const item = row(page, forgedRun);
+    expect(await item.locator("[data-role=outcome]").innerText()).toBe("rejected");
+    expect(await item.locator("[data-role=verdict]").innerText()).toMatch(/^rejected: the token was minted for another run/);
+    expect(await item.innerText()).toContain("not routed");
+    expect(await item.getAttribute("aria-label")).toMatch(/^rejected, rejected: the token was minted for another run/);
+    // The genuine run beside it reads as delivered, with no verdict line.
+    expect(await row(page, genuine.run_id).getAttribute("data-outcome")).toBe("succeeded");
+    expect(await row(page, genuine.run_id).locator("[data-role=verdict]").count()).toBe(0);
+
+    await item.click();
+    const verification = page.locator("#detail [data-part=verification]");
+    await verification.waitFor();
+    expect(await page.locator("#detail .facts [data-role=outcome]").innerText()).toBe("rejected");
+    expect(await verification.locator("[data-role=verdict-state]").innerText()).toBe("rejected");
+    expect(await verification.locator("[data-role=verdict-reason]").innerText()).toMatch(/^the token was minted for another run/);
+    expect(await verification.locator(".verdict-banner").innerText()).toMatch(/routed nowhere/);
+    expect(await verification.innerText()).toMatch(/Token\s+id [A-Za-z0-9_-]{8,}/);
+    expect(await page.locator("#detail [data-role=not-routed]").innerText()).toMatch(/rejected/);
+    // Nothing to replay: no action was ever planned for it.
+    expect(await page.locator("#detail button[data-replay], #replay-failed").count()).toBe(0);
+    // The new badges, verdict lines and banner are as readable as the rest.
+    expect(await page.evaluate(contrastProblems)).toEqual([]);
+    await page.locator("#detail").screenshot({ path: `${ARTIFACTS}inspector-rejected.png` });
+    // The page never shows the leaked token, and the receiver never saw the forged run.
+    expect(await page.content()).not.toContain(leakedToken);
+    const forwarded = receiver.requests.map((request) => (request.body as { run?: { run_id?: string } }).run?.run_id);
+    expect(forwarded).toContain(genuine.run_id);
+    expect(forwarded).not.toContain(forgedRun);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+
+  it("lists and opens deliveries with the read-only INSPECTOR_TOKEN, and shows Replay's 403", async () => {
+    receiver.respond = () => ({ status: 200 });
+    const run = await routedRun({});
+    const page = await openPage();
+    await signIn(page, READ_ONLY_TOKEN);
+    await page.locator("#app").waitFor({ state: "visible" });
+    await waitForOutcome(page, run.run_id, "succeeded");
+    await row(page, run.run_id).click();
+    const action = page.locator(`#detail li.action[data-action="${FORWARD}"]`);
+    await action.waitFor();
+
+    const before = receiver.requests.length;
+    await action.locator(`button[data-replay="${FORWARD}"]`).click();
+    await page.locator("#replay-status.field-error").waitFor({ timeout: ARRIVAL_MS });
+    expect(await page.locator("#replay-status").innerText()).toMatch(/^Replay failed: This token is read-only \(INSPECTOR_TOKEN\)/);
+    expect(receiver.requests.length).toBe(before);
+    // Still signed in, still listing: a 403 is not a wrong token.
+    expect(await page.locator("#app").isVisible()).toBe(true);
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBe(READ_ONLY_TOKEN);
+    await page.waitForTimeout(2500);
+    expect(await page.locator("#list-status").innerText()).toMatch(/shown/);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
 });
 
 /**
