@@ -1,5 +1,6 @@
 // The idempotency stores (memory and Redis) behind /api/trigger's Idempotency-Key: one claim wins,
 // answers replay, failed starts release, entries expire, and Redis being down is a 503.
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayError } from "../../lib/shared/errors.js";
 import type { IdempotencyStore } from "../../lib/stores/idempotency-store.js";
@@ -93,6 +94,22 @@ describe.runIf(hasRedis)("Redis", () => {
     expect(await b.claim(key, "f")).toMatchObject({ state: "in_progress", fingerprint: "f" });
     await a.complete(key, "f", answer);
     expect(await b.claim(key, "f")).toEqual({ state: "done", fingerprint: "f", answer });
+  });
+
+  it("keeps a claim that never got its answer for the whole 24-hour window", async () => {
+    const store = make();
+    const key = freshKey();
+    await store.claim(key, "f", Date.now());
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const ttl = await raw.ttl(`test:${process.pid}:${key}`);
+      expect(ttl).toBeGreaterThan(IDEMPOTENCY_TTL_SECONDS - 60);
+      expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_TTL_SECONDS);
+    } finally {
+      await raw.close();
+    }
+    expect(await store.claim(key, "f")).toMatchObject({ state: "in_progress", fingerprint: "f" });
   });
 
   it("answers 503 store_unavailable when Redis is down, then recovers", async () => {

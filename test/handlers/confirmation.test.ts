@@ -1,0 +1,133 @@
+// What the receiver does with a callback once it is recorded: the verdict on the record and in the
+// log, the routing gate, routes opting in to unverified callbacks — through the real api/ functions.
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import * as triggerApi from "../../api/trigger.js";
+import { receiveWebhook } from "../../lib/handlers/webhook.js";
+import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import { custom, defineRoutes } from "../../lib/routing/index.js";
+import { setRuntime } from "../../lib/runtime/runtime.js";
+import { mintedTokenId } from "../../lib/security/webhook-tokens.js";
+import { FakeLangGraph } from "../support/fake-langgraph.js";
+import { fixture } from "../support/kit.js";
+import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
+
+let runtime: TestRuntime | undefined;
+afterEach(async () => {
+  await runtime?.idle();
+  setRuntime(undefined);
+  runtime = undefined;
+});
+
+function callback(body: unknown, token = TEST_STATIC_TOKEN): Request {
+  return new Request(`https://relay.test/api/webhook?token=${encodeURIComponent(token)}`, { method: "POST", body: JSON.stringify(body) });
+}
+
+async function recorded(response: Response, store: TestRuntime["store"]): Promise<DeliveryRecord> {
+  const { delivery_id } = (await response.json()) as { delivery_id: string };
+  const record = await store.get(delivery_id);
+  if (record === undefined) throw new Error(`no record ${delivery_id}`);
+  return record;
+}
+
+describe("the routing gate", () => {
+  it("routes one of two confirmed copies of a run's callback whose bodies differ; the other is skipped, naming it", async () => {
+    runtime = installTestRuntime();
+    const ran: string[] = [];
+    const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "count", handler: (event) => void ran.push(event.run_id) })] }]);
+    const first = { ...fixture("error_graph_create"), run_id: randomUUID() };
+    const second = { ...first, values: { note: "another body for the same run and status" } };
+    const a = await recorded(await receiveWebhook(callback(first), runtime, router), runtime.store);
+    await runtime.idle();
+    const b = await recorded(await receiveWebhook(callback(second), runtime, router), runtime.store);
+    await runtime.idle();
+    expect(a.id).not.toBe(b.id);
+    const [routed, skipped] = [await runtime.store.get(a.id), await runtime.store.get(b.id)];
+    expect(routed?.routing).toBe("done");
+    expect(skipped).toMatchObject({ routing: "skipped", duplicate_of: a.id, verification: { state: "confirmed" } });
+    expect(ran).toEqual([first.run_id]);
+  });
+});
+
+describe("unverified callbacks", () => {
+  it("reach only the routes that opt in with acceptUnverified, never the environment's forward", async () => {
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url, FORWARD_URL: "https://forward.example/hooks", FORWARD_SECRET: "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=" });
+      const ran: string[] = [];
+      const router = defineRoutes([
+        { on: "run.error", actions: [custom({ name: "strict", handler: () => void ran.push("strict") })] },
+        { on: "run.error", acceptUnverified: true, actions: [custom({ name: "lenient", handler: () => void ran.push("lenient") })] },
+      ]);
+      // A static-token callback for a run the (fake) LangGraph does not hold: nothing can vouch for it.
+      const body = { ...fixture("error_graph_create"), run_id: randomUUID(), thread_id: randomUUID() };
+      const record = await recorded(await receiveWebhook(callback(body), runtime, router), runtime.store);
+      await runtime.idle();
+      const stored = await runtime.store.get(record.id);
+      expect(stored?.verification).toMatchObject({ state: "unverified" });
+      expect(stored?.actions.map((action) => action.name)).toEqual(["lenient"]);
+      expect(ran).toEqual(["lenient"]);
+      const warning = runtime.entries.find((line) => line["msg"] === "callback unverified");
+      expect(warning).toMatchObject({ level: "warn", delivery_id: record.id });
+    } finally {
+      await langgraph.stop();
+    }
+  });
+});
+
+describe("rejected callbacks", () => {
+  it("are logged at warn with the token's id, never the token", async () => {
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url });
+      const started = await triggerApi.POST(
+        new Request("https://relay.test/api/trigger", {
+          method: "POST",
+          headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` },
+          body: JSON.stringify({ assistant_id: "agent", thread_id: "new" }),
+        }),
+      );
+      expect(started.status).toBe(202);
+      const sent = langgraph.requests.filter((r) => r.method === "POST" && /\/runs$/.test(r.path)).at(-1);
+      const token = new URL(String(sent?.body?.["webhook"])).searchParams.get("token") ?? "";
+      const { thread_id } = (await started.json()) as { thread_id: string };
+      // The token of that run, for a run it was not minted for.
+      const forged = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id };
+      const record = await recorded(await receiveWebhook(callback(forged, token), runtime, defineRoutes([])), runtime.store);
+      await runtime.idle();
+      expect((await runtime.store.get(record.id))?.verification).toMatchObject({ state: "rejected", reason: "the token was minted for another run" });
+      const warning = runtime.entries.find((line) => line["msg"] === "callback rejected");
+      expect(warning).toMatchObject({ level: "warn", token_id: mintedTokenId(token), delivery_id: record.id });
+      expect(runtime.logs.join("\n")).not.toContain(token);
+    } finally {
+      await langgraph.stop();
+    }
+  });
+});
+
+describe("the run ledger", () => {
+  it("revokes the token of a run that failed to start", async () => {
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url });
+      langgraph.failNext(/^POST \/runs$/, 503, { detail: "try later" });
+      const response = await triggerApi.POST(
+        new Request("https://relay.test/api/trigger", {
+          method: "POST",
+          headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` },
+          body: JSON.stringify({ assistant_id: "agent" }),
+        }),
+      );
+      expect(response.status).toBe(502);
+      await runtime.idle();
+      const sent = langgraph.requests.filter((r) => r.method === "POST" && r.path === "/runs").at(-1);
+      const token = new URL(String(sent?.body?.["webhook"])).searchParams.get("token") ?? "";
+      expect(await runtime.ledger.get(mintedTokenId(token))).toMatchObject({ revoked: true });
+    } finally {
+      await langgraph.stop();
+    }
+  });
+});
