@@ -1,83 +1,56 @@
-// GET /api/crons lists crons, DELETE /api/crons?cron_id=… deletes one; both through the SDK, behind
-// the trigger token. Listed crons are redacted like deliveries: a cron's payload holds its webhook URL,
-// and with it the cron-scoped token that authenticates every callback the cron will ever make.
-import { describeIssues } from "../shared/zod-issues.js";
-import type { Cron } from "@langchain/langgraph-sdk";
-import { z } from "zod";
-import { requireTriggerToken } from "../security/api-auth.js";
-import { badRequest } from "../shared/errors.js";
+// /api/crons over HTTP: token → query (and body) → lib/trigger/cron-manage.ts → answer. What each
+// request may say is lib/trigger/cron-requests.ts; every route needs the trigger token.
+//
+//   GET    /api/crons[?assistant_id&thread_id&enabled&limit&offset]  → 200 {crons, limit, offset, next_offset}
+//   GET    /api/crons?cron_id=…                                     → 200 {cron}
+//   PATCH  /api/crons?cron_id=…  {schedule, timezone, end_time, …}  → 200 {cron}
+//   POST   /api/crons?cron_id=…&action=pause|resume                 → 200 {cron}
+//   DELETE /api/crons?cron_id=…                                     → 200 {ok, cron_id}
+//
+// Creating a cron is POST /api/trigger with mode `cron`.
+import { readJson } from "../http/body.js";
 import { json } from "../http/response.js";
-import { langGraphClient } from "../langgraph/client.js";
-import { redactPayload } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { CRONS_CLIENT_OPTIONS } from "../config/limits.js";
-import { upstreamError } from "../langgraph/upstream-errors.js";
+import { requireTriggerToken } from "../security/api-auth.js";
+import { deleteCron, getCron, listCrons, setCronState, updateCron } from "../trigger/cron-manage.js";
+import {
+  cronActionQuerySchema,
+  cronIdQuerySchema,
+  cronListQuerySchema,
+  parseCronQuery,
+  parseCronUpdate,
+} from "../trigger/cron-requests.js";
 
-// GET/DELETE are retried on any failure, POST /search only when it never reached LangGraph.
-const CLIENT_OPTIONS = CRONS_CLIENT_OPTIONS;
+/** A cron update is a run's input and config at most, like a trigger body. */
+export const CRON_UPDATE_MAX_BYTES = 1024 * 1024;
 
-const guid = (name: string) => z.guid({ message: `${name} must be a UUID` }).toLowerCase();
+const paramsOf = (request: Request) => new URL(request.url).searchParams;
 
-const listQuerySchema = z.strictObject({
-  assistant_id: z.string().trim().min(1).max(256).optional(),
-  thread_id: guid("thread_id").optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(10),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-const deleteQuerySchema = z.strictObject({ cron_id: guid("cron_id") });
-
-function query<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
-  const params = new URL(request.url).searchParams;
-  const raw: Record<string, string> = {};
-  for (const [name, value] of params) {
-    if (name in raw) throw badRequest("invalid_request", `Query parameter ${name} is given more than once.`);
-    raw[name] = value;
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw badRequest("invalid_request", `Invalid query: ${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
-/** A cron with its webhook token (and credential-like config entries) removed. */
-export function redactCron(cron: Cron, extraKeys: readonly string[] = []): Cron {
-  // A cron's payload is the kwargs of the runs it starts: the receiver's redaction applies as is.
-  const { kwargs } = redactPayload({ run_id: "-", thread_id: "-", assistant_id: "-", status: "-", kwargs: cron.payload }, extraKeys);
-  return { ...cron, payload: kwargs ?? {} };
-}
-
-export async function listCrons(request: Request, runtime: Runtime): Promise<Response> {
+export async function handleCronsGet(request: Request, runtime: Runtime): Promise<Response> {
   requireTriggerToken(request, runtime.config);
-  const { assistant_id, thread_id, limit, offset } = query(request, listQuerySchema);
-  const client = await langGraphClient(runtime.config, CLIENT_OPTIONS);
-  let crons: Cron[];
-  try {
-    crons = await client.crons.search({
-      limit,
-      offset,
-      ...(assistant_id === undefined ? {} : { assistantId: assistant_id }),
-      ...(thread_id === undefined ? {} : { threadId: thread_id }),
-    });
-  } catch (error) {
-    throw upstreamError(error);
+  const params = paramsOf(request);
+  if (params.has("cron_id")) {
+    const { cron_id } = parseCronQuery(params, cronIdQuerySchema);
+    return json(200, { cron: await getCron(cron_id, runtime) });
   }
-  return json(200, { crons: crons.map((cron) => redactCron(cron, runtime.config.redactKeys)), limit, offset });
+  return json(200, await listCrons(parseCronQuery(params, cronListQuerySchema), runtime));
 }
 
-export async function deleteCron(request: Request, runtime: Runtime): Promise<Response> {
+export async function handleCronsPatch(request: Request, runtime: Runtime): Promise<Response> {
   requireTriggerToken(request, runtime.config);
-  const { cron_id } = query(request, deleteQuerySchema);
-  const client = await langGraphClient(runtime.config, CLIENT_OPTIONS);
-  // The cron's token sits in every run record LangGraph kept of it: once the cron is asked gone, the
-  // token must vouch for nothing. Revoked first, so that a retry after a failed delete (a 404 from
-  // LangGraph the second time) cannot leave it valid; a ledger out of reach is a 503 and nothing is deleted.
-  const entries = await runtime.ledger.findByCron(cron_id);
-  await Promise.all(entries.map((entry) => runtime.ledger.revoke(entry.token_id)));
-  try {
-    await client.crons.delete(cron_id);
-  } catch (error) {
-    throw upstreamError(error);
-  }
-  runtime.log.info("cron deleted", { cron_id, revoked_tokens: entries.map((entry) => entry.token_id) });
-  return json(200, { ok: true, cron_id });
+  const { cron_id } = parseCronQuery(paramsOf(request), cronIdQuerySchema);
+  const update = parseCronUpdate(await readJson(request, CRON_UPDATE_MAX_BYTES));
+  return json(200, { cron: await updateCron(cron_id, update, runtime) });
+}
+
+export async function handleCronsPost(request: Request, runtime: Runtime): Promise<Response> {
+  requireTriggerToken(request, runtime.config);
+  const { cron_id, action } = parseCronQuery(paramsOf(request), cronActionQuerySchema);
+  return json(200, { cron: await setCronState(cron_id, action, runtime) });
+}
+
+export async function handleCronsDelete(request: Request, runtime: Runtime): Promise<Response> {
+  requireTriggerToken(request, runtime.config);
+  const { cron_id } = parseCronQuery(paramsOf(request), cronIdQuerySchema);
+  return json(200, await deleteCron(cron_id, runtime));
 }

@@ -1,19 +1,21 @@
 // mode `cron`: a cron on a thread, or a stateless cron (a new thread per run), whose runs call this
-// deployment's webhook with a cron-scoped token.
+// deployment's webhook with a cron-scoped token. Listing, changing and deleting crons: cron-manage.ts.
+import { CRONS_CLIENT_OPTIONS } from "../config/limits.js";
+import { assertCronsSupported, langGraphCrons } from "../langgraph/crons.js";
 import { RelayError } from "../shared/errors.js";
+import type { CreatedCron } from "./answers.js";
 import { commonPayload, present } from "./payload.js";
 import { failed, prepare, type TriggerContext } from "./prepare.js";
 import type { TriggerRequest } from "./request.js";
 
-export interface CreatedCron {
-  cron_id: string;
-  schedule: string;
-  next_run_date: string | null;
-  thread_id?: string;
-}
+export type { CreatedCron };
 
 /** 201 material. */
 export async function createCron(body: TriggerRequest, context: TriggerContext): Promise<CreatedCron> {
+  // The body (schedule and time zone included) is valid by now: a server without crons (the local one)
+  // hears so before a token is minted or a thread created.
+  const { config } = context.runtime;
+  await assertCronsSupported(config, await langGraphCrons(config, CRONS_CLIENT_OPTIONS));
   const prepared = await prepare(body, context, "cron");
   if (body.schedule === undefined) throw new RelayError(400, "invalid_body", "Invalid trigger request: schedule: required.");
   const payload = {
@@ -23,6 +25,7 @@ export async function createCron(body: TriggerRequest, context: TriggerContext):
       multitaskStrategy: body.multitask_strategy,
       streamMode: body.stream_mode,
       onRunCompleted: body.on_completion,
+      endTime: body.end_time,
     }),
     schedule: body.schedule,
     webhook: prepared.webhook,

@@ -12,10 +12,12 @@ export function present<T extends Record<string, unknown>>(fields: T): { [K in k
 }
 
 /** The caller's metadata, with the route under ROUTE_METADATA_KEY when one is named. */
-function runMetadata(body: TriggerRequest): Record<string, unknown> | undefined {
-  if (body.route === undefined) return body.metadata;
-  return { ...body.metadata, [ROUTE_METADATA_KEY]: body.route };
+export function withRoute(metadata: Record<string, unknown> | undefined, route: string | undefined): Record<string, unknown> | undefined {
+  if (route === undefined) return metadata;
+  return { ...metadata, [ROUTE_METADATA_KEY]: route };
 }
+
+const runMetadata = (body: TriggerRequest) => withRoute(body.metadata, body.route);
 
 /** The fields every run and cron payload shares, in the SDK's spelling. */
 export function commonPayload(body: TriggerRequest) {

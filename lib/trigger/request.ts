@@ -5,12 +5,13 @@ import type { StreamMode } from "@langchain/langgraph-sdk";
 import { z } from "zod";
 import { RelayError } from "../shared/errors.js";
 import { describeIssues } from "../shared/zod-issues.js";
+import { endTimeSchema, scheduleSchema, timezoneSchema } from "./schedule.js";
 
 export const TRIGGER_MODES = ["create", "wait", "stream", "cron"] as const;
 export type TriggerMode = (typeof TRIGGER_MODES)[number];
 
 /** The stream modes LangGraph's run endpoints accept. */
-const STREAM_MODES = [
+export const TRIGGER_STREAM_MODES = [
   "values",
   "messages",
   "messages-tuple",
@@ -23,7 +24,7 @@ const STREAM_MODES = [
   "tools",
 ] as const satisfies readonly StreamMode[];
 
-const streamModeSchema = z.enum(STREAM_MODES);
+const streamModeSchema = z.enum(TRIGGER_STREAM_MODES);
 const sendSchema = z.strictObject({ node: z.string().min(1), input: z.unknown().nullable() });
 
 /** LangGraph's Command: resume an interrupt, update the state, go to a node. */
@@ -40,38 +41,34 @@ const configSchema = z.looseObject({
   configurable: z.record(z.string(), z.unknown()).optional(),
 });
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Thread ids are UUIDs; lower-cased so the id the token is bound to is the one LangGraph reports. */
 const threadIdSchema = z.union([z.literal("new"), z.guid({ message: 'must be "new" or a thread UUID' }).toLowerCase()]);
 
 const bodyObject = z.strictObject({
-  mode: z.enum(TRIGGER_MODES).default("create"),
-  assistant_id: z.string().trim().min(1).max(256),
-  /** Omitted or null: stateless. "new": a new thread. A UUID: that thread. */
-  thread_id: threadIdSchema.nullable().optional(),
-  input: z.record(z.string(), z.unknown()).nullable().optional(),
-  command: commandSchema.optional(),
-  config: configSchema.optional(),
-  context: z.unknown().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  stream_mode: z.union([streamModeSchema, z.array(streamModeSchema).min(1)]).optional(),
-  multitask_strategy: z.enum(["reject", "interrupt", "rollback", "enqueue"]).optional(),
-  after_seconds: z.number().min(0).max(365 * 86_400).optional(),
-  if_not_exists: z.enum(["create", "reject"]).optional(),
-  /** Stateless runs (and stateless crons): delete the temporary thread when done, or keep it. */
-  on_completion: z.enum(["delete", "keep"]).optional(),
-  schedule: z.string().trim().min(1).max(256).optional(),
-  timezone: z.string().refine(isTimeZone, { message: "must be an IANA time zone such as Europe/Paris" }).optional(),
-  /** The named route that handles the run's callback (stored in the run's metadata). */
-  route: z.string().trim().min(1).max(128).optional(),
+  mode: z.enum(TRIGGER_MODES).default("create").meta({
+    description:
+      "`create`: start in the background, answer 202 at once. `wait`: answer 200 with the run's final values. `stream`: relay the run as server-sent events. `cron`: schedule runs (201).",
+  }),
+  assistant_id: z.string().trim().min(1).max(256).meta({ description: "An assistant id, or a graph id (its default assistant).", examples: ["agent"] }),
+  thread_id: threadIdSchema.nullable().optional().meta({
+    description: 'Omitted or null: a stateless run (a temporary thread). "new": a new thread, created first. A UUID: that thread.',
+  }),
+  input: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: "The graph's input.", examples: [{ messages: [{ role: "user", content: "Hello!" }] }] }),
+  command: commandSchema.optional().meta({ description: "A LangGraph Command: resume an interrupt, update the state, go to a node. Not for crons." }),
+  config: configSchema.optional().meta({ description: "The run's config (tags, recursion_limit, configurable)." }),
+  context: z.unknown().optional().meta({ description: "The run's static context." }),
+  metadata: z.record(z.string(), z.unknown()).optional().meta({ description: "The run's metadata." }),
+  stream_mode: z.union([streamModeSchema, z.array(streamModeSchema).min(1)]).optional().meta({ description: "For create, stream and cron: a stream mode or a list." }),
+  multitask_strategy: z.enum(["reject", "interrupt", "rollback", "enqueue"]).optional().meta({ description: "What to do when the thread is busy (needs a thread_id)." }),
+  after_seconds: z.number().min(0).max(365 * 86_400).optional().meta({ description: "Start the run this many seconds later. Not for crons." }),
+  if_not_exists: z.enum(["create", "reject"]).optional().meta({ description: "A thread UUID that does not exist: create it, or refuse (the default)." }),
+  on_completion: z.enum(["delete", "keep"]).optional().meta({
+    description: "Stateless runs and crons: delete the temporary thread when the run is done (the default), or keep it.",
+  }),
+  schedule: scheduleSchema.optional(),
+  timezone: timezoneSchema.optional(),
+  end_time: endTimeSchema.optional(),
+  route: z.string().trim().min(1).max(128).optional().meta({ description: "The named route (routes.ts) that handles the run's callback; stored in the run's metadata." }),
 });
 
 /**
@@ -89,6 +86,7 @@ export const triggerBodySchema = bodyObject.superRefine((body, ctx) => {
   } else {
     if (body.schedule !== undefined) issue("schedule", "is only used with mode cron");
     if (body.timezone !== undefined) issue("timezone", "is only used with mode cron");
+    if (body.end_time !== undefined) issue("end_time", "is only used with mode cron");
   }
   if (body.mode === "wait" && body.stream_mode !== undefined) issue("stream_mode", "is not used by mode wait");
   if (threaded && body.on_completion !== undefined) issue("on_completion", "applies to stateless runs only (omit thread_id)");

@@ -1,6 +1,7 @@
 // POST /api/trigger and /api/crons over real HTTP, against a server posing as LangGraph Platform
 // (test/support/fake-langgraph.ts): refusals (auth, every body field, JSON, size, method), the exact
-// requests sent for create and cron, error mapping, an outage, idempotency, and cron list/delete.
+// requests sent for create and cron, error mapping, an outage, and idempotency. Managing crons
+// (/api/crons) is crons.test.ts.
 // The runs themselves, against the official LangGraph server, are in trigger-langgraph.test.ts.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,8 +16,8 @@ import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN } from "../support/
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 import { expectError } from "../support/errors.js";
 import { fixture, trigger } from "../support/kit.js";
-import { setIdempotencyStore } from "../../lib/trigger/idempotency.js";
-import { type IdempotencyStore, IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../../lib/stores/idempotency-store.js";
+import { type IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from "../../lib/stores/idempotency-store.js";
+import { MemoryIdempotencyStore } from "../../lib/stores/memory-idempotency-store.js";
 
 type Json = Record<string, unknown>;
 const SECOND_TOKEN = "second-trigger-token-0123456789abcdef";
@@ -124,6 +125,13 @@ describe("POST /api/trigger refuses, before anything reaches LangGraph", () => {
     ["on_completion", { assistant_id: "agent", on_completion: "complete" }],
     ["schedule", { mode: "cron", assistant_id: "agent", schedule: 5 }],
     ["timezone", { mode: "cron", assistant_id: "agent", schedule: "0 9 * * *", timezone: "Mars/Olympus_Mons" }],
+    // Schedules are checked here, not left to LangGraph (the local server has no crons to check them).
+    ["schedule", { mode: "cron", assistant_id: "agent", schedule: "every day" }],
+    ["schedule", { mode: "cron", assistant_id: "agent", schedule: "61 * * * *" }],
+    ["schedule", { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1 2030 x" }],
+    ["schedule", { mode: "cron", assistant_id: "agent", schedule: "@fortnightly" }],
+    ["end_time", { mode: "cron", assistant_id: "agent", schedule: "0 9 * * *", end_time: "next week" }],
+    ["end_time", { assistant_id: "agent", end_time: "2030-01-01T00:00:00Z" }],
     ["route", { assistant_id: "agent", route: "" }],
     ["route", { assistant_id: "agent", route: 3 }],
     // Combinations LangGraph would ignore, or the SDK would not send.
@@ -312,7 +320,8 @@ describe("Idempotency-Key on create and cron", () => {
       release: (storeKey) => memory.release(storeKey),
       close: () => memory.close(),
     };
-    setIdempotencyStore(api.runtime, brokenAnswers);
+    const previous = api.runtime.idempotency;
+    api.runtime.idempotency = brokenAnswers;
     try {
       expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(202);
       await expectError(
@@ -325,7 +334,7 @@ describe("Idempotency-Key on create and cron", () => {
       expect((await trigger(api, { assistant_id: "agent" }, { headers: { "idempotency-key": k } })).status).toBe(409);
       expect(langgraph.count("POST /runs")).toBe(1);
     } finally {
-      setIdempotencyStore(api.runtime, new MemoryIdempotencyStore());
+      api.runtime.idempotency = previous;
     }
   });
 
@@ -418,61 +427,23 @@ describe("mode cron", () => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as Json;
     expect(body["thread_id"]).toMatch(UUID);
-    expect(langgraph.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /threads", `POST /threads/${String(body["thread_id"])}/runs/crons`]);
+    const sent = langgraph.requests.filter((r) => r.path !== "/info").map((r) => `${r.method} ${r.path}`);
+    expect(sent).toEqual(["POST /threads", `POST /threads/${String(body["thread_id"])}/runs/crons`]);
   });
 
   it("passes LangGraph's refusal of a schedule on as 422", async () => {
     langgraph.failNext(/\/runs\/crons$/, 422, { detail: "Invalid cron schedule" });
-    await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "every day" }), 422, "langgraph_rejected", /Invalid cron schedule/);
-  });
-});
-
-describe("GET and DELETE /api/crons", () => {
-  it("lists crons through POST /runs/crons/search, with their webhook tokens removed", async () => {
-    const created = (await (await trigger(api, { mode: "cron", assistant_id: "lister", schedule: "0 1 * * *" })).json()) as Json;
-    const response = await crons("GET", "?assistant_id=lister&limit=5&offset=0");
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { crons: Json[]; limit: number; offset: number };
-    expect(last(/^POST \/runs\/crons\/search$/)?.body).toEqual({ assistant_id: "lister", limit: 5, offset: 0 });
-    expect(body.limit).toBe(5);
-    expect(body.crons.map((cron) => cron["cron_id"])).toEqual([created["cron_id"]]);
-    const payload = body.crons[0]?.["payload"] as Json;
-    expect(String(payload["webhook"])).toBe(`${api.url}/api/webhook`);
-    expect(JSON.stringify(body)).not.toMatch(/token=|v1\.[A-Za-z0-9_-]{10,}\./);
+    await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 31 2 *" }), 422, "langgraph_rejected", /Invalid cron schedule/);
   });
 
-  it("filters by thread", async () => {
-    const threadId = randomUUID();
-    await trigger(api, { mode: "cron", assistant_id: "agent", thread_id: threadId, schedule: "0 2 * * *" });
-    const body = (await (await crons("GET", `?thread_id=${threadId}`)).json()) as { crons: Json[] };
-    expect(body.crons).toHaveLength(1);
-    expect(body.crons[0]?.["thread_id"]).toBe(threadId);
-    expect(last(/search$/)?.body).toEqual({ thread_id: threadId, limit: 10, offset: 0 });
-  });
-
-  it("answers 400 to an invalid query", async () => {
-    await expectError(await crons("GET", "?limit=0"), 400, "invalid_request", /limit/);
-    await expectError(await crons("GET", "?thread_id=abc"), 400, "invalid_request", /thread_id/);
-    await expectError(await crons("GET", "?assistant=agent"), 400, "invalid_request", /assistant/);
-  });
-
-  it("deletes a cron with DELETE /runs/crons/{id} and answers 200 {ok, cron_id}", async () => {
-    const created = (await (await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 3 * * *" })).json()) as Json;
-    const response = await crons("DELETE", `?cron_id=${String(created["cron_id"])}`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, cron_id: created["cron_id"] });
-    expect(langgraph.count(`DELETE /runs/crons/${String(created["cron_id"])}`)).toBe(1);
-    await expectError(await crons("DELETE", `?cron_id=${String(created["cron_id"])}`), 404, "langgraph_rejected", /Cron not found/);
-  });
-
-  it("answers 400 without cron_id, 401 without the token, 405 to other methods", async () => {
-    await expectError(await crons("DELETE"), 400, "invalid_request", /cron_id/);
-    await expectError(await crons("GET", "", null), 401, "unauthorized");
-    await expectError(await crons("DELETE", `?cron_id=${randomUUID()}`, "wrong"), 401, "unauthorized");
-    const response = await crons("POST");
-    expect(response.headers.get("allow")).toBe("GET, HEAD, DELETE");
-    await expectError(response, 405, "method_not_allowed");
-    expect(langgraph.count("POST /runs/crons/search")).toBe(0);
+  it("sends end_time, and refuses a bad schedule before anything reaches LangGraph", async () => {
+    const response = await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "@daily", end_time: "2030-06-30T18:00:00+02:00" });
+    expect(response.status).toBe(201);
+    expect(last(/^POST \/runs\/crons$/)?.body).toMatchObject({ schedule: "@daily", end_time: "2030-06-30T18:00:00+02:00" });
+    langgraph.requests.length = 0;
+    const message = await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 25 * * *" }), 400, "invalid_body");
+    expect(message).toMatch(/schedule: is not a cron expression: the hour must be 0-23/);
+    expect(langgraph.requests).toHaveLength(0);
   });
 });
 

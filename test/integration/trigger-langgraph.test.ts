@@ -268,15 +268,18 @@ describe("mode stream", () => {
   });
 });
 
-describe("mode cron against the JS server (which has no crons: see trigger.test.ts for the platform)", () => {
-  // Its cron schema wants thread_id in the body and an assistant UUID, which the SDK never sends, so
-  // it refuses before reaching its "Not implemented": that refusal is passed on like any 4xx.
-  it("passes on its validation refusal as 400 langgraph_rejected", async () => {
+describe("mode cron against the JS server (which has no crons: see crons.test.ts for the platform)", () => {
+  // Its /info says `flags.crons: false`: the relay checks the request, then answers 501 naming the
+  // alternative, instead of passing on the server's bare refusal.
+  it("answers a valid cron 501 not_implemented, and a bad schedule 400", async () => {
     const response = await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(501);
     const body = (await response.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe("langgraph_rejected");
-    expect(body.error.message).toMatch(/thread_id: Required/);
+    expect(body.error.code).toBe("not_implemented");
+    expect(body.error.message).toMatch(/crons need a LangGraph Platform deployment/);
+    const invalid = await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 * * monday" });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { error: { message: string } }).error.message).toMatch(/day of week/);
   });
 });
 

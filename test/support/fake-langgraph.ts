@@ -2,8 +2,9 @@
 // crons (it answers 500 "Not implemented"), exact request counts (idempotency), injected failures, an
 // outage, and a run's status set by the test (GET /threads/{t}/runs/{r}, which the receiver's
 // confirmation reads). It checks the requests against the platform's published shapes (the OpenAPI
-// schemas CronCreate, CronSearch, RunCreate*) and answers like the platform does, errors as
-// `{"detail": …}`.
+// schemas CronCreate, CronSearch, CronPatch, RunCreate*) and answers like the platform does, errors as
+// `{"detail": …}`. `GET /info` reports `flags.crons` as `cronsEnabled` says (false: a server like the
+// local JS one, which has none).
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -40,6 +41,25 @@ const CRON_FIELDS = new Set([
   "durability",
   "checkpoint_during",
 ]);
+/** The published CronPatch schema (PATCH /runs/crons/{cron_id}): every field optional. */
+const CRON_PATCH_FIELDS = new Set([
+  "schedule",
+  "end_time",
+  "input",
+  "metadata",
+  "config",
+  "context",
+  "webhook",
+  "interrupt_before",
+  "interrupt_after",
+  "on_run_completed",
+  "enabled",
+  "stream_mode",
+  "stream_subgraphs",
+  "stream_resumable",
+  "durability",
+  "timezone",
+]);
 const CRON_SEARCH_FIELDS = new Set(["assistant_id", "thread_id", "limit", "offset", "sort_by", "sort_order", "select", "metadata", "enabled"]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -48,6 +68,8 @@ export class FakeLangGraph {
   readonly crons = new Map<string, Json>();
   /** Runs created, by run id, as GET /threads/{t}/runs/{r} answers them: a test may change `status`. */
   readonly runs = new Map<string, Json>();
+  /** What GET /info says in `flags.crons`. */
+  cronsEnabled = true;
   /** Delay before answering run creation (to hold a request in flight). */
   runDelayMs = 0;
   /** Answers the next matching request with this status and body instead. */
@@ -103,6 +125,9 @@ export class FakeLangGraph {
       return send(res, failure.status, failure.body);
     }
 
+    if (method === "GET" && path === "/info") {
+      return send(res, 200, { version: "0.4.0", flags: { assistants: true, crons: this.cronsEnabled, langsmith: false } });
+    }
     if (method === "POST" && path === "/threads") {
       return send(res, 200, { thread_id: randomUUID(), status: "idle", metadata: body?.["metadata"] ?? {}, created_at: now(), updated_at: now() });
     }
@@ -143,7 +168,7 @@ export class FakeLangGraph {
         assistant_id: randomUUID(),
         thread_id: match[1] ?? null,
         on_run_completed: body?.["on_run_completed"] ?? (match[1] === undefined ? "delete" : null),
-        end_time: null,
+        end_time: body?.["end_time"] ?? null,
         schedule: body?.["schedule"],
         timezone: body?.["timezone"] ?? null,
         created_at: now(),
@@ -152,7 +177,7 @@ export class FakeLangGraph {
         user_id: null,
         next_run_date: "2030-01-07T09:00:00+00:00",
         metadata: body?.["metadata"] ?? {},
-        enabled: true,
+        enabled: body?.["enabled"] ?? true,
       };
       this.crons.set(String(cron["cron_id"]), cron);
       return send(res, 200, cron);
@@ -165,11 +190,24 @@ export class FakeLangGraph {
       const found = [...this.crons.values()].filter(
         (cron) =>
           (body?.["assistant_id"] === undefined || cron["payload"] !== undefined && (cron["payload"] as Json)["assistant_id"] === body["assistant_id"]) &&
-          (body?.["thread_id"] === undefined || cron["thread_id"] === body["thread_id"]),
+          (body?.["thread_id"] === undefined || cron["thread_id"] === body["thread_id"]) &&
+          (body?.["enabled"] === undefined || cron["enabled"] === body["enabled"]),
       );
       return send(res, 200, found.slice(offset, offset + limit));
     }
     match = /^\/runs\/crons\/([^/]+)$/.exec(path);
+    if (method === "GET" && match?.[1] !== undefined && match[1] !== "search") {
+      const cron = this.crons.get(match[1]);
+      return cron === undefined ? send(res, 404, { detail: "Cron not found" }) : send(res, 200, cron);
+    }
+    if (method === "PATCH" && match?.[1] !== undefined) {
+      const cron = this.crons.get(match[1]);
+      if (cron === undefined) return send(res, 404, { detail: "Cron not found" });
+      const problems = checkCronPatch(body);
+      if (problems.length > 0) return send(res, 422, { detail: problems.map((msg) => ({ loc: ["body"], msg })) });
+      applyCronPatch(cron, body ?? {});
+      return send(res, 200, cron);
+    }
     if (method === "DELETE" && match?.[1] !== undefined) {
       if (!this.crons.delete(match[1])) return send(res, 404, { detail: "Cron not found" });
       res.writeHead(204).end();
@@ -188,6 +226,37 @@ function checkCronCreate(body: Json | undefined, threadId: string | undefined): 
   if (body["webhook"] !== undefined && typeof body["webhook"] !== "string") problems.push("webhook must be a string");
   for (const key of Object.keys(body)) if (!CRON_FIELDS.has(key)) problems.push(`unexpected field ${key}`);
   return problems;
+}
+
+function checkCronPatch(body: Json | undefined): string[] {
+  if (body === undefined) return ["body required"];
+  const problems: string[] = [];
+  for (const key of Object.keys(body)) if (!CRON_PATCH_FIELDS.has(key)) problems.push(`unexpected field ${key}`);
+  if (body["schedule"] !== undefined && typeof body["schedule"] !== "string") problems.push("schedule must be a string");
+  if (body["enabled"] !== undefined && typeof body["enabled"] !== "boolean") problems.push("enabled must be a boolean");
+  if (body["end_time"] !== undefined && body["end_time"] !== null && typeof body["end_time"] !== "string") problems.push("end_time must be a date-time or null");
+  if (body["on_run_completed"] !== undefined && body["on_run_completed"] !== "delete" && body["on_run_completed"] !== "keep") {
+    problems.push("on_run_completed must be delete or keep");
+  }
+  return problems;
+}
+
+/** As the platform applies a patch: given fields replace, metadata is merged, the run payload follows. */
+function applyCronPatch(cron: Json, body: Json): void {
+  const payload = { ...(cron["payload"] as Json) };
+  for (const [key, value] of Object.entries(body)) {
+    if (key === "metadata") {
+      cron["metadata"] = { ...(cron["metadata"] as Json), ...(value as Json) };
+      payload["metadata"] = { ...(payload["metadata"] as Json | undefined), ...(value as Json) };
+    } else if (["schedule", "end_time", "enabled", "timezone", "on_run_completed"].includes(key)) {
+      cron[key] = value;
+      if (key !== "end_time" && key !== "enabled") payload[key] = value;
+    } else {
+      payload[key] = value;
+    }
+  }
+  cron["payload"] = payload;
+  cron["updated_at"] = now();
 }
 
 const now = () => new Date().toISOString();

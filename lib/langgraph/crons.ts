@@ -1,0 +1,87 @@
+// LangGraph's crons, through the SDK's own CronsClient plus the two calls of the published API it does
+// not wrap yet: `GET /runs/crons/{cron_id}` (one cron) and `GET /info` (whether this server has crons
+// at all). Subclassing keeps the SDK's headers, timeouts, retries and errors for them.
+//
+// Whether a server has crons: `/info` says so in `flags.crons`. The local JS server (`npm run dev`)
+// says false — it answers every cron call with a bare 500 "Not implemented" — so the relay asks once
+// per deployment URL and answers a clear 501 instead. A server that does not answer /info is taken to
+// have crons (older Platform servers): the cron call itself then says what is wrong.
+import type { Cron } from "@langchain/langgraph-sdk";
+import type { CronsClient } from "@langchain/langgraph-sdk/client";
+import type { Config } from "../config/env.js";
+import { RelayError, notConfigured } from "../shared/errors.js";
+import { asRecord } from "../shared/json.js";
+import type { LangGraphClientOptions } from "./client.js";
+
+export interface CronsApi extends Pick<CronsClient, "create" | "createForThread" | "update" | "delete" | "search"> {
+  /** `GET /runs/crons/{cron_id}`. */
+  get(cronId: string): Promise<Cron>;
+  /** `GET /info`: the server's version and feature flags. */
+  info(): Promise<unknown>;
+}
+
+const clients = new Map<string, Promise<CronsApi>>();
+
+/** The crons client of the deployment `config` names, loaded (with the SDK) on first use. */
+export function langGraphCrons(config: Config, options: LangGraphClientOptions = {}): Promise<CronsApi> {
+  const apiUrl = config.langgraphApiUrl;
+  if (apiUrl === undefined) {
+    return Promise.reject(notConfigured("LANGGRAPH_API_URL is not set: the relay does not know which LangGraph deployment to call."));
+  }
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxRetries = options.maxRetries ?? 2;
+  const key = JSON.stringify([apiUrl, config.langsmithApiKey ?? null, timeoutMs, maxRetries]);
+  let client = clients.get(key);
+  if (client === undefined) {
+    client = import("@langchain/langgraph-sdk/client").then(({ CronsClient }) => {
+      class RelayCronsClient extends CronsClient implements CronsApi {
+        get(cronId: string): Promise<Cron> {
+          return this.fetch<Cron>(`/runs/crons/${encodeURIComponent(cronId)}`);
+        }
+        info(): Promise<unknown> {
+          return this.fetch<unknown>("/info");
+        }
+      }
+      // As lib/langgraph/client.ts: the key passed explicitly (null when unset), never from the environment.
+      return new RelayCronsClient({ apiUrl, apiKey: config.langsmithApiKey ?? null, timeoutMs, callerOptions: { maxRetries } });
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** What /info said about crons, per deployment URL: asked once per process. */
+const support = new Map<string, Promise<boolean>>();
+
+/** The published flag, read leniently: only an explicit `false` means "no crons". */
+export function cronsFlag(info: unknown): boolean {
+  return asRecord(asRecord(info)?.["flags"])?.["crons"] !== false;
+}
+
+export const CRONS_NOT_IMPLEMENTED_MESSAGE =
+  "This LangGraph server has no crons (its /info says crons: false — the local server of `npm run dev` is one): " +
+  "the request is valid, but crons need a LangGraph Platform deployment. Point LANGGRAPH_API_URL at one, or " +
+  "start runs with mode create and schedule them yourself (e.g. a Vercel cron calling /api/trigger).";
+
+/**
+ * Throws 501 `not_implemented` when the deployment says it has no crons. Call after the request is
+ * validated (so a typo is still a 400 locally) and before anything is created.
+ */
+export async function assertCronsSupported(config: Config, crons: CronsApi): Promise<void> {
+  const apiUrl = config.langgraphApiUrl ?? "";
+  let known = support.get(apiUrl);
+  if (known === undefined) {
+    known = crons.info().then(cronsFlag, () => {
+      // Not remembered: a server that was down a moment ago may answer next time.
+      support.delete(apiUrl);
+      return true;
+    });
+    support.set(apiUrl, known);
+  }
+  if (!(await known)) throw new RelayError(501, "not_implemented", CRONS_NOT_IMPLEMENTED_MESSAGE);
+}
+
+/** Forgets what servers said (tests that swap a server's answer under the same URL). */
+export function forgetCronsSupport(): void {
+  support.clear();
+}
