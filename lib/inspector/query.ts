@@ -51,7 +51,8 @@ const idValue = (name: string) =>
     .min(1, { message: `${name} must not be empty` })
     .max(256, { message: `${name} must be at most 256 characters` });
 
-const listSchema = z.strictObject({
+/** Published in the OpenAPI document (lib/openapi). */
+export const listSchema = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,6}$/, { message: `must be a whole number from 1 to ${MAX_LIST_LIMIT}` })
@@ -84,9 +85,9 @@ const listSchema = z.strictObject({
 
 const deliveryId = z.string({ message: "is required: the id of a delivery (dlv_…)" });
 
-const detailSchema = z.strictObject({ id: deliveryId });
+export const detailSchema = z.strictObject({ id: deliveryId });
 
-const replaySchema = z.strictObject({
+export const replaySchema = z.strictObject({
   id: deliveryId,
   // Required so that a POST meant for something else never replays by accident.
   replay: z.literal("1", { message: 'must be "1" (POST /api/deliveries?id=…&replay=1)' }),

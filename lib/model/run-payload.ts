@@ -11,7 +11,7 @@ export const runErrorSchema = z.union([
   z.looseObject({ error: z.string().optional(), message: z.string().optional() }),
 ]);
 
-const runFieldsSchema = z.object({
+export const runFieldsSchema = z.object({
   run_id: z.string().min(1),
   thread_id: z.string().min(1),
   assistant_id: z.string().min(1),
