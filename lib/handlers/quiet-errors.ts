@@ -8,26 +8,29 @@ import { accessOf } from "../security/api-auth.js";
 import { authenticateWebhook, bearerToken } from "../security/webhook-tokens.js";
 
 /** The credentials the relay accepts: from the process runtime, or read from the environment alone when the runtime cannot be built. */
-function authSettings(): AuthSettings {
+function authSettings(): { settings: AuthSettings; now: number } {
   try {
-    return getRuntime().config;
+    const runtime = getRuntime();
+    return { settings: runtime.config, now: runtime.now() };
   } catch {
-    return loadAuthSettings(process.env);
+    return { settings: loadAuthSettings(process.env), now: Date.now() };
   }
 }
 
 /** True when the request carries a valid TRIGGER_TOKEN or INSPECTOR_TOKEN. */
 export function presentsApiCredential(request: Request): boolean {
   const token = bearerToken(request.headers.get("authorization"));
-  return token !== undefined && accessOf(token, authSettings()) !== undefined;
+  return token !== undefined && accessOf(token, authSettings().settings) !== undefined;
 }
 
 /** True when the request carries a webhook token this deployment would accept. */
 export function presentsWebhookCredential(request: Request): boolean {
   try {
+    const { settings, now } = authSettings();
     authenticateWebhook(
       { queryToken: new URL(request.url).searchParams.get("token"), authorization: request.headers.get("authorization") },
-      authSettings(),
+      settings,
+      now,
     );
     return true;
   } catch {

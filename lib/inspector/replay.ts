@@ -14,7 +14,7 @@ import { isDeliveryId } from "../model/delivery.js";
 export interface ReplayOptions {
   /** Replays this action only (in any state); otherwise every failed action. */
   action?: string | undefined;
-  /** Time for the replayed actions, retries included; keep it inside the caller's maxDuration. @default the router's budget (52 s) */
+  /** Time for the replayed actions, retries included; keep it inside the caller's maxDuration. @default the router's budget (DISPATCH_BUDGET_MS) */
   budgetMs?: number | undefined;
 }
 

@@ -5,6 +5,7 @@
 // drops its biggest parts first; what was cut is marked, on the payload itself (so that a forward or a
 // custom action, which are given the payload, can tell "cut" from "absent") and on the record (for the
 // inspector). A receiver that needs the state fetches it from LangGraph by thread_id and run_id.
+import { asRecord } from "../shared/json.js";
 import type { RunPayload } from "./run-payload.js";
 
 /** @default cap of a stored payload, in bytes of its JSON (STORED_PAYLOAD_MAX_KB). */
@@ -68,18 +69,15 @@ interface CutTarget {
   container(name: "kwargs" | "metadata"): Record<string, unknown>;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function shortenedError(error: unknown): unknown {
   const cut = (text: string) => (text.length > KEPT_ERROR_CHARS ? `${text.slice(0, KEPT_ERROR_CHARS)}…` : text);
   if (typeof error === "string") return cut(error);
-  if (isPlainObject(error)) {
+  const record = asRecord(error);
+  if (record !== undefined) {
     // Keep the two fields the relay reads (lib/model/run-payload.ts runErrorMessage), shortened.
     const shortened: Record<string, string> = {};
-    if (typeof error["error"] === "string") shortened["error"] = cut(error["error"]);
-    if (typeof error["message"] === "string") shortened["message"] = cut(error["message"]);
+    if (typeof record["error"] === "string") shortened["error"] = cut(record["error"]);
+    if (typeof record["message"] === "string") shortened["message"] = cut(record["message"]);
     return shortened;
   }
   return null;
@@ -97,14 +95,16 @@ function partsOf(payload: RunPayload): Part[] {
       if (saving > 0) parts.push({ path: "error", saving, cut: (target) => (target.payload["error"] = shortenedError(value)) });
       continue;
     }
-    if ((key === "kwargs" || key === "metadata") && isPlainObject(value)) {
+    const containerKey = key === "kwargs" || key === "metadata" ? key : undefined;
+    const container = containerKey === undefined ? undefined : asRecord(value);
+    if (containerKey !== undefined && container !== undefined) {
       // Entry by entry, so that small ones (the route name, graph_id, the webhook) stay.
-      for (const [inner, innerValue] of Object.entries(value)) {
+      for (const [inner, innerValue] of Object.entries(container)) {
         if (innerValue === undefined) continue;
         parts.push({
           path: `${key}.${inner}`,
           saving: jsonBytes(innerValue) + entryOverhead(inner),
-          cut: (target) => delete target.container(key)[inner],
+          cut: (target) => delete target.container(containerKey)[inner],
         });
       }
       continue;

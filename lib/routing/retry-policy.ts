@@ -26,7 +26,8 @@ export { BUDGET_MARGIN_MS, DISPATCH_BUDGET_MS } from "../config/limits.js";
 
 /**
  * The defaults, in one block. Worst case — 4 attempts each timing out, 3 waits — is 35.5 s; with the
- * paused check before it (2 reads of 5 s) 45.5 s, inside the 52 s budget. The deadline is enforced as
+ * paused check before it (2 reads of 5 s) 45.5 s, inside DISPATCH_BUDGET_MS (lib/config/limits.ts),
+ * which also covers confirming the callback (usually milliseconds). The deadline is enforced as
  * well, so overrides that add up to more are cut at the budget rather than killed by the platform.
  */
 export const RETRY_DEFAULTS: RetryPolicy = {

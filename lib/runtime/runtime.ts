@@ -5,7 +5,11 @@
 import { waitUntil } from "@vercel/functions";
 import type { Config, Env } from "../config/env.js";
 import { loadConfig } from "../config/env.js";
+import { loadRunRecord, type RunRecord } from "../langgraph/run-record.js";
 import { loadThreadState } from "../langgraph/thread-state.js";
+import type { IdempotencyStore } from "../stores/idempotency-store.js";
+import { MemoryIdempotencyStore } from "../stores/memory-idempotency-store.js";
+import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
 import type { Logger } from "../shared/log.js";
 import { describeError, jsonLogger } from "../shared/log.js";
 import { MemoryDeliveryStore } from "../stores/memory-delivery-store.js";
@@ -24,6 +28,8 @@ export interface Runtime {
   store: DeliveryStore;
   /** Every run and cron the relay started, by its webhook token's id (lib/stores/run-ledger.ts). */
   ledger: RunLedger;
+  /** Answers to /api/trigger callers by Idempotency-Key (lib/trigger/idempotency.ts). */
+  idempotency: IdempotencyStore;
   log: Logger;
   /** The clock, in ms since the epoch: records, tokens, deadlines and Retry-After all read it. */
   now: () => number;
@@ -34,6 +40,8 @@ export interface Runtime {
   random: () => number;
   /** Reads a thread's state from LangGraph (`GET /threads/{id}/state`), for the paused check. */
   readThreadState: (threadId: string) => Promise<unknown>;
+  /** Reads LangGraph's record of a run (status, webhook), to confirm its callback. */
+  readRun: (threadId: string, runId: string) => Promise<RunRecord>;
   /**
    * Starts the run a chain action asks for. Unset in production: lib/trigger's `startRun` is
    * loaded when a chain action first runs, so that the receiver never loads the LangGraph SDK.
@@ -56,7 +64,20 @@ export interface RuntimeOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   readThreadState?: (threadId: string) => Promise<unknown>;
+  readRun?: (threadId: string, runId: string) => Promise<RunRecord>;
+  idempotency?: IdempotencyStore;
   startRun?: RunStarter;
+}
+
+/** Idempotency keys beside the deliveries: Redis when REDIS_URL is set (same namespace), else memory. */
+export function createIdempotencyStore(config: Config, log: Logger, now: () => number = Date.now): IdempotencyStore {
+  if (config.redisUrl === undefined) return new MemoryIdempotencyStore({ now });
+  return new RedisIdempotencyStore({
+    url: config.redisUrl,
+    // Production keeps the previous version's `relay:idem:`; a preview's keys never meet production's.
+    prefix: `${redisNamespace(config.vercelEnv)}idem:`,
+    onError: (error) => log.warn("redis connection error (idempotency store)", { error: describeError(error) }),
+  });
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,6 +147,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
     readThreadState: options.readThreadState ?? ((threadId) => loadThreadState(threadId, config)),
+    readRun: options.readRun ?? ((threadId, runId) => loadRunRecord(threadId, runId, config)),
+    idempotency: options.idempotency ?? createIdempotencyStore(config, log, now),
     ...(options.startRun === undefined ? {} : { startRun: options.startRun }),
     background(task) {
       const tracked = task.catch((error: unknown) =>

@@ -1,7 +1,9 @@
-// One lazily opened Redis connection with bounded operations, shared by the delivery store and the
-// idempotency store. The `redis` package is imported on first use only, so handlers that never touch
-// Redis never load it. Every failure of an operation — not connected, timed out, refused — becomes
-// the caller's own error (a 503), so callers answer promptly instead of hanging.
+// One lazily opened Redis connection per process and URL, shared by every Redis store — deliveries,
+// idempotency keys, the run ledger — with bounded operations. The `redis` package is imported on first
+// use only, so handlers that never touch Redis never load it. Every failure of an operation — not
+// connected, timed out, refused — becomes the calling store's own error (a 503), so callers answer
+// promptly instead of hanging. Each store holds a `RedisConnection`; the client behind them is one
+// (`ClientShare`), counted, and closed when the last store closes.
 import type { RedisClientType } from "redis";
 import { withTimeout } from "../shared/timeout.js";
 
@@ -11,7 +13,7 @@ export interface RedisConnectionOptions {
   url: string;
   /** Upper bound on one operation, connecting included. @default 3000 */
   operationTimeoutMs?: number;
-  /** Reports connection errors, at most one every few seconds. */
+  /** Reports connection errors, at most one every few seconds (the first store's reporter is used). */
   onError?: ((error: Error) => void) | undefined;
   /** Turns a failure into the error the caller throws (e.g. a 503 RelayError). */
   toError: (cause: unknown) => Error;
@@ -20,29 +22,48 @@ export interface RedisConnectionOptions {
 /** How often a reconnecting client may report its errors (it emits one per attempt). */
 const ERROR_REPORT_INTERVAL_MS = 5000;
 
-export class RedisConnection {
-  readonly #options: RedisConnectionOptions;
-  readonly #timeoutMs: number;
+/** The client behind every store of one URL in this process. */
+class ClientShare {
+  refs = 0;
   #client: Promise<RedisClient> | undefined;
   /** The client object itself, so that close() can stop one that is still trying to connect. */
   #raw: RedisClient | undefined;
   #lastErrorReport = 0;
 
-  constructor(options: RedisConnectionOptions) {
-    this.#options = options;
-    this.#timeoutMs = options.operationTimeoutMs ?? 3000;
+  constructor(
+    readonly url: string,
+    readonly connectTimeoutMs: number,
+    readonly onError: ((error: Error) => void) | undefined,
+  ) {}
+
+  client(): Promise<RedisClient> {
+    this.#client ??= this.#connect();
+    return this.#client;
+  }
+
+  /** Drops a connection attempt that failed outright, so that the next call tries again. */
+  forgetIfBroken(): void {
+    const pending = this.#client;
+    pending?.then(
+      (client) => {
+        if (!client.isOpen && this.#client === pending) this.#client = undefined;
+      },
+      () => {
+        if (this.#client === pending) this.#client = undefined;
+      },
+    );
   }
 
   async #connect(): Promise<RedisClient> {
     const { createClient } = await import("redis");
     let connectedOnce = false;
     const client: RedisClient = createClient({
-      url: this.#options.url,
+      url: this.url,
       // Fail fast while disconnected instead of queueing: callers answer 503 promptly (LangGraph
       // then retries) rather than hold the request until its own timeout.
       disableOfflineQueue: true,
       socket: {
-        connectTimeout: this.#timeoutMs,
+        connectTimeout: this.connectTimeoutMs,
         // Once connected, reconnect in the background with capped backoff. Before the first
         // connection, give up at once: the caller answers 503 now and the next call tries afresh.
         reconnectStrategy: (retries: number, cause: Error) => (connectedOnce ? Math.min(50 * 2 ** retries, 1000) : cause),
@@ -54,42 +75,11 @@ export class RedisConnection {
     client.on("error", (error: Error) => {
       if (Date.now() - this.#lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
       this.#lastErrorReport = Date.now();
-      this.#options.onError?.(error);
+      this.onError?.(error);
     });
     this.#raw = client;
     await client.connect();
     return client;
-  }
-
-  /** Runs one operation with a bound on its time; any failure becomes `toError(cause)`. */
-  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
-    try {
-      this.#client ??= this.#connect();
-      const connecting = this.#client;
-      // The operation starts only if the connection came within the bound: a late connection must not
-      // run a claim whose caller was already told 503.
-      let timedOut = false;
-      const operate = connecting.then((client) => {
-        if (timedOut) throw new Error("Redis connected after the operation's time ran out");
-        return operation(client);
-      });
-      return await withTimeout(operate, this.#timeoutMs, "Redis did not answer").catch((error: unknown) => {
-        timedOut = true;
-        throw error;
-      });
-    } catch (error) {
-      // A connection attempt that failed outright is dropped so the next call tries again.
-      const pending = this.#client;
-      pending?.then(
-        (client) => {
-          if (!client.isOpen && this.#client === pending) this.#client = undefined;
-        },
-        () => {
-          if (this.#client === pending) this.#client = undefined;
-        },
-      );
-      throw this.#options.toError(error);
-    }
   }
 
   async close(): Promise<void> {
@@ -104,5 +94,64 @@ export class RedisConnection {
     } catch {
       client.destroy();
     }
+  }
+}
+
+const shares = new Map<string, ClientShare>();
+
+export class RedisConnection {
+  readonly #options: RedisConnectionOptions;
+  readonly #timeoutMs: number;
+  #share: ClientShare | undefined;
+
+  constructor(options: RedisConnectionOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.operationTimeoutMs ?? 3000;
+  }
+
+  /** The share of this URL, joined on first use (a store that is never used holds nothing). */
+  #joined(): ClientShare {
+    if (this.#share !== undefined) return this.#share;
+    let share = shares.get(this.#options.url);
+    if (share === undefined) {
+      share = new ClientShare(this.#options.url, this.#timeoutMs, this.#options.onError);
+      shares.set(this.#options.url, share);
+    }
+    share.refs += 1;
+    this.#share = share;
+    return share;
+  }
+
+  /** Runs one operation with a bound on its time; any failure becomes `toError(cause)`. */
+  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
+    const share = this.#joined();
+    try {
+      const connecting = share.client();
+      // The operation starts only if the connection came within the bound: a late connection must not
+      // run a claim whose caller was already told 503.
+      let timedOut = false;
+      const operate = connecting.then((client) => {
+        if (timedOut) throw new Error("Redis connected after the operation's time ran out");
+        return operation(client);
+      });
+      return await withTimeout(operate, this.#timeoutMs, "Redis did not answer").catch((error: unknown) => {
+        timedOut = true;
+        throw error;
+      });
+    } catch (error) {
+      share.forgetIfBroken();
+      throw this.#options.toError(error);
+    }
+  }
+
+  /** Leaves the share; the last store to leave closes the client. */
+  async close(): Promise<void> {
+    const share = this.#share;
+    if (share === undefined) return;
+    this.#share = undefined;
+    share.refs -= 1;
+    if (share.refs > 0) return;
+    if (shares.get(share.url) === share) shares.delete(share.url);
+    await share.close();
   }
 }

@@ -3,42 +3,14 @@
 // while the first request is still going — and for the rest of the window when it never stored its
 // answer (it may have started a run: the key stays reserved); release the claim when the start failed. The stores are
 // lib/stores/idempotency-store.ts (memory) and lib/stores/redis-idempotency-store.ts; the header is
-// read by lib/http/idempotency-key.ts.
+// read by lib/http/idempotency-key.ts; the runtime holds the store (memory, or Redis beside the deliveries).
 import type { Runtime } from "../runtime/runtime.js";
 import { sha256Hex } from "../shared/digest.js";
 import { badRequest, RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import type { IdempotencyStore, StoredAnswer } from "../stores/idempotency-store.js";
-import { IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../stores/idempotency-store.js";
-import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
-import { redisNamespace } from "../stores/redis-namespace.js";
+import { IN_PROGRESS_LEASE_SECONDS } from "../stores/idempotency-store.js";
 import type { TriggerRequest } from "./request.js";
-
-const stores = new WeakMap<Runtime, IdempotencyStore>();
-
-/** The idempotency store of a runtime: Redis when REDIS_URL is set, else memory. One per runtime. */
-export function idempotencyStoreFor(runtime: Runtime): IdempotencyStore {
-  let store = stores.get(runtime);
-  if (store === undefined) {
-    const { config, log, now } = runtime;
-    store =
-      config.redisUrl === undefined
-        ? new MemoryIdempotencyStore({ now })
-        : new RedisIdempotencyStore({
-            url: config.redisUrl,
-            // Production keeps the previous version's `relay:idem:`; a preview's keys never meet production's.
-            prefix: `${redisNamespace(config.vercelEnv)}idem:`,
-            onError: (error) => log.warn("redis connection error (idempotency store)", { error: describeError(error) }),
-          });
-    stores.set(runtime, store);
-  }
-  return store;
-}
-
-/** Replaces the idempotency store of a runtime (tests). */
-export function setIdempotencyStore(runtime: Runtime, store: IdempotencyStore): void {
-  stores.set(runtime, store);
-}
 
 /** Refuses a key on a mode whose answer cannot be replayed. */
 export function assertKeyApplies(key: string | undefined, mode: TriggerRequest["mode"]): void {
@@ -64,7 +36,7 @@ export async function once(
   start: () => Promise<StoredAnswer>,
 ): Promise<OnceAnswer> {
   if (key === undefined) return { answer: await start(), replayed: false };
-  const store = idempotencyStoreFor(runtime);
+  const store = runtime.idempotency;
   // The caller is the hash of its token, the key is hashed too: neither is stored as given.
   const storeKey = `${callerId.slice(0, 32)}:${sha256Hex(key)}`;
   const fingerprint = sha256Hex(JSON.stringify(body));
@@ -104,15 +76,15 @@ export async function once(
     // The run has started: answer it. The claim stays for the whole window, so a retry gets 409,
     // never a second run; storing the answer is tried again after the response.
     runtime.log.error("could not store the answer of an idempotency key", { error: describeError(error) });
-    runtime.background(completeLater(store, storeKey, fingerprint, answer));
+    runtime.background(completeLater(runtime, store, storeKey, fingerprint, answer));
   }
   return { answer, replayed: false };
 }
 
 /** Stores an answer that could not be stored at once, a few times over ~15 s, so a retry can replay it. */
-async function completeLater(store: IdempotencyStore, key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
+async function completeLater(runtime: Runtime, store: IdempotencyStore, key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
   for (const delayMs of [1000, 4000, 10_000]) {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await runtime.sleep(delayMs);
     try {
       await store.complete(key, fingerprint, answer);
       return;

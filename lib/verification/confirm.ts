@@ -13,6 +13,7 @@
 // its run id is checked, its status cannot be. Static tokens (hand-made URLs) have no ledger entry and
 // rely on LangGraph alone; what nothing can confirm is `unverified` and routed nowhere unless a route
 // opts in. Pure: the ledger, LangGraph and the clock are passed in.
+import type { RunRecord } from "../langgraph/run-record.js";
 import { sha256 } from "../shared/digest.js";
 import { timingSafeEqual } from "node:crypto";
 
@@ -41,7 +42,7 @@ export interface LedgerView {
 }
 
 /** LangGraph's record of a run: `missing` when LangGraph has no such run (or no longer has its thread). */
-export type UpstreamRun = { status: string; webhook: string | undefined } | "missing";
+export type UpstreamRun = RunRecord;
 
 export interface ConfirmDependencies {
   /** The ledger entry of a minted token, or undefined (never written, expired, or an older relay's token). */

@@ -2,16 +2,13 @@
 // write the verdict on the record, and only then let the router see it. A confirmed delivery routes
 // once per run and status (the store's routing gate); an unverified one only to routes that opted in;
 // a rejected one nowhere — recorded, logged at warn with its token's id, visible in /api/deliveries.
-import type { Client } from "@langchain/langgraph-sdk";
 import { DISPATCH_BUDGET_MS } from "../config/limits.js";
-import { langGraphClient } from "../langgraph/client.js";
 import type { DeliveryRecord, Verification } from "../model/delivery.js";
 import { deliveryIdFor } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { asRecord } from "../shared/json.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
-import type { PresentedCredential, UpstreamRun } from "./confirm.js";
+import type { PresentedCredential } from "./confirm.js";
 import { confirmCallback } from "./confirm.js";
 
 /** The router as verification needs it (lib/routing's DeliveryRouter). */
@@ -19,9 +16,6 @@ export interface RoutingStep {
   plan(delivery: DeliveryRecord, runtime: Runtime): DeliveryRecord["actions"];
   dispatch(delivery: DeliveryRecord, runtime: Runtime, options?: { deadline?: number }): Promise<void>;
 }
-
-/** One look at a run in LangGraph is bounded: the whole verification runs inside the webhook's budget. */
-const LOOKUP = { timeoutMs: 4_000, maxRetries: 1 };
 
 /** How long the store steps of verification (the gate, saving the verdict) are retried: a Redis blip must not strand a delivery. */
 const STORE_RETRY_MS = 20_000;
@@ -36,24 +30,6 @@ async function withStoreRetries<T>(runtime: Runtime, step: () => Promise<T>): Pr
       if (runtime.now() + delay > deadline) throw error;
       await runtime.sleep(delay);
     }
-  }
-}
-
-function isNotFound(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return status === 404 || status === 422;
-}
-
-/** LangGraph's record of the run: its status and the webhook it was given, or `missing`. */
-async function upstreamRun(client: Client, threadId: string, runId: string): Promise<UpstreamRun> {
-  try {
-    const run = asRecord(await client.runs.get(threadId, runId));
-    const kwargs = asRecord(run?.["kwargs"]);
-    const webhook = kwargs?.["webhook"];
-    return { status: String(run?.["status"] ?? ""), webhook: typeof webhook === "string" ? webhook : undefined };
-  } catch (error) {
-    if (isNotFound(error)) return "missing";
-    throw error;
   }
 }
 
@@ -74,10 +50,7 @@ export async function verifyAndRoute(
       credential,
       {
         ledgerEntry: (tokenId) => withStoreRetries(runtime, () => ledger.get(tokenId)),
-        getRun:
-          config.langgraphApiUrl === undefined
-            ? undefined
-            : async (threadId, runId) => upstreamRun(await langGraphClient(config, LOOKUP), threadId, runId),
+        getRun: config.langgraphApiUrl === undefined ? undefined : runtime.readRun,
         now: runtime.now,
         sleep: runtime.sleep,
       },

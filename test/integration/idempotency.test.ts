@@ -4,7 +4,8 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelayError } from "../../lib/shared/errors.js";
 import type { IdempotencyStore } from "../../lib/stores/idempotency-store.js";
-import { IDEMPOTENCY_TTL_SECONDS, IN_PROGRESS_LEASE_SECONDS, MemoryIdempotencyStore } from "../../lib/stores/idempotency-store.js";
+import { IDEMPOTENCY_TTL_SECONDS, IN_PROGRESS_LEASE_SECONDS } from "../../lib/stores/idempotency-store.js";
+import { MemoryIdempotencyStore } from "../../lib/stores/memory-idempotency-store.js";
 import { RedisIdempotencyStore } from "../../lib/stores/redis-idempotency-store.js";
 import { type RedisServer, redisAvailable, startRedis } from "../support/redis.js";
 

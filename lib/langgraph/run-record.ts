@@ -1,0 +1,29 @@
+// LangGraph's own record of a run, as the relay's confirmation of a callback needs it: the status the
+// run ended with and the webhook it was given (lib/verification/confirm.ts). `missing` when LangGraph
+// has no such run — or no longer has its thread, as for a stateless run by the time it calls back.
+import type { Config } from "../config/env.js";
+import { asRecord } from "../shared/json.js";
+import { langGraphClient } from "./client.js";
+
+export type RunRecord = { status: string; webhook: string | undefined } | "missing";
+
+/** One look is bounded: confirmation runs inside the webhook function's routing budget. */
+const LOOKUP = { timeoutMs: 4_000, maxRetries: 1 };
+
+function isNotFound(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 404 || status === 422;
+}
+
+/** Reads `GET /threads/{thread}/runs/{run}`; throws when LangGraph could not be asked. */
+export async function loadRunRecord(threadId: string, runId: string, config: Config): Promise<RunRecord> {
+  const client = await langGraphClient(config, LOOKUP);
+  try {
+    const run = asRecord(await client.runs.get(threadId, runId));
+    const webhook = asRecord(run?.["kwargs"])?.["webhook"];
+    return { status: String(run?.["status"] ?? ""), webhook: typeof webhook === "string" ? webhook : undefined };
+  } catch (error) {
+    if (isNotFound(error)) return "missing";
+    throw error;
+  }
+}
