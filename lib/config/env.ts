@@ -145,7 +145,7 @@ export type AuthSettings = Pick<Config, "triggerTokens" | "inspectorTokens" | "w
   deploymentEnvironment?: string | undefined;
 };
 
-const authSchema = z.object({ TRIGGER_TOKEN: list, INSPECTOR_TOKEN: list, WEBHOOK_SECRET: list, WEBHOOK_TOKEN: list });
+const authSchema = z.object({ TRIGGER_TOKEN: list, INSPECTOR_TOKEN: list, WEBHOOK_SECRET: list, WEBHOOK_TOKEN: list, VERCEL_ENV: optionalString });
 
 /**
  * Reads the credentials even when the rest of the environment is invalid, so that a configuration
@@ -153,7 +153,14 @@ const authSchema = z.object({ TRIGGER_TOKEN: list, INSPECTOR_TOKEN: list, WEBHOO
  */
 export function loadAuthSettings(env: Env): AuthSettings {
   const e = authSchema.parse(env);
-  return { triggerTokens: e.TRIGGER_TOKEN, inspectorTokens: e.INSPECTOR_TOKEN, webhookSecrets: e.WEBHOOK_SECRET, webhookTokens: e.WEBHOOK_TOKEN };
+  return {
+    triggerTokens: e.TRIGGER_TOKEN,
+    inspectorTokens: e.INSPECTOR_TOKEN,
+    webhookSecrets: e.WEBHOOK_SECRET,
+    webhookTokens: e.WEBHOOK_TOKEN,
+    // A token of another environment is refused here too: it learns nothing the relay would refuse it.
+    deploymentEnvironment: e.VERCEL_ENV ?? "production",
+  };
 }
 
 /** Parses the environment. Throws a 500 `not_configured` RelayError naming each invalid variable. */

@@ -35,7 +35,13 @@ function bodyDigest(text: string): string {
 
 function presented(credential: WebhookCredential, request: Request, url: URL): PresentedCredential {
   if (credential.type === "minted") {
-    return { type: "minted", tokenId: credential.scope.nonce, kind: credential.scope.kind, token: credential.token };
+    return {
+      type: "minted",
+      tokenId: credential.scope.nonce,
+      kind: credential.scope.kind,
+      token: credential.token,
+      threadBound: credential.scope.threadId !== undefined,
+    };
   }
   return { type: "static", token: url.searchParams.get("token") ?? bearerToken(request.headers.get("authorization")) };
 }

@@ -58,6 +58,10 @@ export function route(
         if (error instanceof RelayError && error.code === "not_configured") {
           logger.error("configuration error", { error: error.message });
           if (options.authenticated !== undefined && !options.authenticated(request)) return errorResponse(NOT_AUTHORISED, logger);
+        } else if (error instanceof RelayError && error.status >= 500) {
+          // A refusal the sender may not retry (LangGraph's JS server never does): it must leave a trace.
+          // The path only: a query can carry a token.
+          logger.error("request failed", { status: error.status, code: error.code, method: request.method, path: new URL(request.url).pathname });
         }
         return errorResponse(error, logger);
       }

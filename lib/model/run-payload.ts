@@ -11,23 +11,36 @@ export const runErrorSchema = z.union([
   z.looseObject({ error: z.string().optional(), message: z.string().optional() }),
 ]);
 
+/** LangGraph's own ids are UUIDs and graph names: a bound keeps the fields no size cap cuts small. */
+const id = z.string().min(1).max(256);
+/** ISO times, and LangGraph's short words (`multitask_strategy`). */
+const short = z.string().max(64).nullish();
+
+/** The statuses LangGraph sends today; others are data, and can only be confirmed by LangGraph itself. */
+export const RUN_STATUSES = ["success", "error", "timeout", "interrupted", "rollback"] as const;
+
 export const runFieldsSchema = z.object({
-  run_id: z.string().min(1),
-  thread_id: z.string().min(1),
-  assistant_id: z.string().min(1),
+  run_id: id,
+  thread_id: id,
+  assistant_id: id,
   /**
    * Known values: success, error, timeout, interrupted, rollback. Unknown ones are data, not errors —
    * but only in LangGraph's own spelling (lowercase words): `Success` or `success ` would otherwise
    * become a new event name beside a known one.
    */
-  status: z.string().regex(/^[a-z][a-z_]{0,31}$/, { message: "must be a run status in lowercase (e.g. success, error)" }),
+  status: z
+    .string()
+    .regex(/^[a-z][a-z_]{0,31}$/, { message: "must be a run status in lowercase (e.g. success, error)" })
+    // `run.paused` is the relay's own event (a success waiting on a human): no status may claim its name.
+    .refine((status) => status !== "paused", { message: "is not a status LangGraph sends" }),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   kwargs: z.record(z.string(), z.unknown()).nullish(),
-  created_at: z.string().nullish(),
-  updated_at: z.string().nullish(),
-  run_started_at: z.string().nullish(),
-  run_ended_at: z.string().nullish(),
-  webhook_sent_at: z.string().nullish(),
+  created_at: short,
+  updated_at: short,
+  run_started_at: short,
+  run_ended_at: short,
+  webhook_sent_at: short,
+  multitask_strategy: short,
   values: z.unknown().optional(),
   error: runErrorSchema.nullish(),
 });

@@ -41,10 +41,18 @@ export async function createCron(body: TriggerRequest, context: TriggerContext):
       next_run_date: cron.next_run_date ?? null,
     };
     if (prepared.threadId !== null) created.thread_id = cron.thread_id ?? prepared.threadId;
-    // Deleting the cron through the relay finds its token here and revokes it.
-    await context.runtime.ledger.bindCron(prepared.tokenId, cron.cron_id).catch((error: unknown) =>
-      context.runtime.log.warn("could not record the cron in the ledger", { token_id: prepared.tokenId, cron_id: cron.cron_id, error: String(error) }),
-    );
+    // Deleting the cron through the relay finds its token here and revokes it. A cron the ledger
+    // cannot name could never be revoked: it is deleted again, and the caller told to retry (503).
+    const bound = await context.runtime.ledger.bindCron(prepared.tokenId, cron.cron_id).catch(() => false);
+    if (!bound) {
+      await prepared.client.crons.delete(cron.cron_id).catch((error: unknown) =>
+        context.runtime.log.error("could not delete a cron the ledger does not know; delete it by hand", {
+          cron_id: cron.cron_id,
+          error: String(error),
+        }),
+      );
+      throw new RelayError(503, "store_unavailable", "The cron could not be recorded, so it was not kept. Retry later.");
+    }
     return created;
   } catch (error) {
     throw failed(error, prepared, context);

@@ -14,6 +14,7 @@
 // rely on LangGraph alone; what nothing can confirm is `unverified` and routed nowhere unless a route
 // opts in. Pure: the ledger, LangGraph and the clock are passed in.
 import type { RunRecord } from "../langgraph/run-record.js";
+import { RUN_STATUSES } from "../model/run-payload.js";
 import { sha256 } from "../shared/digest.js";
 import { timingSafeEqual } from "node:crypto";
 
@@ -26,7 +27,8 @@ export interface CallbackClaim {
 
 /** The token the callback presented, once its signature, expiry and environment were checked. */
 export type PresentedCredential =
-  | { type: "minted"; tokenId: string; kind: "run" | "cron"; token: string }
+  /** `threadBound`: the token names the thread of a thread run or cron (stateless ones name none). */
+  | { type: "minted"; tokenId: string; kind: "run" | "cron"; token: string; threadBound?: boolean }
   /** `token`: the static token as presented (in the URL or a Bearer header). */
   | { type: "static"; token?: string | undefined };
 
@@ -116,11 +118,18 @@ export async function confirmCallback(
         return { state: "rejected", reason: "the token was minted for another run" };
       }
     }
+    // The ledger knows the run's thread (a stateless run's temporary one too): a callback naming
+    // another is not this token's, and LangGraph is asked about the thread the relay knows.
+    if (entry?.thread_id !== undefined && entry.thread_id !== claim.thread_id) {
+      return { state: "rejected", reason: "the token was minted for another thread" };
+    }
   }
   const boundToThisRun = entry?.kind === "run" && entry.run_id === claim.run_id;
+  // Without LangGraph's record, the status is the sender's word: only a status LangGraph sends is taken.
+  const knownStatus = (RUN_STATUSES as readonly string[]).includes(claim.status);
 
   if (deps.getRun === undefined) {
-    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
+    if (boundToThisRun && knownStatus) return { state: "confirmed", by: "ledger" };
     if (credential.type === "static") return { state: "confirmed", by: "receive-only" };
     return { state: "unverified", reason: "LANGGRAPH_API_URL is not set, and the ledger does not know this run" };
   }
@@ -129,7 +138,8 @@ export async function confirmCallback(
   try {
     upstream = await deps.getRun(claim.thread_id, claim.run_id);
   } catch (error) {
-    if (boundToThisRun) return { state: "confirmed", by: "ledger" };
+    // LangGraph out of reach: the ledger vouches for the run once, as for a stateless run.
+    if (boundToThisRun && knownStatus && entry?.callback_seen_at === undefined) return { state: "confirmed", by: "ledger" };
     const message = error instanceof Error ? error.message : String(error);
     return { state: "unverified", reason: `LangGraph could not be asked about the run: ${message}` };
   }
@@ -139,14 +149,21 @@ export async function confirmCallback(
     // It vouches for the run, not for its status — so for one callback only: LangGraph sends one
     // per run, and a second under another status is someone else's.
     if (boundToThisRun) {
+      if (credential.type === "minted" && credential.threadBound === true) {
+        // A thread run's thread outlives the run: LangGraph no longer holding it means it was deleted
+        // since, and nothing can check what this callback claims.
+        return { state: "rejected", reason: "LangGraph no longer holds the run's thread" };
+      }
       if (entry?.callback_seen_at !== undefined) {
         return { state: "rejected", reason: "the run has called back already, and its status cannot be checked a second time" };
       }
+      if (!knownStatus) return { state: "rejected", reason: `${claim.status} is not a status LangGraph sends, and cannot be checked` };
       return { state: "confirmed", by: "ledger" };
     }
     if (credential.type === "minted" && entry?.kind === "cron") {
       // A thread cron's runs live on its thread, which LangGraph keeps: a run it does not know is made up.
       if (entry.thread_id !== undefined) return { state: "rejected", reason: "LangGraph has no such run of this cron" };
+      if (!knownStatus) return { state: "rejected", reason: `${claim.status} is not a status LangGraph sends, and cannot be checked` };
       return { state: "confirmed", by: "ledger" };
     }
     if (credential.type === "static") {

@@ -155,6 +155,52 @@ describe.runIf(redisAvailable())("authentic callbacks: one leaked webhook URL", 
     expect(forwardsOf(run_id)).toHaveLength(1);
   });
 
+  it("refuses a stateless run's token for any thread but its own, and while the run has not ended", async () => {
+    const run = await startedRun({ input: { input: "slow stateless", delay_ms: 3_000 } });
+    const forgery = (threadId: string) => ({
+      ...fixture("stateless_runs_wait"),
+      run_id: run.runId,
+      thread_id: threadId,
+      status: "success",
+      metadata: { graph_id: "agent" },
+      values: { output: "attacker" },
+    });
+    const elsewhere = (await (await post(run.webhook, forgery(randomUUID()))).json()) as { delivery_id: string };
+    expect((await settledDelivery(elsewhere.delivery_id)).verification).toMatchObject({ state: "rejected", reason: "the token was minted for another thread" });
+    const early = (await (await post(run.webhook, forgery(run.threadId))).json()) as { delivery_id: string };
+    expect((await settledDelivery(early.delivery_id)).verification).toMatchObject({ state: "rejected", reason: expect.stringMatching(/has not ended/) });
+    // LangGraph's own callback, once the run ends, is routed: the forgeries took nothing from it.
+    const deadline = Date.now() + WAIT_MS;
+    while (forwardsOf(run.runId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // (A stateless run's callback carries no values: LangGraph kept no checkpoint. Its input says whose it is.)
+    const forwarded = forwardsOf(run.runId);
+    expect(forwarded).toEqual([expect.objectContaining({ type: "run.success", kwargs: expect.objectContaining({ input: { input: "slow stateless", delay_ms: 3_000 } }) })]);
+    expect(JSON.stringify(forwarded)).not.toContain("attacker");
+
+    // After it: the same token under other statuses, made up or known, and bodies that bloat kept fields.
+    for (const status of ["error", "refunded"]) {
+      const answer = (await (await post(run.webhook, { ...forgery(run.threadId), status, values: { n: status } })).json()) as { delivery_id: string };
+      expect((await settledDelivery(answer.delivery_id)).verification?.state).toBe("rejected");
+    }
+    expect((await post(run.webhook, { ...forgery(run.threadId), status: "paused" })).status).toBe(400);
+    expect((await post(run.webhook, { ...forgery(run.threadId), created_at: "x".repeat(100_000) })).status).toBe(400);
+    expect((await post(run.webhook, { ...forgery(run.threadId), assistant_id: "x".repeat(100_000) })).status).toBe(400);
+    await api.runtime.idle();
+    expect(forwardsOf(run.runId)).toHaveLength(1);
+  });
+
+  it("refuses a thread run's token once LangGraph no longer holds the thread", async () => {
+    const run = await startedRun({ thread_id: "new", input: { input: "to be deleted" } });
+    const genuine = await settledDelivery(deliveryIdFor(run.runId, "success"));
+    expect(genuine.verification?.state).toBe("confirmed");
+    await client.threads.delete(run.threadId);
+    const forged = { ...genuine.payload, status: "error", error: "forged", values: { output: "attacker" } };
+    const answer = (await (await post(run.webhook, forged)).json()) as { delivery_id: string };
+    expect((await settledDelivery(answer.delivery_id)).verification).toMatchObject({ state: "rejected", reason: "LangGraph no longer holds the run's thread" });
+    await api.runtime.idle();
+    expect(forwardsOf(run.runId)).toHaveLength(1);
+  });
+
   it("leaves a static-token callback LangGraph cannot vouch for unverified and unrouted", async () => {
     const staticToken = api.runtime.config.webhookTokens[0] ?? "";
     const forged = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id: randomUUID(), status: "success" };

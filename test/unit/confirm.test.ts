@@ -91,6 +91,27 @@ describe("minted run tokens", () => {
     });
   });
 
+  it("refuses a callback naming another thread than the one the ledger knows for the token's run", async () => {
+    const d = deps({ "tok-1": { kind: "run", run_id: "run-1", thread_id: "thread-temp" } }, "missing");
+    expect(await confirmCallback({ ...claim, thread_id: "victim-thread" }, minted, d)).toEqual({
+      state: "rejected",
+      reason: "the token was minted for another thread",
+    });
+  });
+
+  it("refuses a thread run once LangGraph no longer holds its thread: nothing can check the claim", async () => {
+    const threaded: PresentedCredential = { ...minted, threadBound: true } as PresentedCredential;
+    expect(await confirmCallback(claim, threaded, deps({ "tok-1": { kind: "run", run_id: "run-1", thread_id: "thread-1" } }, "missing"))).toEqual({
+      state: "rejected",
+      reason: "LangGraph no longer holds the run's thread",
+    });
+  });
+
+  it("takes no made-up status on the ledger's word alone", async () => {
+    const verdict = await confirmCallback({ ...claim, status: "refunded" }, minted, deps({ "tok-1": { kind: "run", run_id: "run-1" } }, "missing"));
+    expect(verdict).toEqual({ state: "rejected", reason: "refunded is not a status LangGraph sends, and cannot be checked" });
+  });
+
   it("rejects a run neither the ledger nor LangGraph knows", async () => {
     expect((await confirmCallback(claim, minted, deps({}, "missing"))).state).toBe("rejected");
   });
