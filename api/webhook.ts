@@ -3,11 +3,11 @@
 import { route } from "../lib/http/methods.js";
 import { presentsWebhookCredential } from "../lib/handlers/quiet-errors.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
-import { receiveWebhook } from "../lib/handlers/webhook.js";
+import { handleWebhook } from "../lib/handlers/webhook.js";
 import { router } from "../routes.js";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
-  { POST: (request) => receiveWebhook(request, getRuntime(), router) },
+  { POST: (request) => handleWebhook(request, getRuntime(), router) },
   () => getRuntime().log,
   { authenticated: presentsWebhookCredential },
 );

@@ -46,7 +46,7 @@ function presented(credential: WebhookCredential, request: Request, url: URL): P
   return { type: "static", token: url.searchParams.get("token") ?? bearerToken(request.headers.get("authorization")) };
 }
 
-export async function receiveWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
+export async function handleWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
   const started = performance.now();
   const receivedAt = runtime.now();
   const { config, store, log } = runtime;

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import * as triggerApi from "../../api/trigger.js";
-import { receiveWebhook } from "../../lib/handlers/webhook.js";
+import { handleWebhook } from "../../lib/handlers/webhook.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
@@ -37,9 +37,9 @@ describe("the routing gate", () => {
     const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "count", handler: (event) => void ran.push(event.run_id) })] }]);
     const first = { ...fixture("error_graph_create"), run_id: randomUUID() };
     const second = { ...first, values: { note: "another body for the same run and status" } };
-    const a = await recorded(await receiveWebhook(callback(first), runtime, router), runtime.store);
+    const a = await recorded(await handleWebhook(callback(first), runtime, router), runtime.store);
     await runtime.idle();
-    const b = await recorded(await receiveWebhook(callback(second), runtime, router), runtime.store);
+    const b = await recorded(await handleWebhook(callback(second), runtime, router), runtime.store);
     await runtime.idle();
     expect(a.id).not.toBe(b.id);
     const [routed, skipped] = [await runtime.store.get(a.id), await runtime.store.get(b.id)];
@@ -62,7 +62,7 @@ describe("unverified callbacks", () => {
       ]);
       // A static-token callback for a run the (fake) LangGraph does not hold: nothing can vouch for it.
       const body = { ...fixture("error_graph_create"), run_id: randomUUID(), thread_id: randomUUID() };
-      const record = await recorded(await receiveWebhook(callback(body), runtime, router), runtime.store);
+      const record = await recorded(await handleWebhook(callback(body), runtime, router), runtime.store);
       await runtime.idle();
       const stored = await runtime.store.get(record.id);
       expect(stored?.verification).toMatchObject({ state: "unverified" });
@@ -95,7 +95,7 @@ describe("rejected callbacks", () => {
       const { thread_id } = (await started.json()) as { thread_id: string };
       // The token of that run, for a run it was not minted for.
       const forged = { ...fixture("thread_runs_create"), run_id: randomUUID(), thread_id };
-      const record = await recorded(await receiveWebhook(callback(forged, token), runtime, defineRoutes([])), runtime.store);
+      const record = await recorded(await handleWebhook(callback(forged, token), runtime, defineRoutes([])), runtime.store);
       await runtime.idle();
       expect((await runtime.store.get(record.id))?.verification).toMatchObject({ state: "rejected", reason: "the token was minted for another run" });
       const warning = runtime.entries.find((line) => line["msg"] === "callback rejected");

@@ -4,7 +4,7 @@ import * as webhook from "../../api/webhook.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
 import { storeUnavailable } from "../../lib/shared/errors.js";
 import type { DeliveryRouter } from "../../lib/routing/delivery-router.js";
-import { receiveWebhook } from "../../lib/handlers/webhook.js";
+import { handleWebhook } from "../../lib/handlers/webhook.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { mintWebhookToken } from "../../lib/security/webhook-tokens.js";
@@ -275,7 +275,7 @@ describe("POST /api/webhook records exactly once", () => {
     const request = () =>
       new Request(`https://relay.test/api/webhook?token=${TEST_STATIC_TOKEN}`, { method: "POST", body });
     const acks = await Promise.all(
-      Array.from({ length: 200 }, () => receiveWebhook(request(), runtime, router).then((r) => r.json() as Promise<Json>)),
+      Array.from({ length: 200 }, () => handleWebhook(request(), runtime, router).then((r) => r.json() as Promise<Json>)),
     );
     expect(acks.filter((ack) => ack["duplicate"] === false)).toHaveLength(1);
     expect(new Set(acks.map((ack) => ack["delivery_id"])).size).toBe(1);

@@ -11,7 +11,7 @@ import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { chain, custom, defineRoutes } from "../../lib/routing/index.js";
 import type { RunPausedEvent } from "../../lib/routing/index.js";
 import { startRun } from "../../lib/trigger/runs.js";
-import { receiveWebhook } from "../../lib/handlers/webhook.js";
+import { handleWebhook } from "../../lib/handlers/webhook.js";
 import { freePort } from "../support/ports.js";
 import { testRuntime, type LoggedRuntime } from "../support/routing.js";
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const port = await freePort();
   receiverUrl = `http://127.0.0.1:${port}`;
   server = serve({
-    fetch: (request: Request) => receiveWebhook(request, runtime, router),
+    fetch: (request: Request) => handleWebhook(request, runtime, router),
     port,
     hostname: "127.0.0.1",
   }) as Server;

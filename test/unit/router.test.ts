@@ -12,7 +12,7 @@ import { DISPATCH_BUDGET_MS, RETRY_DEFAULTS, worstCaseMs } from "../../lib/routi
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../../lib/langgraph/thread-state.js";
 import type { ActionContext, Route, RouterOptions } from "../../lib/routing/index.js";
 import { chain, custom, defineRoutes, FinalError } from "../../lib/routing/index.js";
-import { receiveWebhook } from "../../lib/handlers/webhook.js";
+import { handleWebhook } from "../../lib/handlers/webhook.js";
 import {
   deliveryFrom,
   fixture,
@@ -563,7 +563,7 @@ describe("chain", () => {
 describe("through the receiver", () => {
   it("records the callback before the ack, confirms it, then runs its actions and records their outcome", async () => {
     const router = defineRoutes([{ on: "run.error", actions: [custom({ name: "noted", handler: () => undefined })] }]);
-    const response = await receiveWebhook(
+    const response = await handleWebhook(
       new Request("https://relay.test/api/webhook?token=static-token-for-tests-0123456789", { method: "POST", body: JSON.stringify(fixture("error_graph_create")) }),
       runtime,
       router,
