@@ -1,7 +1,8 @@
 // Serves the functions in api/ and the files in public/ the way Vercel does: `/api/<name>` → the
-// method export of `api/<name>.ts`, `/` and other paths → `public/`, anything else 404. Used by the
-// dev server and by tests that go through real HTTP.
-import { readdirSync } from "node:fs";
+// method export of `api/<name>.ts` (after vercel.json's rewrites, e.g. /api/openapi.json →
+// /api/openapi), `/` and other paths → `public/`, anything else 404. Used by the dev server and by
+// tests that go through real HTTP.
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,6 +27,13 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 type FunctionModule = Partial<Record<HttpMethod, Handler>>;
+
+/** vercel.json's rewrites of one exact path to another (the only kind the project uses). */
+function loadRewrites(): Map<string, string> {
+  const config = JSON.parse(readFileSync(join(root, "vercel.json"), "utf8")) as { rewrites?: { source: string; destination: string }[] };
+  return new Map((config.rewrites ?? []).map(({ source, destination }) => [source, destination]));
+}
+const rewrites = loadRewrites();
 
 /** The names of the functions in api/ (`webhook`, `trigger`, …). */
 export function functionNames(): string[] {
@@ -63,7 +71,7 @@ async function serveStatic(pathname: string): Promise<Response> {
 export function appHandler(modules: Map<string, FunctionModule>): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
-    const match = /^\/api\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname);
+    const match = /^\/api\/([A-Za-z0-9_-]+)\/?$/.exec(rewrites.get(url.pathname) ?? url.pathname);
     if (match !== null) {
       const module = modules.get(match[1] as string);
       const method = request.method.toUpperCase() as HttpMethod;

@@ -85,13 +85,23 @@ async function serveStatic(pathname) {
   }
 }
 
+/** The build's rewrites (`{src, dest}` routes of config.json, e.g. vercel.json's /api/openapi.json). */
+function loadRewrites() {
+  const config = JSON.parse(readFileSync(join(output, "config.json"), "utf8"));
+  return (config.routes ?? [])
+    .filter((route) => typeof route.src === "string" && typeof route.dest === "string")
+    .map((route) => ({ src: new RegExp(route.src), dest: route.dest }));
+}
+
 export async function startBuiltServer({ port = 0, hostname = "127.0.0.1" } = {}) {
   const functions = await loadBuiltFunctions();
+  const rewrites = loadRewrites();
+  const rewritten = (pathname) => rewrites.find((rewrite) => rewrite.src.test(pathname))?.dest ?? pathname;
   const server = createServer(async (req, res) => {
     try {
       const origin = `http://${req.headers.host ?? `${hostname}:${port}`}`;
       const url = new URL(req.url ?? "/", origin);
-      const fn = functions.get(url.pathname.replace(/\/$/, ""));
+      const fn = functions.get(rewritten(url.pathname).replace(/\/$/, ""));
       let response;
       if (fn !== undefined) {
         const handler = METHODS.includes(req.method) ? fn.module[req.method] : undefined;

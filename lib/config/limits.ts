@@ -8,6 +8,7 @@ export const MAX_DURATION_SECONDS = {
   "api/trigger.ts": 300,
   "api/crons.ts": 30,
   "api/deliveries.ts": 60,
+  "api/openapi.ts": 10,
 } as const;
 
 const ms = (file: keyof typeof MAX_DURATION_SECONDS): number => MAX_DURATION_SECONDS[file] * 1000;

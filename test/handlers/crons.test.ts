@@ -3,11 +3,13 @@
 // to the crons this relay created and paged past everyone else's, reading one, changing one while its
 // token stays, pause and resume, deleting, the refusals before anything reaches LangGraph, and a
 // LangGraph server without crons (as the local one is) answered 501 once the request is known valid.
+// Every answer is checked against the OpenAPI document (test/support/openapi.ts).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import { ROUTE_METADATA_KEY } from "../../lib/model/delivery.js";
 import { expectError } from "../support/errors.js";
+import { expectDocumented } from "../support/openapi.js";
 import { FakeLangGraph, type RecordedRequest } from "../support/fake-langgraph.js";
 import { fixture, trigger, type Json } from "../support/kit.js";
 import { TEST_SECRET, TEST_TRIGGER_TOKEN } from "../support/runtime.js";
@@ -29,13 +31,16 @@ beforeEach(() => {
   langgraph.requests.length = 0;
 });
 
-function crons(method: string, query = "", options: { token?: string | null; body?: unknown } = {}): Promise<Response> {
+/** Calls /api/crons; every answer of a served method is held to the OpenAPI document. */
+async function crons(method: string, query = "", options: { token?: string | null; body?: unknown } = {}): Promise<Response> {
   const token = options.token === undefined ? TEST_TRIGGER_TOKEN : options.token;
-  return fetch(`${api.url}/api/crons${query}`, {
+  const response = await fetch(`${api.url}/api/crons${query}`, {
     method,
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   });
+  if (method !== "PUT") await expectDocumented(response, "/api/crons", method);
+  return response;
 }
 
 function last(pattern: RegExp): RecordedRequest | undefined {

@@ -131,7 +131,21 @@ export class FakeLangGraph {
     if (method === "POST" && path === "/threads") {
       return send(res, 200, { thread_id: randomUUID(), status: "idle", metadata: body?.["metadata"] ?? {}, created_at: now(), updated_at: now() });
     }
-    let match = /^(?:\/threads\/([^/]+))?\/runs$/.exec(path);
+    let match = /^(?:\/threads\/([^/]+))?\/runs\/(wait|stream)$/.exec(path);
+    if (method === "POST" && match !== null) {
+      // The run ends at once: wait answers its values, stream its metadata and values parts.
+      if (typeof body?.["assistant_id"] !== "string") return send(res, 422, { detail: [{ loc: ["body", "assistant_id"], msg: "Field required" }] });
+      const threadId = match[1] ?? randomUUID();
+      const runId = randomUUID();
+      const values = { messages: [{ role: "ai", content: "echo" }] };
+      this.runs.set(runId, { run_id: runId, thread_id: threadId, assistant_id: body["assistant_id"], status: "success", created_at: now(), updated_at: now(), metadata: body["metadata"] ?? {}, kwargs: body });
+      res.setHeader("content-location", match[1] === undefined ? `/runs/${runId}` : `/threads/${threadId}/runs/${runId}`);
+      if (match[2] === "wait") return send(res, 200, values);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`event: metadata\ndata: ${JSON.stringify({ run_id: runId })}\n\nevent: values\ndata: ${JSON.stringify(values)}\n\n`);
+      return;
+    }
+    match = /^(?:\/threads\/([^/]+))?\/runs$/.exec(path);
     if (method === "POST" && match !== null) {
       if (this.runDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.runDelayMs));
       const assistant = body?.["assistant_id"];
