@@ -1,5 +1,7 @@
-// The "Start a run" form: posts to /api/trigger in create, wait or stream mode and shows the answer,
-// or each server-sent event as it arrives. The list's refresh afterwards is main.js's (hooks).
+// The "Start a run" form: posts to /api/trigger in any of its modes and shows the answer, or each
+// server-sent event as it arrives. Its modes, their default and the cron fields' hints come from the
+// relay's own schema (GET /api/openapi.json), so the form offers what the API takes; the page's own
+// radios stay if the document cannot be read. The list's refresh afterwards is main.js's (hooks).
 import { ApiError, triggerRun, triggerStream } from "./api.js";
 import { $, el } from "./dom.js";
 import { sseMessages } from "./sse.js";
@@ -16,6 +18,8 @@ let streamController = null;
 
 export function initRunForm({ onStarted }) {
   hooks.onStarted = onStarted;
+  $("run-mode").addEventListener("change", () => showModeFields());
+  void loadTriggerSchema().then(applySchema);
   $("run-form").addEventListener("submit", (event) => void startRun(event));
   $("run-stop").addEventListener("click", () => abortStream());
   for (const radio of document.querySelectorAll("input[name=thread]")) {
@@ -25,6 +29,55 @@ export function initRunForm({ onStarted }) {
       if (byId) $("run-thread-id").focus();
     });
   }
+}
+
+/** The trigger body's JSON Schema from the relay's OpenAPI document (served without a token), or null. */
+async function loadTriggerSchema() {
+  try {
+    const response = await fetch("/api/openapi.json");
+    if (!response.ok) return null;
+    const document = await response.json();
+    return document?.components?.schemas?.TriggerRequest ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A radio per mode the schema names (the page's own stay as they are, checked or not), and the fields' hints. */
+function applySchema(schema) {
+  const properties = schema?.properties;
+  const modes = properties?.mode?.enum;
+  if (!Array.isArray(modes)) return;
+  const group = $("run-mode");
+  for (const input of group.querySelectorAll("input[name=mode]")) {
+    if (!modes.includes(input.value)) input.closest("label")?.remove();
+  }
+  for (const mode of modes) {
+    if (group.querySelector(`input[name=mode][value="${CSS.escape(mode)}"]`) !== null) continue;
+    group.append(el("label", {}, el("input", { type: "radio", name: "mode", value: mode }), ` ${mode}`));
+  }
+  if (group.querySelector("input[name=mode]:checked") === null) {
+    group.querySelector(`input[name=mode][value="${CSS.escape(String(properties.mode.default ?? modes[0]))}"]`)?.click();
+  }
+  if (typeof properties.mode.description === "string") group.title = properties.mode.description;
+  hint($("run-assistant"), properties.assistant_id);
+  hint($("run-schedule"), properties.schedule);
+  hint($("run-timezone"), properties.timezone);
+  showModeFields();
+}
+
+/** The schema's description as the field's title, its first example as the placeholder. */
+function hint(input, property) {
+  if (property === undefined) return;
+  if (typeof property.description === "string") input.title = property.description;
+  if (Array.isArray(property.examples) && property.examples.length > 0 && input.placeholder === "") input.placeholder = String(property.examples[0]);
+}
+
+const selectedMode = () => document.querySelector("input[name=mode]:checked")?.value ?? "create";
+
+/** The schedule and time zone, for mode cron only. */
+function showModeFields() {
+  $("run-cron").hidden = selectedMode() !== "cron";
 }
 
 /** Stops showing a stream (the run itself goes on); also used at sign-out. */
@@ -78,6 +131,19 @@ function readRunForm() {
     }
     body.input = input;
   }
+  if (body.mode === "cron") {
+    const schedule = $("run-schedule").value.trim();
+    if (schedule === "") {
+      $("run-schedule").setAttribute("aria-invalid", "true");
+      $("run-schedule").focus();
+      runStatus('Enter a schedule, e.g. "0 9 * * 1" (Mondays at 09:00).', true);
+      return null;
+    }
+    $("run-schedule").removeAttribute("aria-invalid");
+    body.schedule = schedule;
+    const timezone = $("run-timezone").value.trim();
+    if (timezone !== "") body.timezone = timezone;
+  }
   const thread = String(data.get("thread") ?? "none");
   if (thread === "new") body.thread_id = "new";
   if (thread === "id") {
@@ -104,7 +170,8 @@ async function startRun(event) {
   $("run-result").hidden = true;
   $("stream-events").hidden = true;
   $("stream-events").replaceChildren();
-  runStatus(body.mode === "create" ? "Starting the run…" : body.mode === "wait" ? "Running; waiting for its result…" : "Starting the stream…");
+  const starting = { create: "Starting the run…", wait: "Running; waiting for its result…", stream: "Starting the stream…", cron: "Creating the cron…" };
+  runStatus(starting[body.mode] ?? "Sending…");
   try {
     if (body.mode === "stream") {
       await streamRun(body);
@@ -115,13 +182,17 @@ async function startRun(event) {
       runStatus(
         body.mode === "create"
           ? `Run ${answer.run_id} started (${answer.status ?? "pending"}). Its callback appears in the list when it ends.`
-          : `Run ${answer.run_id} finished. Its callback appears in the list in a moment.`,
+          : body.mode === "cron"
+            ? `Cron ${answer.cron_id} created (${answer.schedule}); next run ${answer.next_run_date ?? "not scheduled"}. Each run's callback appears in the list.`
+            : `Run ${answer.run_id} finished. Its callback appears in the list in a moment.`,
       );
     }
     hooks.onStarted();
   } catch (error) {
     if (error && error.name === "AbortError") runStatus("Streaming stopped here; the run goes on and its callback will still arrive.");
-    else if (error instanceof ApiError && error.status !== 401) runStatus(`The run was not started: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`, true);
+    else if (error instanceof ApiError && error.status !== 401) {
+      runStatus(`The ${body.mode === "cron" ? "cron was not created" : "run was not started"}: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`, true);
+    }
   } finally {
     submit.disabled = false;
     $("run-stop").hidden = true;

@@ -519,6 +519,36 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     expect(pageErrors).toEqual([]);
     await page.context().close();
   }, 90_000);
+
+  it("offers the modes of the relay's schema: cron shows its fields, and the local server's 501 is said plainly", async () => {
+    const page = await signedInPage();
+    // The radios come from GET /api/openapi.json's TriggerRequest: cron is added beside the page's own.
+    const cron = page.locator("input[name=mode][value=cron]");
+    await cron.waitFor({ state: "attached" });
+    expect(await page.locator("input[name=mode]").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual([
+      "create",
+      "wait",
+      "stream",
+      "cron",
+    ]);
+    expect(await page.locator("#run-cron").isHidden()).toBe(true);
+    await cron.check();
+    await page.locator("#run-cron").waitFor({ state: "visible" });
+    expect(await page.locator("#run-schedule").getAttribute("placeholder")).toBe("0 9 * * 1");
+    expect(await page.locator("#run-schedule").getAttribute("title")).toMatch(/cron expression/);
+
+    await page.locator("#run-submit").click();
+    expect(await page.locator("#run-status").innerText()).toMatch(/Enter a schedule/);
+    await page.locator("#run-schedule").fill("0 9 * * funday");
+    await page.locator("#run-submit").click();
+    await expect.poll(() => page.locator("#run-status").innerText()).toMatch(/^The cron was not created: .*day of week.*\(HTTP 400\)$/);
+    await page.locator("#run-schedule").fill("0 9 * * 1");
+    await page.locator("#run-timezone").fill("Europe/Paris");
+    await page.locator("#run-submit").click();
+    await expect.poll(() => page.locator("#run-status").innerText()).toMatch(/^The cron was not created: .*crons need a LangGraph Platform deployment.*\(HTTP 501\)$/);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
+  });
 });
 
 /**
