@@ -21,6 +21,8 @@ export interface PayloadTruncation {
    * dropped, except `error`, which is shortened (the message's beginning stays readable).
    */
   fields: string[];
+  /** How many more parts were cut than `fields` lists (the list is bounded like everything stored). */
+  fields_omitted?: number;
   /** The payload's size before the cut, in bytes of its JSON. */
   original_bytes: number;
   /** The cap it was cut to. */
@@ -83,9 +85,34 @@ function shortenedError(error: unknown): unknown {
   return null;
 }
 
+/**
+ * Parts cut one by one at most per object: past it, the smallest entries of that object go together as
+ * one part (`kwargs.*`), so that a payload of a million tiny keys is cut in one step, not a million.
+ */
+const MAX_PARTS_PER_OBJECT = 64;
+/** Paths listed on the record at most. */
+const MAX_LISTED_FIELDS = 32;
+
+/** The biggest parts alone, the rest of them as one part named `<prefix>*`. */
+function grouped(parts: Part[], prefix: string): Part[] {
+  if (parts.length <= MAX_PARTS_PER_OBJECT) return parts;
+  parts.sort((a, b) => b.saving - a.saving);
+  const alone = parts.slice(0, MAX_PARTS_PER_OBJECT - 1);
+  const rest = parts.slice(MAX_PARTS_PER_OBJECT - 1);
+  const together: Part = {
+    path: `${prefix}*`,
+    saving: rest.reduce((sum, part) => sum + part.saving, 0),
+    cut: (target) => {
+      for (const part of rest) part.cut(target);
+    },
+  };
+  return [...alone, together];
+}
+
 /** Every part that may be cut, with what cutting it saves. */
 function partsOf(payload: RunPayload): Part[] {
   const parts: Part[] = [];
+  const topLevel: Part[] = [];
   // `"key":` plus a comma: what disappears with an entry besides its value.
   const entryOverhead = (key: string) => jsonBytes(key) + 2;
   for (const [key, value] of Object.entries(payload)) {
@@ -99,19 +126,21 @@ function partsOf(payload: RunPayload): Part[] {
     const container = containerKey === undefined ? undefined : asRecord(value);
     if (containerKey !== undefined && container !== undefined) {
       // Entry by entry, so that small ones (the route name, graph_id, the webhook) stay.
+      const inside: Part[] = [];
       for (const [inner, innerValue] of Object.entries(container)) {
         if (innerValue === undefined) continue;
-        parts.push({
+        inside.push({
           path: `${key}.${inner}`,
           saving: jsonBytes(innerValue) + entryOverhead(inner),
           cut: (target) => delete target.container(containerKey)[inner],
         });
       }
+      parts.push(...grouped(inside, `${key}.`));
       continue;
     }
-    parts.push({ path: key, saving: jsonBytes(value) + entryOverhead(key), cut: (target) => delete target.payload[key] });
+    topLevel.push({ path: key, saving: jsonBytes(value) + entryOverhead(key), cut: (target) => delete target.payload[key] });
   }
-  return parts.sort((a, b) => b.saving - a.saving);
+  return [...parts, ...grouped(topLevel, "")].sort((a, b) => b.saving - a.saving);
 }
 
 /**
@@ -141,7 +170,8 @@ export function capPayload(payload: RunPayload, maxBytes: number, payloadBytes =
     fields.push(part.path);
     size -= part.saving;
   }
-  const truncation: PayloadTruncation = { fields, original_bytes: payloadBytes, max_bytes: maxBytes };
+  const truncation: PayloadTruncation = { fields: fields.slice(0, MAX_LISTED_FIELDS), original_bytes: payloadBytes, max_bytes: maxBytes };
+  if (fields.length > MAX_LISTED_FIELDS) truncation.fields_omitted = fields.length - MAX_LISTED_FIELDS;
   copy[TRUNCATION_MARK] = truncation;
   return { payload: copy as RunPayload, truncation };
 }

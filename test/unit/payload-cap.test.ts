@@ -90,3 +90,15 @@ describe("capPayload", () => {
     expect(capPayload(wide, 10 * KB).truncation?.fields).toEqual(["values"]);
   });
 });
+
+describe("a payload of many small entries", () => {
+  it("is cut with its small entries together and stays under the cap, its list of cut paths bounded too", () => {
+    const metadata = Object.fromEntries(Array.from({ length: 300_000 }, (_, n) => [`k${n}`, n]));
+    const big = payload({ metadata: { graph_id: "agent", ...metadata } });
+    const capped = capPayload(big, 64 * KB);
+    const { truncation } = capped;
+    expect(bytes(capped.payload)).toBeLessThanOrEqual(64 * KB);
+    expect(truncation?.fields.length).toBeLessThanOrEqual(32);
+    expect(truncation?.fields).toContain("metadata.*");
+  });
+});
