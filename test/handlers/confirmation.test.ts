@@ -1,16 +1,19 @@
 // What the receiver does with a callback once it is recorded: the verdict on the record and in the
 // log, the routing gate, routes opting in to unverified callbacks — through the real api/ functions.
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import * as webhookApi from "../../api/webhook.js";
 import * as triggerApi from "../../api/trigger.js";
 import { handleWebhook } from "../../lib/handlers/webhook.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
-import { mintedTokenId } from "../../lib/security/webhook-tokens.js";
+import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
+import { storeUnavailable } from "../../lib/shared/errors.js";
 import { FakeLangGraph } from "../support/fake-langgraph.js";
 import { fixture } from "../support/kit.js";
-import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
+import { createTestRuntime, installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 
 let runtime: TestRuntime | undefined;
 afterEach(async () => {
@@ -126,6 +129,74 @@ describe("the run ledger", () => {
       const sent = langgraph.requests.filter((r) => r.method === "POST" && r.path === "/runs").at(-1);
       const token = new URL(String(sent?.body?.["webhook"])).searchParams.get("token") ?? "";
       expect(await runtime.ledger.get(mintedTokenId(token))).toMatchObject({ revoked: true });
+    } finally {
+      await langgraph.stop();
+    }
+  });
+});
+
+describe("refusals leave a trace", () => {
+  it("logs a 5xx refusal with its status, code and path, never the query", async () => {
+    const { store } = createTestRuntime();
+    const down: DeliveryStore = {
+      kind: store.kind,
+      claim: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      save: (record) => store.save(record),
+      get: (id) => store.get(id),
+      list: (options) => store.list(options),
+      claimRouting: (key, id) => store.claimRouting(key, id),
+      close: () => store.close(),
+    };
+    runtime = installTestRuntime({}, { store: down });
+    const response = await webhookApi.POST(callback(fixture("thread_runs_create")));
+    expect(response.status).toBe(503);
+    const line = runtime.entries.find((entry) => entry["msg"] === "request failed");
+    expect(line).toMatchObject({ level: "error", status: 503, code: "store_unavailable", method: "POST", path: "/api/webhook" });
+    expect(runtime.logs.join("\n")).not.toContain(TEST_STATIC_TOKEN);
+  });
+});
+
+describe("another deployment environment's token", () => {
+  it("is refused with 401 before any configuration message, even when the configuration is broken", async () => {
+    setRuntime(undefined);
+    vi.stubEnv("VERCEL_ENV", "production");
+    vi.stubEnv("WEBHOOK_SECRET", TEST_SECRET);
+    vi.stubEnv("REDIS_URL", "http://not-redis");
+    try {
+      const preview = mintWebhookToken([TEST_SECRET], { kind: "run", environment: "preview" });
+      const refused = await webhookApi.POST(callback(fixture("thread_runs_create"), preview));
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toMatch(/REDIS_URL|configur/i);
+      // A production token is a valid credential: it is told what is wrong.
+      const production = mintWebhookToken([TEST_SECRET], { kind: "run", environment: "production" });
+      const told = await webhookApi.POST(callback(fixture("thread_runs_create"), production));
+      expect(told.status).toBe(500);
+      expect(await told.text()).toMatch(/REDIS_URL/);
+    } finally {
+      vi.unstubAllEnvs();
+      setRuntime(undefined);
+    }
+  });
+});
+
+describe("a cron the ledger cannot record", () => {
+  it("is deleted again and the caller answered 503, so no cron of the relay is beyond revocation", async () => {
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url });
+      runtime.ledger.bindCron = () => Promise.reject(new Error("ledger down"));
+      const response = await triggerApi.POST(
+        new Request("https://relay.test/api/trigger", {
+          method: "POST",
+          headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` },
+          body: JSON.stringify({ mode: "cron", assistant_id: "agent", schedule: "0 9 * * *" }),
+        }),
+      );
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("store_unavailable");
+      expect(langgraph.crons.size).toBe(0);
+      expect(langgraph.requests.some((r) => r.method === "DELETE" && r.path.startsWith("/runs/crons/"))).toBe(true);
     } finally {
       await langgraph.stop();
     }

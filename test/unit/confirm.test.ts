@@ -135,12 +135,28 @@ describe("minted cron tokens", () => {
     expect(verdict).toEqual({ state: "rejected", reason: "LangGraph has no such run of this cron" });
   });
 
+  it("takes no made-up status for a stateless cron's run, which only the ledger can vouch for", async () => {
+    const verdict = await confirmCallback({ ...claim, status: "refunded" }, cronToken, deps({ "tok-c": { kind: "cron" } }, "missing"));
+    expect(verdict).toEqual({ state: "rejected", reason: "refunded is not a status LangGraph sends, and cannot be checked" });
+  });
+
   it("confirms a cron's run against LangGraph", async () => {
     expect(await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "cron" } }, ended()))).toEqual({ state: "confirmed", by: "langgraph" });
   });
 
   it("rejects a token whose kind the ledger contradicts", async () => {
     expect((await confirmCallback(claim, cronToken, deps({ "tok-c": { kind: "run", run_id: "run-1" } }, ended()))).state).toBe("rejected");
+  });
+});
+
+describe("while LangGraph is out of reach", () => {
+  const down = new Error("ECONNREFUSED");
+  it("the ledger vouches for its run once, with a status LangGraph sends", async () => {
+    const bound = { kind: "run" as const, run_id: "run-1" };
+    expect(await confirmCallback(claim, minted, deps({ "tok-1": bound }, down))).toEqual({ state: "confirmed", by: "ledger" });
+    expect((await confirmCallback({ ...claim, status: "refunded" }, minted, deps({ "tok-1": bound }, down))).state).toBe("unverified");
+    const seen = { ...bound, callback_seen_at: "2026-01-01T00:00:00.000Z" };
+    expect((await confirmCallback(claim, minted, deps({ "tok-1": seen }, down))).state).toBe("unverified");
   });
 });
 
