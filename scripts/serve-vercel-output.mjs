@@ -85,18 +85,24 @@ async function serveStatic(pathname) {
   }
 }
 
-/** The build's rewrites (`{src, dest}` routes of config.json, e.g. vercel.json's /api/openapi.json). */
+/**
+ * The build's rewrites: the `{src, dest, check: true}` routes of config.json without a status (e.g.
+ * vercel.json's /api/openapi.json → /api/openapi), applied to the path before a function is looked up.
+ */
 function loadRewrites() {
   const config = JSON.parse(readFileSync(join(output, "config.json"), "utf8"));
   return (config.routes ?? [])
-    .filter((route) => typeof route.src === "string" && typeof route.dest === "string")
+    .filter((route) => typeof route.src === "string" && typeof route.dest === "string" && route.check === true && route.status === undefined)
     .map((route) => ({ src: new RegExp(route.src), dest: route.dest }));
 }
 
 export async function startBuiltServer({ port = 0, hostname = "127.0.0.1" } = {}) {
   const functions = await loadBuiltFunctions();
   const rewrites = loadRewrites();
-  const rewritten = (pathname) => rewrites.find((rewrite) => rewrite.src.test(pathname))?.dest ?? pathname;
+  const rewritten = (pathname) => {
+    const rewrite = rewrites.find(({ src }) => src.test(pathname));
+    return rewrite === undefined ? pathname : pathname.replace(rewrite.src, rewrite.dest);
+  };
   const server = createServer(async (req, res) => {
     try {
       const origin = `http://${req.headers.host ?? `${hostname}:${port}`}`;

@@ -122,6 +122,14 @@ describe.runIf(redisAvailable())("the built Vercel output", () => {
     expect((await fetch(`${baseUrl}/`)).headers.get("content-type")).toMatch(/text\/html/);
   });
 
+  it("serves the OpenAPI document at /api/openapi.json, through vercel.json's rewrite", async () => {
+    const response = await fetch(`${baseUrl}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths)).toEqual(["/api/trigger", "/api/crons", "/api/webhook", "/api/deliveries", "/api/openapi.json"]);
+  });
+
   it("answers wrong methods with the pinned 405 from every built function", async () => {
     for (const name of ["webhook", "trigger", "crons"]) {
       const response = await fetch(`${baseUrl}/api/${name}`, { method: "PUT" });
