@@ -80,8 +80,3 @@ export async function assertCronsSupported(config: Config, crons: CronsApi): Pro
   }
   if (!(await known)) throw new RelayError(501, "not_implemented", CRONS_NOT_IMPLEMENTED_MESSAGE);
 }
-
-/** Forgets what servers said (tests that swap a server's answer under the same URL). */
-export function forgetCronsSupport(): void {
-  support.clear();
-}
