@@ -6,8 +6,8 @@
 // token minted with WEBHOOK_SECRET for this deployment environment (lib/trigger/prepare.ts); nobody
 // without the secret can make one, and a token of preview is not production's. That needs no shared
 // state, so it holds where the run ledger cannot: a relay without REDIS_URL on Vercel (each function
-// has its own memory ledger, so /api/crons never sees what /api/trigger wrote), a cron whose ledger
-// binding failed after LangGraph created it (logged, not fatal), and crons older than the ledger.
+// has its own memory ledger, so /api/crons never sees what /api/trigger wrote), a ledger entry that
+// has expired, and crons created before the ledger existed.
 // The ledger then sharpens it: a token it knows as another cron's was copied into this one by hand
 // (a cron made in LangGraph directly with a URL lifted from a record), and that cron is not ours.
 import type { Cron } from "@langchain/langgraph-sdk";
