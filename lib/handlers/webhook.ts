@@ -18,7 +18,7 @@ import { sha256Hex } from "../shared/digest.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
 import { redactPayload, runPayloadSchema } from "../model/run-payload.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { assertScopeAllows, authenticateWebhook, bearerToken, type WebhookCredential } from "../security/webhook-tokens.js";
+import { assertScopeAllows, authenticateWebhook, type WebhookCredential } from "../security/webhook-tokens.js";
 import type { PresentedCredential } from "../verification/confirm.js";
 import { verifyAndRoute } from "../verification/verify-delivery.js";
 
@@ -33,7 +33,7 @@ function bodyDigest(text: string): string {
   return sha256Hex(text.replace(/"webhook_sent_at"\s*:\s*(?:"[^"]*"|null)/, ""));
 }
 
-function presented(credential: WebhookCredential, request: Request, url: URL): PresentedCredential {
+function presented(credential: WebhookCredential): PresentedCredential {
   if (credential.type === "minted") {
     return {
       type: "minted",
@@ -43,7 +43,8 @@ function presented(credential: WebhookCredential, request: Request, url: URL): P
       threadBound: credential.scope.threadId !== undefined,
     };
   }
-  return { type: "static", token: url.searchParams.get("token") ?? bearerToken(request.headers.get("authorization")) };
+  // The token that authenticated, not merely one present: confirmation compares it with the run's.
+  return { type: "static", token: credential.token };
 }
 
 export async function handleWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
@@ -78,7 +79,7 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
 
   const verify = (recorded: DeliveryRecord) =>
     runtime.background(
-      verifyAndRoute(recorded, presented(credential, request, url), runtime, router, receivedAt).catch((error: unknown) =>
+      verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) }),
       ),
     );

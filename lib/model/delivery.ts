@@ -106,6 +106,9 @@ export interface DeliveryRecord {
   payload_truncated?: PayloadTruncation;
 }
 
+/** Longest graph id or route name a record keeps (LangGraph's ids are UUIDs, names short). */
+const MAX_NAME_CHARS = 256;
+
 /** Metadata key under which the trigger stores the route name of a run. */
 export const ROUTE_METADATA_KEY = "relay_route";
 
@@ -152,9 +155,10 @@ export function newDeliveryRecord(
   };
   if (options.tokenId !== undefined) record.token_id = options.tokenId;
   if (options.bodyDigest !== undefined) record.body_digest = options.bodyDigest;
+  // Copied out of the payload, so bounded here: the payload's size cap does not reach the record's fields.
   const graphId = graphIdOf(payload);
-  if (graphId !== undefined) record.graph_id = graphId;
+  if (graphId !== undefined && graphId.length <= MAX_NAME_CHARS) record.graph_id = graphId;
   const route = payload.metadata?.[ROUTE_METADATA_KEY];
-  if (typeof route === "string" && route.length > 0) record.route = route;
+  if (typeof route === "string" && route.length > 0 && route.length <= MAX_NAME_CHARS) record.route = route;
   return record;
 }

@@ -48,7 +48,8 @@ export interface MintOptions {
 }
 
 /** The credential a request presented, once verified. */
-export type WebhookCredential = { type: "minted"; scope: TokenScope; token: string } | { type: "static" };
+/** `token`: the token that authenticated the callback (for a static one, whichever matched). */
+export type WebhookCredential = { type: "minted"; scope: TokenScope; token: string } | { type: "static"; token: string };
 
 export interface WebhookAuthConfig {
   webhookSecrets: readonly string[];
@@ -241,10 +242,10 @@ export function authenticateWebhook(
         token: queryToken,
       };
     }
-    if (matchesAnyToken(queryToken, config.webhookTokens)) return { type: "static" };
+    if (matchesAnyToken(queryToken, config.webhookTokens)) return { type: "static", token: queryToken };
   }
   if (headerToken !== undefined && matchesAnyToken(headerToken, config.webhookTokens)) {
-    return { type: "static" };
+    return { type: "static", token: headerToken };
   }
   throw unauthorized("Invalid webhook token.");
 }

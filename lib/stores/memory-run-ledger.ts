@@ -120,6 +120,19 @@ export class MemoryRunLedger implements RunLedger {
     return true;
   }
 
+  async claimCallback(tokenId: string, runId: string): Promise<boolean> {
+    // Synchronous from the read to the write: no other claim can come between them.
+    if (this.#live(tokenId)?.callback_seen_at !== undefined) return false;
+    return this.markCallbackSeen(tokenId, runId);
+  }
+
+  async markEnded(tokenId: string): Promise<boolean> {
+    const entry = this.#live(tokenId);
+    if (entry === undefined || entry.revoked === true) return false;
+    entry.ended_at ??= new Date(this.#now()).toISOString();
+    return true;
+  }
+
   async close(): Promise<void> {}
 
   /** The entry, unless it has expired (then it is dropped). */

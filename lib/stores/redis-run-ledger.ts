@@ -95,6 +95,7 @@ const CALLBACK_SEEN_SCRIPT = `${LIVE}
 if not live(KEYS[1]) then return 0 end
 local f = redis.call('HMGET', KEYS[1], 'kind', 'run_id', 'revoked', 'callback_seen_at')
 if f[3] then return 0 end
+if ARGV[4] == 'first' and f[4] then return 0 end
 if f[1] == 'run' then
   if f[2] and f[2] ~= ARGV[1] then return 0 end
   redis.call('HSET', KEYS[1], 'run_id', ARGV[1])
@@ -104,6 +105,13 @@ else
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[3])
+return 1
+`;
+
+const MARK_ENDED_SCRIPT = `${LIVE}
+if not live(KEYS[1]) then return 0 end
+if redis.call('HGET', KEYS[1], 'revoked') then return 0 end
+if not redis.call('HGET', KEYS[1], 'ended_at') then redis.call('HSET', KEYS[1], 'ended_at', ARGV[1]) end
 return 1
 `;
 
@@ -200,6 +208,19 @@ export class RedisRunLedger implements RunLedger {
       new Date(this.#now()).toISOString(),
       tokenId,
     ]);
+  }
+
+  async claimCallback(tokenId: string, runId: string): Promise<boolean> {
+    return this.#script(CALLBACK_SEEN_SCRIPT, [this.#entryKey(tokenId), ...this.#openKeys], [
+      runId,
+      new Date(this.#now()).toISOString(),
+      tokenId,
+      "first",
+    ]);
+  }
+
+  async markEnded(tokenId: string): Promise<boolean> {
+    return this.#script(MARK_ENDED_SCRIPT, [this.#entryKey(tokenId)], [new Date(this.#now()).toISOString()]);
   }
 
   close(): Promise<void> {

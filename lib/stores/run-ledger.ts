@@ -43,10 +43,12 @@ export interface LedgerEntry {
   revoked_at?: string;
   /** When a callback was first seen for the run (for a cron: the latest of its runs). */
   callback_seen_at?: string;
+  /** When the relay saw the run end (its `wait` or `stream` answered), for runs whose thread it cannot learn. */
+  ended_at?: string;
 }
 
 /** What `put` is given: the entry as it is before anything happened to it. */
-export type NewLedgerEntry = Omit<LedgerEntry, "revoked" | "revoked_at" | "callback_seen_at">;
+export type NewLedgerEntry = Omit<LedgerEntry, "revoked" | "revoked_at" | "callback_seen_at" | "ended_at">;
 
 export interface RunLedger {
   readonly kind: "memory" | "redis";
@@ -79,6 +81,13 @@ export interface RunLedger {
    * unknown, expired, revoked, or bound to another run.
    */
   markCallbackSeen(tokenId: string, runId: string): Promise<boolean>;
+  /**
+   * Like markCallbackSeen, but only the first time: false when a callback was seen already. The
+   * check and the mark are one step, so of two callbacks confirmed at once only one gets true.
+   */
+  claimCallback(tokenId: string, runId: string): Promise<boolean>;
+  /** Records that the relay saw the run end (a `wait` or `stream` it relayed finished). */
+  markEnded(tokenId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -110,7 +119,7 @@ export function entryOf(fields: Partial<Record<keyof LedgerEntry, unknown>>): Le
     created_at: text(fields.created_at) ?? "",
     expires_at: text(fields.expires_at) ?? "",
   };
-  for (const key of ["thread_id", "run_id", "cron_id", "revoked_at", "callback_seen_at"] as const) {
+  for (const key of ["thread_id", "run_id", "cron_id", "revoked_at", "callback_seen_at", "ended_at"] as const) {
     const value = text(fields[key]);
     if (value !== undefined) entry[key] = value;
   }

@@ -99,6 +99,19 @@ export async function bindRun(prepared: Prepared, context: TriggerContext, runId
   }
 }
 
+/**
+ * Tells the ledger the relay saw the run end (its wait or stream answered in full). For a stateless
+ * wait or stream, LangGraph names no thread, so this is what lets the ledger alone vouch for the run's
+ * callback (lib/verification/confirm.ts). A failure is logged: the callback is then left unverified.
+ */
+export async function markEnded(prepared: Prepared, context: TriggerContext): Promise<void> {
+  try {
+    await context.runtime.ledger.markEnded(prepared.tokenId);
+  } catch (error) {
+    context.runtime.log.warn("could not record the run's end in the ledger", { token_id: prepared.tokenId, error: describeError(error) });
+  }
+}
+
 /** Maps a failed start to a RelayError, deleting the thread this request created for it. */
 export function failed(error: unknown, prepared: Prepared, context: TriggerContext): RelayError {
   const { client, threadId, createdThread } = prepared;

@@ -7,7 +7,7 @@ import { RelayError } from "../shared/errors.js";
 import { asRecord } from "../shared/json.js";
 import { scrub } from "../shared/scrub.js";
 import { present, runPayload } from "./payload.js";
-import { bindRun, failed, prepare, type TriggerContext } from "./prepare.js";
+import { bindRun, failed, markEnded, prepare, type TriggerContext } from "./prepare.js";
 import { parseTriggerBody, type TriggerRequest } from "./request.js";
 import type { StartedRun, StartRunRequest } from "../runtime/run-starter.js";
 
@@ -92,6 +92,9 @@ export async function waitRun(body: TriggerRequest, context: TriggerContext, sig
       prepared.threadId === null
         ? await prepared.client.runs.wait(null, body.assistant_id, payload)
         : await prepared.client.runs.wait(prepared.threadId, body.assistant_id, payload);
+    // The run has ended (successfully or not): bound first, so that the ledger holds both facts.
+    if (runId !== null) await bindRun(prepared, context, runId, prepared.threadId);
+    await markEnded(prepared, context);
     const ids = idHeaders(runId, prepared.threadId);
     const runError = asRecord(values)?.["__error__"];
     if (runError !== undefined) {

@@ -5,7 +5,7 @@ import { STREAM_TIMEOUT_MS } from "../config/limits.js";
 import type { Logger } from "../shared/log.js";
 import { describeError } from "../shared/log.js";
 import { present, runPayload } from "./payload.js";
-import { bindRun, failed, prepare, type TriggerContext } from "./prepare.js";
+import { bindRun, failed, markEnded, prepare, type TriggerContext } from "./prepare.js";
 import type { TriggerRequest } from "./request.js";
 
 export interface StreamPart {
@@ -52,11 +52,21 @@ export async function openRunStream(body: TriggerRequest, context: TriggerContex
       : prepared.client.runs.stream(prepared.threadId, body.assistant_id, payload);
   try {
     const first = await parts.next();
+    // The stream ending in full means the run has: the ledger learns it (see markEnded).
+    const rest: AsyncIterator<StreamPart> = {
+      next: async () => {
+        const part = await parts.next();
+        if (part.done === true) await markEnded(prepared, context);
+        return part;
+      },
+      return: async (value?: unknown) => (await parts.return?.(value)) ?? { done: true, value: undefined },
+    };
+    if (first.done === true) await markEnded(prepared, context);
     return {
       run_id: runId,
       thread_id: threadId,
       first: first.done === true ? undefined : first.value,
-      rest: parts,
+      rest,
       abort: () => controller.abort(),
     };
   } catch (error) {

@@ -23,7 +23,16 @@ export interface CallbackClaim {
   run_id: string;
   thread_id: string;
   status: string;
+  /** When the relay received it (ms, the relay's clock). */
+  received_at?: number | undefined;
 }
+
+/**
+ * How long before the relay sees a run's wait or stream end its callback may arrive: LangGraph sends
+ * the webhook as the run ends, and the relay's own answer follows ~500 ms later. A callback received
+ * earlier than this came before the run ended, and is not LangGraph's.
+ */
+const CALLBACK_BEFORE_END_MS = 1_500;
 
 /** The token the callback presented, once its signature, expiry and environment were checked. */
 export type PresentedCredential =
@@ -41,6 +50,8 @@ export interface LedgerView {
   revoked?: boolean | undefined;
   /** Set once a callback of the run was confirmed and routed. */
   callback_seen_at?: string | undefined;
+  /** Set when the relay saw the run end (its `wait` or `stream` answered). */
+  ended_at?: string | undefined;
 }
 
 /** LangGraph's record of a run: `missing` when LangGraph has no such run (or no longer has its thread). */
@@ -53,6 +64,13 @@ export interface ConfirmDependencies {
   getRun: ((threadId: string, runId: string) => Promise<UpstreamRun>) | undefined;
   now(): number;
   sleep(ms: number): Promise<void>;
+  /**
+   * Marks the run's callback seen unless it was already, in one step (lib/stores/run-ledger.ts
+   * claimCallback): of two callbacks the ledger alone vouches for, only the first is confirmed.
+   */
+  claimCallback(tokenId: string, runId: string): Promise<boolean>;
+  /** True when a webhook URL is this relay's own /api/webhook (a static token vouches for no one else's runs). */
+  isOwnWebhook(url: string): boolean;
 }
 
 export interface ConfirmOptions {
@@ -64,6 +82,12 @@ export interface ConfirmOptions {
   bindingWaitMs?: number;
   /** Pause between two reads of the ledger while waiting. @default 100 */
   pollMs?: number;
+  /**
+   * How long to wait for the relay to see a run end whose thread it never learned (a stateless
+   * `wait` or `stream`: LangGraph names no thread for them). Its answer comes ~500 ms after the callback.
+   * @default 5000
+   */
+  endWaitMs?: number;
 }
 
 export type Verification =
@@ -128,8 +152,36 @@ export async function confirmCallback(
   // Without LangGraph's record, the status is the sender's word: only a status LangGraph sends is taken.
   const knownStatus = (RUN_STATUSES as readonly string[]).includes(claim.status);
 
+  /**
+   * The ledger alone vouching for a run of this token: a status LangGraph sends, a thread the relay
+   * knows (or a run it saw end), and once per run, claimed atomically.
+   */
+  const byLedgerAlone = async (): Promise<Verification> => {
+    if (!knownStatus) return { state: "rejected", reason: `${claim.status} is not a status LangGraph sends, and cannot be checked` };
+    if (credential.type !== "minted" || entry === undefined) return { state: "unverified", reason: "the ledger does not know this run" };
+    if (entry.thread_id === undefined) {
+      // The relay never learned the run's thread, so the one the callback names proves nothing: only
+      // a run the relay saw end may call back on the ledger's word.
+      const deadline = deps.now() + (options.endWaitMs ?? 5000);
+      while (entry.ended_at === undefined && deps.now() < deadline) {
+        await deps.sleep(options.pollMs ?? 100);
+        entry = (await deps.ledgerEntry(credential.tokenId)) ?? entry;
+      }
+      if (entry.ended_at === undefined) {
+        return { state: "unverified", reason: "the relay knows neither the run's thread nor that the run has ended" };
+      }
+      if (claim.received_at !== undefined && claim.received_at < Date.parse(entry.ended_at) - CALLBACK_BEFORE_END_MS) {
+        return { state: "rejected", reason: "the callback came before the run ended" };
+      }
+    }
+    if (!(await deps.claimCallback(credential.tokenId, claim.run_id))) {
+      return { state: "rejected", reason: "the run has called back already, and its status cannot be checked a second time" };
+    }
+    return { state: "confirmed", by: "ledger" };
+  };
+
   if (deps.getRun === undefined) {
-    if (boundToThisRun && knownStatus) return { state: "confirmed", by: "ledger" };
+    if (boundToThisRun) return byLedgerAlone();
     if (credential.type === "static") return { state: "confirmed", by: "receive-only" };
     return { state: "unverified", reason: "LANGGRAPH_API_URL is not set, and the ledger does not know this run" };
   }
@@ -139,7 +191,10 @@ export async function confirmCallback(
     upstream = await deps.getRun(claim.thread_id, claim.run_id);
   } catch (error) {
     // LangGraph out of reach: the ledger vouches for the run once, as for a stateless run.
-    if (boundToThisRun && knownStatus && entry?.callback_seen_at === undefined) return { state: "confirmed", by: "ledger" };
+    if (boundToThisRun && knownStatus && entry?.callback_seen_at === undefined) {
+      const verdict = await byLedgerAlone();
+      if (verdict.state === "confirmed") return verdict;
+    }
     const message = error instanceof Error ? error.message : String(error);
     return { state: "unverified", reason: `LangGraph could not be asked about the run: ${message}` };
   }
@@ -154,11 +209,7 @@ export async function confirmCallback(
         // since, and nothing can check what this callback claims.
         return { state: "rejected", reason: "LangGraph no longer holds the run's thread" };
       }
-      if (entry?.callback_seen_at !== undefined) {
-        return { state: "rejected", reason: "the run has called back already, and its status cannot be checked a second time" };
-      }
-      if (!knownStatus) return { state: "rejected", reason: `${claim.status} is not a status LangGraph sends, and cannot be checked` };
-      return { state: "confirmed", by: "ledger" };
+      return byLedgerAlone();
     }
     if (credential.type === "minted" && entry?.kind === "cron") {
       // A thread cron's runs live on its thread, which LangGraph keeps: a run it does not know is made up.
@@ -186,6 +237,8 @@ export async function confirmCallback(
   } else if (held !== undefined && (credential.token === undefined || !sameSecret(held, credential.token))) {
     // A static token vouches for runs whose webhook carries it (or, with LangGraph's webhooks.headers, no token at all).
     return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
+  } else if (held === undefined && !deps.isOwnWebhook(upstream.webhook)) {
+    return { state: "rejected", reason: "LangGraph's run calls another webhook than this relay's" };
   }
   return { state: "confirmed", by: "langgraph" };
 }

@@ -3,6 +3,7 @@
 // once per run and status (the store's routing gate); an unverified one only to routes that opted in;
 // a rejected one nowhere — recorded, logged at warn with its token's id, visible in /api/deliveries.
 import { DISPATCH_BUDGET_MS } from "../config/limits.js";
+import { hasPublicUrl, publicBaseUrl, WEBHOOK_PATH } from "../config/public-url.js";
 import type { DeliveryRecord, Verification } from "../model/delivery.js";
 import { deliveryIdFor } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -33,6 +34,17 @@ async function withStoreRetries<T>(runtime: Runtime, step: () => Promise<T>): Pr
   }
 }
 
+/**
+ * This relay's /api/webhook: the path, and the configured public address where there is one (behind
+ * a proxy or a custom domain the path alone is what a hand-made URL shares with ours).
+ */
+function isOwnWebhook(url: string, config: Runtime["config"]): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  if (!parsed.pathname.endsWith(WEBHOOK_PATH)) return false;
+  return !hasPublicUrl(config) || parsed.host === new URL(publicBaseUrl(config)).host;
+}
+
 /** Confirms the delivery, records the verdict, and routes it (or not). Never throws. */
 export async function verifyAndRoute(
   delivery: DeliveryRecord,
@@ -46,13 +58,15 @@ export async function verifyAndRoute(
   const { config, log, ledger, store } = runtime;
   try {
     const verdict = await confirmCallback(
-      { run_id: delivery.run_id, thread_id: delivery.thread_id, status: delivery.status },
+      { run_id: delivery.run_id, thread_id: delivery.thread_id, status: delivery.status, received_at: Date.parse(delivery.received_at) },
       credential,
       {
         ledgerEntry: (tokenId) => withStoreRetries(runtime, () => ledger.get(tokenId)),
         getRun: config.langgraphApiUrl === undefined ? undefined : runtime.readRun,
         now: runtime.now,
         sleep: runtime.sleep,
+        claimCallback: (tokenId, runId) => withStoreRetries(runtime, () => ledger.claimCallback(tokenId, runId)),
+        isOwnWebhook: (url) => isOwnWebhook(url, config),
       },
     );
     const checkedAt = new Date(runtime.now()).toISOString();

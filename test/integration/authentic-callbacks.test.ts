@@ -189,6 +189,31 @@ describe.runIf(redisAvailable())("authentic callbacks: one leaked webhook URL", 
     expect(forwardsOf(run.runId)).toHaveLength(1);
   });
 
+  it("takes a stateless stream's callback on the ledger's word only once the relay saw the stream end", async () => {
+    // A stateless stream: LangGraph names no thread for it, so the ledger never learns one.
+    const streaming = await trigger(api, { assistant_id: "agent", mode: "stream", input: { input: "streamed", delay_ms: 2_500 } });
+    expect(streaming.status).toBe(200);
+    const runId = streaming.headers.get("x-run-id") ?? "";
+    expect(runId).not.toBe("");
+    // The leaked URL, read from LangGraph's record while the run goes on (its temporary thread holds it).
+    let webhook: URL | undefined;
+    for (const thread of await client.threads.search({ limit: 20 })) {
+      const run = (await client.runs.list(thread.thread_id).catch(() => [])).find((candidate) => candidate.run_id === runId);
+      if (run !== undefined) webhook = new URL(String((run as unknown as { kwargs: { webhook: string } }).kwargs.webhook));
+    }
+    if (webhook === undefined) throw new Error("the stream's run was not found in LangGraph");
+    const forged = { ...fixture("stateless_runs_wait"), run_id: runId, thread_id: randomUUID(), status: "success", values: { output: "attacker" } };
+    const early = (await (await post(webhook, forged)).json()) as { delivery_id: string };
+    const verdict = (await settledDelivery(early.delivery_id)).verification;
+    expect(verdict?.state).not.toBe("confirmed");
+    await streaming.text();
+    const deadline = Date.now() + WAIT_MS;
+    while (forwardsOf(runId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const forwarded = forwardsOf(runId);
+    expect(forwarded).toHaveLength(1);
+    expect(JSON.stringify(forwarded)).not.toContain("attacker");
+  });
+
   it("refuses a thread run's token once LangGraph no longer holds the thread", async () => {
     const run = await startedRun({ thread_id: "new", input: { input: "to be deleted" } });
     const genuine = await settledDelivery(deliveryIdFor(run.runId, "success"));

@@ -154,10 +154,12 @@ describe("authenticateWebhook", () => {
     expect(authenticateWebhook(presented(token), config, NOW)).toMatchObject({ type: "minted", scope: { threadId: "t" } });
   });
 
-  it("accepts any static token by query and by bearer header", () => {
-    expect(authenticateWebhook(presented("static-2"), config, NOW)).toEqual({ type: "static" });
-    expect(authenticateWebhook(presented(null, "Bearer static-1"), config, NOW)).toEqual({ type: "static" });
-    expect(authenticateWebhook(presented(null, "bearer   static-1"), config, NOW)).toEqual({ type: "static" });
+  it("accepts any static token by query and by bearer header, and says which one authenticated", () => {
+    expect(authenticateWebhook(presented("static-2"), config, NOW)).toEqual({ type: "static", token: "static-2" });
+    expect(authenticateWebhook(presented(null, "Bearer static-1"), config, NOW)).toEqual({ type: "static", token: "static-1" });
+    expect(authenticateWebhook(presented(null, "bearer   static-1"), config, NOW)).toEqual({ type: "static", token: "static-1" });
+    // A query token that matches nothing beside a header that does: the header's token authenticated.
+    expect(authenticateWebhook(presented("another-relays-token", "Bearer static-1"), config, NOW)).toEqual({ type: "static", token: "static-1" });
   });
 
   it("refuses a missing token, a wrong one, and a token of another scheme", () => {
