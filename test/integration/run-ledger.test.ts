@@ -126,6 +126,30 @@ function ledgerContract(name: string, makeLedger: (now: () => number) => Promise
       expect((await ledger.get(bound.token_id))?.callback_seen_at).toBeUndefined();
     });
 
+    it("claims a run's callback once: of concurrent claims exactly one wins, and none after a mark", async () => {
+      const entry = runEntry();
+      await ledger.put(entry);
+      await ledger.bindRun(entry.token_id, "run-1");
+      const claims = await Promise.all(Array.from({ length: 20 }, () => ledger.claimCallback(entry.token_id, "run-1")));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await ledger.claimCallback(entry.token_id, "run-1")).toBe(false);
+      const marked = runEntry();
+      await ledger.put(marked);
+      await ledger.markCallbackSeen(marked.token_id, "run-2");
+      expect(await ledger.claimCallback(marked.token_id, "run-2")).toBe(false);
+    });
+
+    it("records that the relay saw a run end, once, and not for a revoked token", async () => {
+      const entry = runEntry();
+      await ledger.put(entry);
+      expect(await ledger.markEnded(entry.token_id)).toBe(true);
+      expect((await ledger.get(entry.token_id))?.ended_at).toBe(iso(clock.now()));
+      const revoked = runEntry();
+      await ledger.put(revoked);
+      await ledger.revoke(revoked.token_id);
+      expect(await ledger.markEnded(revoked.token_id)).toBe(false);
+    });
+
     it("forgets an entry once its expires_at has passed on the injected clock", async () => {
       const entry = runEntry({ kind: "cron", expires_at: iso(clock.now() + 60_000) });
       await ledger.put(entry);
