@@ -197,8 +197,50 @@ describe("a cron the ledger cannot record", () => {
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("store_unavailable");
       expect(langgraph.crons.size).toBe(0);
       expect(langgraph.requests.some((r) => r.method === "DELETE" && r.path.startsWith("/runs/crons/"))).toBe(true);
+      // And its token vouches for nothing: the start failed, so it was revoked.
+      await runtime.idle();
+      const sent = langgraph.requests.filter((r) => r.method === "POST" && r.path === "/runs/crons").at(-1);
+      const token = new URL(String(sent?.body?.["webhook"])).searchParams.get("token") ?? "";
+      expect(await runtime.ledger.get(mintedTokenId(token))).toMatchObject({ revoked: true });
     } finally {
       await langgraph.stop();
     }
+  });
+});
+
+describe("the record's own fields", () => {
+  it("keep a graph id or route name only up to 256 characters: the payload's cap reaches no further", async () => {
+    runtime = installTestRuntime();
+    const long = "g".repeat(300);
+    const body = { ...fixture("thread_runs_create"), run_id: randomUUID(), metadata: { graph_id: long, relay_route: long } };
+    const record = await recorded(await webhookApi.POST(callback(body)), runtime.store);
+    expect(record.graph_id).toBeUndefined();
+    expect(record.route).toBeUndefined();
+    const fits = { ...body, run_id: randomUUID(), metadata: { graph_id: "agent", relay_route: "nightly" } };
+    expect(await recorded(await webhookApi.POST(callback(fits)), runtime.store)).toMatchObject({ graph_id: "agent", route: "nightly" });
+  });
+});
+
+describe("a receive-only relay (no LANGGRAPH_API_URL)", () => {
+  it("takes a minted token's callback on the ledger's word alone: its run, a status LangGraph sends, once", async () => {
+    runtime = installTestRuntime();
+    const ran: string[] = [];
+    const router = defineRoutes([{ on: "*", actions: [custom({ name: "seen", handler: (event) => void ran.push(event.type) })] }]);
+    const token = mintWebhookToken([TEST_SECRET], { kind: "run", threadId: "thread-ro", environment: "production" });
+    const tokenId = mintedTokenId(token);
+    const now = Date.now();
+    await runtime.ledger.put({ token_id: tokenId, kind: "run", assistant_id: "agent", thread_id: "thread-ro", created_at: new Date(now).toISOString(), expires_at: new Date(now + 3_600_000).toISOString() });
+    await runtime.ledger.bindRun(tokenId, "run-ro", "thread-ro");
+    const genuine = { ...fixture("thread_runs_create"), run_id: "run-ro", thread_id: "thread-ro", status: "success" };
+    const first = await recorded(await handleWebhook(callback(genuine, token), runtime, router), runtime.store);
+    await runtime.idle();
+    expect((await runtime.store.get(first.id))?.verification).toMatchObject({ state: "confirmed", by: "ledger" });
+    const again = await recorded(await handleWebhook(callback({ ...genuine, status: "error" }, token), runtime, router), runtime.store);
+    await runtime.idle();
+    expect((await runtime.store.get(again.id))?.verification?.state).toBe("rejected");
+    const madeUp = await recorded(await handleWebhook(callback({ ...genuine, run_id: "run-ro", status: "refunded" }, token), runtime, router), runtime.store);
+    await runtime.idle();
+    expect((await runtime.store.get(madeUp.id))?.verification?.state).toBe("rejected");
+    expect(ran).toEqual(["run.success"]);
   });
 });
