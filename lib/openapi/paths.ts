@@ -42,6 +42,15 @@ const NOT_IMPLEMENTED = failure(
   "not_implemented: the LangGraph server has no crons (the local server of `npm run dev`): crons need a LangGraph Platform deployment. The request was valid.",
 );
 
+/** Another's cron and none at all answer alike, so a caller cannot probe the deployment's crons. */
+const CRON_NOT_FOUND = failure(
+  "not_found: not one of this relay's crons — unknown, deleted, or created elsewhere (another relay, a preview deployment, LangSmith): the same answer for each.",
+);
+
+const REVOKED_CONFLICT = failure(
+  "conflict: the cron's token is revoked (a delete failed after revoking it; the cron answers revoked: true): retry the delete.",
+);
+
 const examplesOf = (examples: Record<string, Example<unknown>>) => ({ examples });
 
 const RUN_ID_HEADERS = {
@@ -105,7 +114,7 @@ const crons = {
       "200": { description: "The list, or {cron} for a cron_id.", content: json({ oneOf: [componentRef("CronList"), componentRef("CronAnswer")] }) },
       ...AUTH_ERRORS,
       ...UPSTREAM_ERRORS,
-      "404": failure("not_found (not one of this relay's crons) or langgraph_rejected (LangGraph has no such cron)."),
+      "404": CRON_NOT_FOUND,
       "501": NOT_IMPLEMENTED,
       ...COMMON_ERRORS,
     },
@@ -113,7 +122,8 @@ const crons = {
   patch: {
     operationId: "updateCron",
     summary: "Change a cron: schedule, time zone, end, input, metadata, route, enabled…",
-    description: "The webhook is the relay's and is never changed: the cron keeps its token. Schedule and time zone are checked before LangGraph is called.",
+    description:
+      "The webhook is the relay's and is never changed: the cron keeps its token. Schedule, time zone and end_time (in the future) are checked before LangGraph is called; an empty body is refused. A cron whose token is revoked answers 409.",
     tags: ["crons"],
     security: FULL_ACCESS,
     parameters: cronIdParameter,
@@ -123,7 +133,8 @@ const crons = {
       ...AUTH_ERRORS,
       "400": failure("invalid_json, invalid_body (the message names the field) or invalid_request (cron_id)."),
       ...UPSTREAM_ERRORS,
-      "404": failure("not_found (not one of this relay's crons) or langgraph_rejected (LangGraph has no such cron)."),
+      "404": CRON_NOT_FOUND,
+      "409": REVOKED_CONFLICT,
       "413": failure("payload_too_large: the body is over 1 MiB."),
       "501": NOT_IMPLEMENTED,
       ...COMMON_ERRORS,
@@ -132,7 +143,8 @@ const crons = {
   post: {
     operationId: "setCronState",
     summary: "Pause or resume a cron (action=pause|resume)",
-    description: "pause sets enabled to false: the cron starts no run until resumed; resume sets it to true. The cron keeps its token.",
+    description:
+      "pause sets enabled to false: the cron starts no run until resumed; resume sets it to true. The cron keeps its token. A cron whose token is revoked can be paused, not resumed (409).",
     tags: ["crons"],
     security: FULL_ACCESS,
     parameters: queryParameters(cronActionQuerySchema),
@@ -140,7 +152,8 @@ const crons = {
       "200": answer("The cron as it is now.", "CronAnswer"),
       ...AUTH_ERRORS,
       ...UPSTREAM_ERRORS,
-      "404": failure("not_found (not one of this relay's crons) or langgraph_rejected (LangGraph has no such cron)."),
+      "404": CRON_NOT_FOUND,
+      "409": REVOKED_CONFLICT,
       "501": NOT_IMPLEMENTED,
       ...COMMON_ERRORS,
     },
@@ -148,11 +161,19 @@ const crons = {
   delete: {
     operationId: "deleteCron",
     summary: "Delete a cron, revoking its token first",
-    description: "The token is revoked before LangGraph is asked, so a later callback with it is rejected even if the delete is retried.",
+    description:
+      "Only one of this relay's crons, like every other request: another's is 404. Its token is revoked before LangGraph is asked, so a later callback with it is rejected; if the delete fails, the cron answers revoked: true until a retried delete succeeds.",
     tags: ["crons"],
     security: FULL_ACCESS,
     parameters: cronIdParameter,
-    responses: { "200": answer("Deleted.", "CronDeleted"), ...AUTH_ERRORS, ...UPSTREAM_ERRORS, "501": NOT_IMPLEMENTED, ...COMMON_ERRORS },
+    responses: {
+      "200": answer("Deleted.", "CronDeleted"),
+      ...AUTH_ERRORS,
+      ...UPSTREAM_ERRORS,
+      "404": CRON_NOT_FOUND,
+      "501": NOT_IMPLEMENTED,
+      ...COMMON_ERRORS,
+    },
   },
 };
 

@@ -8,10 +8,17 @@ function describe(error: z.ZodError, max: number, one: (issue: Issue) => string)
   return error.issues.slice(0, max).map(one).join("; ");
 }
 
+/** Names we did not define, as the caller sent them: cut short and quoted (they may be anything, of any length). */
+const unknownNames = (keys: readonly string[]) => keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ");
+
 /** Body and environment problems, e.g. `run_id: expected string; status: required`. */
 export function describeIssues(error: z.ZodError, options: { root?: string; max?: number } = {}): string {
   const root = options.root ?? "(body)";
-  return describe(error, options.max ?? 8, (issue) => `${issue.path.length > 0 ? issue.path.join(".") : root}: ${issue.message}`);
+  return describe(error, options.max ?? 8, (issue) => {
+    const where = issue.path.length > 0 ? issue.path.join(".") : root;
+    if (issue.code === "unrecognized_keys") return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${unknownNames(issue.keys)}`;
+    return `${where}: ${issue.message}`;
+  });
 }
 
 /**
@@ -22,8 +29,7 @@ export function describeIssuesAsSentences(error: z.ZodError, options: { root?: s
   const root = options.root ?? "query";
   return describe(error, options.max ?? 6, (issue) => {
     if (issue.code === "unrecognized_keys") {
-      const names = issue.keys.map((key) => JSON.stringify(key.slice(0, 40)));
-      return `unknown parameter${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+      return `unknown parameter${issue.keys.length > 1 ? "s" : ""} ${unknownNames(issue.keys)}`;
     }
     return `${issue.path.length > 0 ? issue.path.join(".") : root} ${issue.message}`;
   });

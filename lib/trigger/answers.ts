@@ -57,6 +57,10 @@ export const cronSchema = z
     payload: z.record(z.string(), z.unknown()).meta({ description: "What each run is started with; its webhook URL has the token removed." }),
     metadata: z.record(z.string(), z.unknown()).nullish(),
     user_id: z.string().nullish(),
+    revoked: z.literal(true).optional().meta({
+      description:
+        "Present when the cron's token is revoked but the cron still exists (its delete failed after the revoke): its runs' callbacks are rejected. Retry the delete; PATCH and resume answer 409.",
+    }),
   })
   ;
 export type CronView = z.output<typeof cronSchema>;

@@ -51,7 +51,7 @@ export const cronUpdateBodySchema = z
   .strictObject({
     schedule: scheduleSchema.optional(),
     timezone: timezoneSchema.optional(),
-    end_time: endTimeSchema.nullable().optional().meta({ description: "When the cron stops; null clears it (runs forever)." }),
+    end_time: endTimeSchema.nullable().optional().meta({ description: "When the cron stops, in the future; null clears it (runs forever)." }),
     enabled: z.boolean().optional().meta({ description: "false pauses the cron, true resumes it (as action=pause|resume)." }),
     input: z.record(z.string(), z.unknown()).optional().meta({ description: "The input of the runs it starts from now on." }),
     metadata: z.record(z.string(), z.unknown()).optional().meta({ description: "Merged into the cron's metadata by LangGraph." }),
@@ -63,7 +63,9 @@ export const cronUpdateBodySchema = z
     }),
     route: z.string().trim().min(1).max(128).optional().meta({ description: "The named route that handles the callbacks of its runs from now on." }),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: "names nothing to change" });
+  .refine((body) => Object.keys(body).length > 0, { message: "names nothing to change" })
+  // The refine is invisible to JSON Schema: the document says it this way.
+  .meta({ minProperties: 1 });
 export type CronUpdate = z.output<typeof cronUpdateBodySchema>;
 
 /** Validates a PATCH body; 400 `invalid_body` naming each bad field. */

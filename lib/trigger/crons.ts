@@ -7,6 +7,7 @@ import type { CreatedCron } from "./answers.js";
 import { commonPayload, present } from "./payload.js";
 import { failed, prepare, type TriggerContext } from "./prepare.js";
 import type { TriggerRequest } from "./request.js";
+import { assertEndTimeAhead } from "./schedule.js";
 
 export type { CreatedCron };
 
@@ -15,6 +16,7 @@ export async function createCron(body: TriggerRequest, context: TriggerContext):
   // The body (schedule and time zone included) is valid by now: a server without crons (the local one)
   // hears so before a token is minted or a thread created.
   const { config } = context.runtime;
+  assertEndTimeAhead(body.end_time, context.runtime.now(), "trigger request");
   await assertCronsSupported(config, await langGraphCrons(config, CRONS_CLIENT_OPTIONS));
   const prepared = await prepare(body, context, "cron");
   if (body.schedule === undefined) throw new RelayError(400, "invalid_body", "Invalid trigger request: schedule: required.");

@@ -65,9 +65,9 @@ const bodyObject = z.strictObject({
   on_completion: z.enum(["delete", "keep"]).optional().meta({
     description: "Stateless runs and crons: delete the temporary thread when the run is done (the default), or keep it.",
   }),
-  schedule: scheduleSchema.optional(),
-  timezone: timezoneSchema.optional(),
-  end_time: endTimeSchema.optional(),
+  schedule: scheduleSchema.optional().meta({ description: `Mode cron only (required there). ${scheduleSchema.description ?? ""}`.trim() }),
+  timezone: timezoneSchema.optional().meta({ description: `Mode cron only. ${timezoneSchema.description ?? ""}`.trim() }),
+  end_time: endTimeSchema.optional().meta({ description: `Mode cron only: when the cron stops (ISO 8601, with an offset, in the future).` }),
   route: z.string().trim().min(1).max(128).optional().meta({ description: "The named route (routes.ts) that handles the run's callback; stored in the run's metadata." }),
 });
 

@@ -5,9 +5,12 @@
 // The syntax is what LangGraph Platform schedules with (croniter): five fields
 // `minute hour day-of-month month day-of-week`, an optional sixth for seconds, or a macro such as
 // `@daily`. Each field is `*` (or `?` in the day fields), a number or name, a range `a-b`, a step `/n`,
-// or a list of those; the day fields also take `L` (last day of the month, last weekday `5L`) and
-// `5#2` (the second Friday). Anything this accepts, croniter accepts; what it refuses, LangGraph would.
+// or a list of those; the day fields also take `L` (last day of the month; `L5`, the last Friday —
+// croniter's order, `5L` it refuses) and `5#2` (the second Friday). A day of the month no listed month
+// has (`0 0 31 2 *`) is refused too: croniter cannot find its next run. Anything this accepts, croniter
+// accepts; what it refuses, LangGraph would.
 import { z } from "zod";
+import { badRequest } from "../shared/errors.js";
 
 interface Field {
   name: string;
@@ -52,8 +55,9 @@ function partProblem(part: string, field: Field): string | undefined {
   if (field.day === "week") {
     const nth = /^(\w+)#([1-5])$/.exec(part);
     if (nth !== null) return valueOf(nth[1] ?? "", field) === undefined ? `the ${field.name} must be ${range} or a day name` : undefined;
-    const last = /^(\w+)L$/i.exec(part);
-    if (last !== null && valueOf(last[1] ?? "", field) !== undefined) return undefined;
+    // croniter's last weekday is `L` then a digit: `L5`, never `5L` or `Lfri`.
+    if (/^L[0-6]$/i.test(part)) return undefined;
+    if (/^\w+L$/i.test(part)) return `the last weekday is written L then the day, e.g. "L5" for the last Friday ("${part.slice(0, 20)}" is not)`;
   }
   const [base = "", step, extra] = part.split("/");
   if (extra !== undefined) return `"${part}" has more than one step`;
@@ -66,6 +70,38 @@ function partProblem(part: string, field: Field): string | undefined {
   const end = valueOf(to, field);
   if (end === undefined) return `the ${field.name} must be ${range}${field.names === undefined ? "" : " or a name"} ("${part}" is not)`;
   return undefined;
+}
+
+/** The longest each month can be (February in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** The values a field's list stands for, or undefined when it holds anything but numbers, names, ranges and steps. */
+function expand(value: string, field: Field): Set<number> | undefined {
+  const values = new Set<number>();
+  for (const part of value.split(",")) {
+    const [base = "", stepText] = part.split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    const [fromText = "", toText] = base.split("-");
+    const from = base === "*" ? field.min : valueOf(fromText, field);
+    const to = base === "*" ? field.max : toText === undefined ? (stepText === undefined ? from : field.max) : valueOf(toText, field);
+    if (from === undefined || to === undefined || from > to) return undefined;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values;
+}
+
+/**
+ * Why a schedule never runs, or undefined: a day of the month no listed month has (31 in February, or
+ * in April and June only). Only when the day of the week is `*`: otherwise croniter runs on either.
+ */
+function impossibleDate(dayOfMonth: string, month: string, dayOfWeek: string): string | undefined {
+  if (dayOfWeek !== "*" && dayOfWeek !== "?") return undefined;
+  const [days, months] = [expand(dayOfMonth, FIELDS[2] as Field), expand(month, FIELDS[3] as Field)];
+  if (days === undefined || months === undefined || days.size === 0 || months.size === 0) return undefined;
+  const first = Math.min(...days);
+  const longest = Math.max(...[...months].map((m) => MONTH_DAYS[m - 1] ?? 31));
+  if (first <= longest) return undefined;
+  return `it never runs: no month it names has a day ${first} (the longest has ${longest} days)`;
 }
 
 /** Why a schedule is not one LangGraph accepts, or undefined when it is. */
@@ -86,16 +122,44 @@ export function scheduleProblem(schedule: string): string | undefined {
       if (problem !== undefined) return problem;
     }
   }
+  return impossibleDate(parts[2] ?? "*", parts[3] ?? "*", parts[4] ?? "*");
+}
+
+/** The name this runtime's ICU gives a time zone (its own spelling), or undefined when it knows none. */
+function canonicalTimeZone(value: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a time zone is not one LangGraph's zoneinfo would load, or undefined. ICU reads names in any case
+ * ("europe/paris") and knows a few tzdata dropped (SystemV/…); zoneinfo reads file names, exact case.
+ * So a name must be ICU's own spelling, or an alias of it (Asia/Kolkata for ICU's Asia/Calcutta) written
+ * as tzdata writes names: each part starting with a capital. A wrong case of ICU's name is answered
+ * with the right one.
+ */
+export function timeZoneProblem(value: string): string | undefined {
+  const canonical = canonicalTimeZone(value);
+  if (canonical === undefined || value.startsWith("SystemV/")) return "must be an IANA time zone such as Europe/Paris";
+  if (canonical === value) return undefined;
+  if (canonical.toLowerCase() === value.toLowerCase()) return `must be spelt exactly as in the tz database: ${canonical}`;
+  if (!value.split("/").every((part) => /^[A-Z]/.test(part))) return `must be spelt exactly as in the tz database, e.g. ${canonical}`;
   return undefined;
 }
 
-/** True for an IANA time zone this runtime knows (LangGraph's zoneinfo knows the same names). */
+/** True for an IANA time zone LangGraph's zoneinfo knows by that exact name. */
 export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
+  return timeZoneProblem(value) === undefined;
+}
+
+/** Refuses an end time already past by the runtime's clock: the cron would never run (400 `invalid_body`). */
+export function assertEndTimeAhead(endTime: string | null | undefined, now: number, what: string): void {
+  if (endTime === undefined || endTime === null) return;
+  if (Date.parse(endTime) <= now) {
+    throw badRequest("invalid_body", `Invalid ${what}: end_time: is in the past (${new Date(now).toISOString()} now); a cron that ends before it starts never runs.`);
   }
 }
 
@@ -117,7 +181,10 @@ export const scheduleSchema = z
 
 export const timezoneSchema = z
   .string()
-  .refine(isTimeZone, { message: "must be an IANA time zone such as Europe/Paris" })
+  .superRefine((timezone, ctx) => {
+    const problem = timeZoneProblem(timezone);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
   .meta({ description: "The IANA time zone the schedule is read in.", examples: ["Europe/Paris", "America/New_York"] });
 
 /** When a cron stops: an ISO 8601 time with its offset. */

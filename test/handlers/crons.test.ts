@@ -161,10 +161,12 @@ describe("GET /api/crons?cron_id=…", () => {
     expect(JSON.stringify(cron)).not.toMatch(/token=|v1\.[A-Za-z0-9_-]{10,}\./);
   });
 
-  it("answers 404 for another's cron and passes on LangGraph's 404 for an unknown one", async () => {
+  it("answers the same 404 for another's cron and for an unknown one", async () => {
     const foreign = foreignCron(undefined);
-    await expectError(await crons("GET", `?cron_id=${foreign}`), 404, "not_found", /among this relay's crons/);
-    await expectError(await crons("GET", `?cron_id=${randomUUID()}`), 404, "langgraph_rejected", /Cron not found/);
+    const unknown = randomUUID();
+    const theirs = await expectError(await crons("GET", `?cron_id=${foreign}`), 404, "not_found", /among this relay's crons/);
+    const none = await expectError(await crons("GET", `?cron_id=${unknown}`), 404, "not_found", /among this relay's crons/);
+    expect(none.replace(unknown, "<id>")).toBe(theirs.replace(foreign, "<id>"));
     await expectError(await crons("GET", `?cron_id=${randomUUID()}&limit=2`), 400, "invalid_request", /limit/);
   });
 });
@@ -224,6 +226,12 @@ describe("PATCH /api/crons?cron_id=…", () => {
     await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { end_time: "soon" } }), 400, "invalid_body", /end_time/);
     await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { webhook: "https://attacker.example/" } }), 400, "invalid_body", /webhook/);
     await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { enabled: "no" } }), 400, "invalid_body", /enabled/);
+    await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { end_time: "2020-01-01T00:00:00Z" } }), 400, "invalid_body", /end_time: is in the past/);
+    await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { timezone: "europe/paris" } }), 400, "invalid_body", /Europe\/Paris/);
+    await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { schedule: "0 0 31 4,6 *" } }), 400, "invalid_body", /never runs/);
+    const long = await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { ["x".repeat(5000)]: 1 } }), 400, "invalid_body", /unknown key/);
+    expect(long).toContain(JSON.stringify("x".repeat(40)));
+    expect(long).not.toContain("x".repeat(41));
     await expectError(await crons("PATCH", "", { body: { enabled: false } }), 400, "invalid_request", /cron_id/);
     expect(langgraph.requests).toEqual([]);
   });
@@ -270,7 +278,59 @@ describe("DELETE /api/crons?cron_id=…", () => {
     expect(await response.json()).toEqual({ ok: true, cron_id: cronId });
     expect(langgraph.count(`DELETE /runs/crons/${cronId}`)).toBe(1);
     expect((await api.runtime.ledger.get(tokenId))?.revoked).toBe(true);
-    await expectError(await crons("DELETE", `?cron_id=${cronId}`), 404, "langgraph_rejected", /Cron not found/);
+    await expectError(await crons("DELETE", `?cron_id=${cronId}`), 404, "not_found", /among this relay's crons/);
+  });
+
+  it("answers 404 for another's cron, deleting and revoking nothing", async () => {
+    const otherRelay = `${api.url}/api/webhook?token=${mintWebhookToken(["another-relay-secret"], { kind: "cron" })}`;
+    const foreign = foreignCron(otherRelay, { payload: { assistant_id: "agent", webhook: otherRelay } });
+    await expectError(await crons("DELETE", `?cron_id=${foreign}`), 404, "not_found", /among this relay's crons/);
+    await expectError(await crons("DELETE", `?cron_id=${randomUUID()}`), 404, "not_found", /among this relay's crons/);
+    expect(langgraph.count(`DELETE /runs/crons/${foreign}`)).toBe(0);
+    expect(langgraph.crons.has(foreign)).toBe(true);
+  });
+
+  it("leaves a cron whose delete failed revoked: shown, pausable, not changed or resumed (409) until the delete is retried", async () => {
+    const { cronId, webhook } = await createCron({ assistant_id: "half-deleted" });
+    const tokenId = mintedTokenId(webhook.searchParams.get("token") ?? "");
+    // A 422 is not retried by the SDK: one failed delete.
+    langgraph.failNext(new RegExp(`^DELETE /runs/crons/${cronId}$`), 422, { detail: "busy" });
+    await expectError(await crons("DELETE", `?cron_id=${cronId}`), 422, "langgraph_rejected", /busy/);
+    expect((await api.runtime.ledger.get(tokenId))?.revoked).toBe(true);
+
+    const { cron } = (await (await crons("GET", `?cron_id=${cronId}`)).json()) as { cron: Json };
+    expect(cron["revoked"]).toBe(true);
+    const listed = (await (await crons("GET", "?assistant_id=half-deleted")).json()) as { crons: Json[] };
+    expect(listed.crons.map((c) => c["revoked"])).toEqual([true]);
+    langgraph.requests.length = 0;
+    await expectError(await crons("PATCH", `?cron_id=${cronId}`, { body: { schedule: "0 8 * * 1" } }), 409, "conflict", /Retry DELETE/);
+    await expectError(await crons("POST", `?cron_id=${cronId}&action=resume`), 409, "conflict", /revoked/);
+    expect(langgraph.count(`PATCH /runs/crons/${cronId}`)).toBe(0);
+    const paused = await crons("POST", `?cron_id=${cronId}&action=pause`);
+    expect(paused.status).toBe(200);
+    expect(((await paused.json()) as { cron: Json }).cron).toMatchObject({ enabled: false, revoked: true });
+
+    expect((await crons("DELETE", `?cron_id=${cronId}`)).status).toBe(200);
+    expect(langgraph.crons.has(cronId)).toBe(false);
+  });
+
+  it("shows no revoked field for a healthy cron", async () => {
+    const { cronId } = await createCron();
+    const { cron } = (await (await crons("GET", `?cron_id=${cronId}`)).json()) as { cron: Json };
+    expect(cron).not.toHaveProperty("revoked");
+  });
+});
+
+describe("creating a cron (POST /api/trigger mode cron)", () => {
+  it("refuses an end time already past, a wrong-case time zone and L after the weekday, creating nothing", async () => {
+    langgraph.requests.length = 0;
+    const base = { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" };
+    await expectError(await trigger(api, { ...base, end_time: "2001-01-01T00:00:00Z" }), 400, "invalid_body", /end_time: is in the past/);
+    await expectError(await trigger(api, { ...base, timezone: "utc" }), 400, "invalid_body", /timezone: must be spelt exactly as in the tz database: UTC/);
+    await expectError(await trigger(api, { ...base, schedule: "0 9 * * 5L" }), 400, "invalid_body", /"L5"/);
+    await expectError(await trigger(api, { ...base, schedule: "0 0 30 2 *" }), 400, "invalid_body", /never runs/);
+    expect(langgraph.requests).toEqual([]);
+    expect((await trigger(api, { ...base, schedule: "0 9 * * L5", timezone: "UTC" })).status).toBe(201);
   });
 });
 

@@ -159,3 +159,23 @@ describe("every operation's answers, errors included, match the document", () =>
     expect((await call({ method: "POST", path: "/api/deliveries", query: `?id=${id}&replay=1&action=nope` })).status).toBe(404);
   });
 });
+
+describe("the crons' schemas say what the handlers refuse", () => {
+  it("an empty cron update (minProperties 1), mode-cron-only trigger fields, a revoked cron, 404 and 409", async () => {
+    const { openApiDocument } = await import("../../lib/openapi/document.js");
+    const doc = JSON.parse(JSON.stringify(openApiDocument())) as {
+      components: { schemas: Record<string, { minProperties?: number; properties: Record<string, { description?: string }> }> };
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+    const { schemas } = doc.components;
+    expect(schemas["CronUpdate"]?.minProperties).toBe(1);
+    for (const field of ["schedule", "timezone", "end_time"]) {
+      expect(schemas["TriggerRequest"]?.properties[field]?.description).toMatch(/^Mode cron only/);
+    }
+    expect(schemas["Cron"]?.properties["revoked"]?.description).toMatch(/revoked/);
+    const crons = doc.paths["/api/crons"] ?? {};
+    expect(crons["delete"]?.responses["404"]?.description).toMatch(/^not_found/);
+    expect(crons["patch"]?.responses["409"]?.description).toMatch(/^conflict/);
+    expect(crons["post"]?.responses["409"]?.description).toMatch(/^conflict/);
+  });
+});

@@ -433,7 +433,7 @@ describe("mode cron", () => {
 
   it("passes LangGraph's refusal of a schedule on as 422", async () => {
     langgraph.failNext(/\/runs\/crons$/, 422, { detail: "Invalid cron schedule" });
-    await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 31 2 *" }), 422, "langgraph_rejected", /Invalid cron schedule/);
+    await expectError(await trigger(api, { mode: "cron", assistant_id: "agent", schedule: "0 9 * * 1" }), 422, "langgraph_rejected", /Invalid cron schedule/);
   });
 
   it("sends end_time, and refuses a bad schedule before anything reaches LangGraph", async () => {

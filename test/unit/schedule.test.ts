@@ -1,7 +1,7 @@
 // Schedules and time zones are checked before LangGraph is called: what croniter (LangGraph Platform's
 // scheduler) accepts passes, the rest is refused with a message that says which field is wrong.
 import { describe, expect, it } from "vitest";
-import { isTimeZone, scheduleProblem, scheduleSchema } from "../../lib/trigger/schedule.js";
+import { assertEndTimeAhead, isTimeZone, scheduleProblem, scheduleSchema, timeZoneProblem } from "../../lib/trigger/schedule.js";
 
 describe("scheduleProblem", () => {
   it.each([
@@ -13,7 +13,12 @@ describe("scheduleProblem", () => {
     "0 0 L * *",
     "0 12 ? JAN,jul SUN",
     "0 9 * * 5#2",
-    "0 9 * * 5L",
+    "0 9 * * L5",
+    "0 9 * * l0",
+    "0 0 29 2 *",
+    "0 0 31 1,2 *",
+    "0 0 31 2 1",
+    "0 0 L 2 *",
     "0 0 1 */3 *",
     "0 0 * * 7",
     "  0   9 * * 1  ",
@@ -41,6 +46,13 @@ describe("scheduleProblem", () => {
     ["? * * * *", /minute/],
     ["0 9 * * 1 60", /second must be 0-59/],
     ["@fortnightly", /is not one of @yearly/],
+    ["0 9 * * 5L", /L then the day, e\.g\. "L5"/],
+    ["0 9 * * Lfri", /day of week/],
+    ["0 0 31 2 *", /never runs: no month it names has a day 31/],
+    ["0 0 30 2 *", /never runs: no month it names has a day 30/],
+    ["0 0 30,31 feb ?", /never runs/],
+    ["0 0 31 4,6 *", /never runs: .* day 31 \(the longest has 30 days\)/],
+    ["0 0 31 4-6/2 *", /never runs/],
   ])("refuses %j", (schedule, message) => {
     expect(scheduleProblem(schedule)).toMatch(message);
   });
@@ -57,5 +69,27 @@ describe("isTimeZone", () => {
   it("knows IANA names and refuses others", () => {
     for (const zone of ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]) expect(isTimeZone(zone)).toBe(true);
     for (const zone of ["Mars/Olympus_Mons", "Paris", ""]) expect(isTimeZone(zone)).toBe(false);
+  });
+
+  it("takes names only as zoneinfo spells them: exact case, aliases, none that tzdata dropped", () => {
+    for (const zone of ["Etc/UTC", "Europe/Kyiv", "US/Eastern", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "America/Port-au-Prince"]) {
+      expect(timeZoneProblem(zone)).toBeUndefined();
+    }
+    expect(timeZoneProblem("utc")).toBe("must be spelt exactly as in the tz database: UTC");
+    expect(timeZoneProblem("europe/paris")).toBe("must be spelt exactly as in the tz database: Europe/Paris");
+    expect(timeZoneProblem("EUROPE/PARIS")).toMatch(/Europe\/Paris/);
+    expect(timeZoneProblem("asia/kolkata")).toMatch(/spelt exactly/);
+    expect(timeZoneProblem("SystemV/EST5")).toMatch(/IANA time zone/);
+  });
+});
+
+describe("assertEndTimeAhead", () => {
+  const now = Date.parse("2030-01-01T00:00:00Z");
+  it("refuses an end time at or before now with 400 invalid_body, and lets a later one or none pass", () => {
+    expect(() => assertEndTimeAhead("2029-12-31T23:59:59Z", now, "cron update")).toThrow(/end_time: is in the past/);
+    expect(() => assertEndTimeAhead("2030-01-01T01:00:00+02:00", now, "cron update")).toThrow(expect.objectContaining({ status: 400, code: "invalid_body" }));
+    expect(() => assertEndTimeAhead("2030-01-01T00:00:01Z", now, "cron update")).not.toThrow();
+    expect(() => assertEndTimeAhead(null, now, "cron update")).not.toThrow();
+    expect(() => assertEndTimeAhead(undefined, now, "cron update")).not.toThrow();
   });
 });
