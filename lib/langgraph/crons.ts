@@ -22,6 +22,10 @@ export interface CronsApi extends Pick<CronsClient, "create" | "createForThread"
 
 const clients = new Map<string, Promise<CronsApi>>();
 
+/** The search fallback of `get`: at most this many crons looked through (the function has 30 s). */
+const SEARCH_PAGE_SIZE = 100;
+const SEARCH_PAGES = 5;
+
 /** The crons client of the deployment `config` names, loaded (with the SDK) on first use. */
 export function langGraphCrons(config: Config, options: LangGraphClientOptions = {}): Promise<CronsApi> {
   const apiUrl = config.langgraphApiUrl;
@@ -35,8 +39,23 @@ export function langGraphCrons(config: Config, options: LangGraphClientOptions =
   if (client === undefined) {
     client = import("@langchain/langgraph-sdk/client").then(({ CronsClient }) => {
       class RelayCronsClient extends CronsClient implements CronsApi {
-        get(cronId: string): Promise<Cron> {
-          return this.fetch<Cron>(`/runs/crons/${encodeURIComponent(cronId)}`);
+        async get(cronId: string): Promise<Cron> {
+          try {
+            return await this.fetch<Cron>(`/runs/crons/${encodeURIComponent(cronId)}`);
+          } catch (error) {
+            // Not every server publishes a read by id (the SDKs wrap none): a 404 or 405 may mean the
+            // route, not the cron, is missing. Look for it in the search instead, a bounded number of pages.
+            const status = (error as { status?: unknown } | null)?.status;
+            if (status !== 404 && status !== 405) throw error;
+            for (let page = 0; page < SEARCH_PAGES; page++) {
+              const crons = await this.search({ limit: SEARCH_PAGE_SIZE, offset: page * SEARCH_PAGE_SIZE });
+              const found = crons.find((cron) => cron.cron_id === cronId);
+              if (found !== undefined) return found;
+              if (crons.length < SEARCH_PAGE_SIZE) break;
+            }
+            // Not found in the search either: a 404, whichever way the read by id failed.
+            throw status === 404 ? error : Object.assign(new Error("Cron not found"), { status: 404, text: '{"detail":"Cron not found"}' });
+          }
         }
         info(): Promise<unknown> {
           return this.fetch<unknown>("/info");

@@ -161,6 +161,20 @@ describe("GET /api/crons?cron_id=…", () => {
     expect(JSON.stringify(cron)).not.toMatch(/token=|v1\.[A-Za-z0-9_-]{10,}\./);
   });
 
+  it("finds the cron through LangGraph's search where the server publishes no read by id", async () => {
+    const { cronId } = await createCron({ route: "weekly" });
+    langgraph.cronReadById = false;
+    try {
+      const response = await crons("GET", `?cron_id=${cronId}`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { cron: Json }).cron).toMatchObject({ cron_id: cronId });
+      expect(langgraph.count("POST /runs/crons/search")).toBeGreaterThan(0);
+      await expectError(await crons("GET", `?cron_id=${randomUUID()}`), 404, "not_found", /among this relay's crons/);
+    } finally {
+      langgraph.cronReadById = true;
+    }
+  });
+
   it("answers the same 404 for another's cron and for an unknown one", async () => {
     const foreign = foreignCron(undefined);
     const unknown = randomUUID();

@@ -70,6 +70,8 @@ export class FakeLangGraph {
   readonly runs = new Map<string, Json>();
   /** What GET /info says in `flags.crons`. */
   cronsEnabled = true;
+  /** Whether `GET /runs/crons/{cron_id}` exists (false: a server that publishes no read by id). */
+  cronReadById = true;
   /** Delay before answering run creation (to hold a request in flight). */
   runDelayMs = 0;
   /** Answers the next matching request with this status and body instead. */
@@ -211,6 +213,7 @@ export class FakeLangGraph {
     }
     match = /^\/runs\/crons\/([^/]+)$/.exec(path);
     if (method === "GET" && match?.[1] !== undefined && match[1] !== "search") {
+      if (!this.cronReadById) return send(res, 405, { detail: "Method Not Allowed" });
       const cron = this.crons.get(match[1]);
       return cron === undefined ? send(res, 404, { detail: "Cron not found" }) : send(res, 200, cron);
     }
