@@ -12,29 +12,50 @@ export interface LangGraphClientOptions {
   maxRetries?: number;
 }
 
-const clients = new Map<string, Promise<Client>>();
+/** What every SDK client of the relay is built with: the deployment, its key, and bounded calls. */
+export interface SdkClientSettings {
+  apiUrl: string;
+  /** Passed explicitly (null when unset) so the SDK never picks up a stray key from the environment. */
+  apiKey: string | null;
+  timeoutMs: number;
+  callerOptions: { maxRetries: number };
+}
 
-export function langGraphClient(config: Config, options: LangGraphClientOptions = {}): Promise<Client> {
+/**
+ * One client per deployment, key and bounds in this process, built by `build` on first use (which
+ * loads the SDK). Rejects with `not_configured` when no deployment is set. Shared by every SDK client
+ * the relay makes (the whole client here, the crons client in crons.ts).
+ */
+export function cachedSdkClient<T>(
+  cache: Map<string, Promise<T>>,
+  config: Config,
+  options: LangGraphClientOptions,
+  build: (settings: SdkClientSettings) => Promise<T>,
+): Promise<T> {
   const apiUrl = config.langgraphApiUrl;
   if (apiUrl === undefined) {
     return Promise.reject(notConfigured("LANGGRAPH_API_URL is not set: the relay does not know which LangGraph deployment to call."));
   }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxRetries = options.maxRetries ?? 2;
-  const key = JSON.stringify([apiUrl, config.langsmithApiKey ?? null, timeoutMs, maxRetries]);
-  let client = clients.get(key);
+  const settings: SdkClientSettings = {
+    apiUrl,
+    apiKey: config.langsmithApiKey ?? null,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    callerOptions: { maxRetries: options.maxRetries ?? 2 },
+  };
+  const key = JSON.stringify([apiUrl, settings.apiKey, settings.timeoutMs, settings.callerOptions.maxRetries]);
+  let client = cache.get(key);
   if (client === undefined) {
-    client = import("@langchain/langgraph-sdk").then(
-      ({ Client: SdkClient }) =>
-        new SdkClient({
-          apiUrl,
-          // Passed explicitly (null when unset) so the SDK never picks up a stray key from the environment.
-          apiKey: config.langsmithApiKey ?? null,
-          timeoutMs,
-          callerOptions: { maxRetries },
-        }),
-    );
-    clients.set(key, client);
+    client = build(settings);
+    cache.set(key, client);
   }
   return client;
+}
+
+const clients = new Map<string, Promise<Client>>();
+
+export function langGraphClient(config: Config, options: LangGraphClientOptions = {}): Promise<Client> {
+  return cachedSdkClient(clients, config, options, async (settings) => {
+    const { Client: SdkClient } = await import("@langchain/langgraph-sdk");
+    return new SdkClient(settings);
+  });
 }

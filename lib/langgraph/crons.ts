@@ -9,9 +9,9 @@
 import type { Cron } from "@langchain/langgraph-sdk";
 import type { CronsClient } from "@langchain/langgraph-sdk/client";
 import type { Config } from "../config/env.js";
-import { RelayError, notConfigured } from "../shared/errors.js";
+import { RelayError } from "../shared/errors.js";
 import { asRecord } from "../shared/json.js";
-import type { LangGraphClientOptions } from "./client.js";
+import { cachedSdkClient, type LangGraphClientOptions } from "./client.js";
 
 export interface CronsApi extends Pick<CronsClient, "create" | "createForThread" | "update" | "delete" | "search"> {
   /** `GET /runs/crons/{cron_id}`. */
@@ -28,45 +28,33 @@ const SEARCH_PAGES = 5;
 
 /** The crons client of the deployment `config` names, loaded (with the SDK) on first use. */
 export function langGraphCrons(config: Config, options: LangGraphClientOptions = {}): Promise<CronsApi> {
-  const apiUrl = config.langgraphApiUrl;
-  if (apiUrl === undefined) {
-    return Promise.reject(notConfigured("LANGGRAPH_API_URL is not set: the relay does not know which LangGraph deployment to call."));
-  }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxRetries = options.maxRetries ?? 2;
-  const key = JSON.stringify([apiUrl, config.langsmithApiKey ?? null, timeoutMs, maxRetries]);
-  let client = clients.get(key);
-  if (client === undefined) {
-    client = import("@langchain/langgraph-sdk/client").then(({ CronsClient }) => {
-      class RelayCronsClient extends CronsClient implements CronsApi {
-        async get(cronId: string): Promise<Cron> {
-          try {
-            return await this.fetch<Cron>(`/runs/crons/${encodeURIComponent(cronId)}`);
-          } catch (error) {
-            // Not every server publishes a read by id (the SDKs wrap none): a 404 or 405 may mean the
-            // route, not the cron, is missing. Look for it in the search instead, a bounded number of pages.
-            const status = (error as { status?: unknown } | null)?.status;
-            if (status !== 404 && status !== 405) throw error;
-            for (let page = 0; page < SEARCH_PAGES; page++) {
-              const crons = await this.search({ limit: SEARCH_PAGE_SIZE, offset: page * SEARCH_PAGE_SIZE });
-              const found = crons.find((cron) => cron.cron_id === cronId);
-              if (found !== undefined) return found;
-              if (crons.length < SEARCH_PAGE_SIZE) break;
-            }
-            // Not found in the search either: a 404, whichever way the read by id failed.
-            throw status === 404 ? error : Object.assign(new Error("Cron not found"), { status: 404, text: '{"detail":"Cron not found"}' });
+  return cachedSdkClient(clients, config, options, async (settings) => {
+    const { CronsClient } = await import("@langchain/langgraph-sdk/client");
+    class RelayCronsClient extends CronsClient implements CronsApi {
+      async get(cronId: string): Promise<Cron> {
+        try {
+          return await this.fetch<Cron>(`/runs/crons/${encodeURIComponent(cronId)}`);
+        } catch (error) {
+          // Not every server publishes a read by id (the SDKs wrap none): a 404 or 405 may mean the
+          // route, not the cron, is missing. Look for it in the search instead, a bounded number of pages.
+          const status = (error as { status?: unknown } | null)?.status;
+          if (status !== 404 && status !== 405) throw error;
+          for (let page = 0; page < SEARCH_PAGES; page++) {
+            const crons = await this.search({ limit: SEARCH_PAGE_SIZE, offset: page * SEARCH_PAGE_SIZE });
+            const found = crons.find((cron) => cron.cron_id === cronId);
+            if (found !== undefined) return found;
+            if (crons.length < SEARCH_PAGE_SIZE) break;
           }
-        }
-        info(): Promise<unknown> {
-          return this.fetch<unknown>("/info");
+          // Not found in the search either: a 404, whichever way the read by id failed.
+          throw status === 404 ? error : Object.assign(new Error("Cron not found"), { status: 404, text: '{"detail":"Cron not found"}' });
         }
       }
-      // As lib/langgraph/client.ts: the key passed explicitly (null when unset), never from the environment.
-      return new RelayCronsClient({ apiUrl, apiKey: config.langsmithApiKey ?? null, timeoutMs, callerOptions: { maxRetries } });
-    });
-    clients.set(key, client);
-  }
-  return client;
+      info(): Promise<unknown> {
+        return this.fetch<unknown>("/info");
+      }
+    }
+    return new RelayCronsClient(settings);
+  });
 }
 
 /** What /info said about crons, per deployment URL: asked once per process. */
