@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import { ROUTE_METADATA_KEY } from "../../lib/model/delivery.js";
+import { CRON_UPDATE_MAX_BYTES } from "../../lib/handlers/crons.js";
 import { expectError } from "../support/errors.js";
 import { expectDocumented } from "../support/openapi.js";
 import { FakeLangGraph, type RecordedRequest } from "../support/fake-langgraph.js";
@@ -359,6 +360,26 @@ describe("who may call", () => {
     expect(response.headers.get("allow")).toBe("GET, HEAD, POST, PATCH, DELETE");
     await expectError(response, 405, "method_not_allowed");
     expect(langgraph.requests).toEqual([]);
+  });
+});
+
+describe("PATCH bodies that are not an update", () => {
+  it("answers malformed JSON 400, wrong types 400 and an oversized body 413, and sends LangGraph nothing", async () => {
+    const { cronId } = await createCron({});
+    langgraph.requests.length = 0;
+    const raw = (body: string) =>
+      fetch(`${api.url}/api/crons?cron_id=${cronId}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" },
+        body,
+      });
+    await expectError(await raw("{not json"), 400, "invalid_json");
+    await expectError(await raw(JSON.stringify({ enabled: "yes" })), 400, "invalid_body");
+    await expectError(await raw(JSON.stringify({ schedule: 42 })), 400, "invalid_body");
+    await expectError(await raw(JSON.stringify({ metadata: "x".repeat(CRON_UPDATE_MAX_BYTES + 1) })), 413, "payload_too_large");
+    expect(langgraph.requests.filter((r) => r.method === "PATCH")).toEqual([]);
+    // And it keeps serving.
+    expect((await crons("GET", `?cron_id=${cronId}`)).status).toBe(200);
   });
 });
 
