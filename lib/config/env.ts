@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { RelayError } from "../shared/errors.js";
 import { describeIssuesAsSentences } from "../shared/zod-issues.js";
+import { DURATION_HINT, parseDuration } from "./duration.js";
 
 /** Vercel's own cap on a function's request body. */
 export const DEFAULT_WEBHOOK_MAX_BYTES = 4.5 * 1024 * 1024;
@@ -15,6 +16,8 @@ export const DEFAULT_MEMORY_MAX_AGE_HOURS = 24;
 export const DEFAULT_MEMORY_MAX_MB = 64;
 /** Size cap of a stored payload: beyond it, its biggest parts are cut (lib/model/payload-cap.ts). */
 export const DEFAULT_STORED_PAYLOAD_MAX_KB = 256;
+/** How long after its start a run without a callback is looked up in LangGraph (lib/reconcile). */
+export const DEFAULT_RECONCILE_AFTER = "15m";
 
 /** Comma-separated list; blanks dropped, so `"a, b,"` is `["a", "b"]` and `""` is `[]`. */
 const list = z
@@ -91,6 +94,13 @@ const envSchema = z.object({
   MEMORY_STORE_MAX_MB: positiveNumber(DEFAULT_MEMORY_MAX_MB),
   STORED_PAYLOAD_MAX_KB: positiveNumber(DEFAULT_STORED_PAYLOAD_MAX_KB),
   REDACT_KEYS: list,
+  // A duration (lib/config/duration.ts), or `off`. Shorter than a second would ask LangGraph about
+  // runs whose callback is merely on its way.
+  RECONCILE_AFTER: optionalString
+    .transform((value) => value ?? DEFAULT_RECONCILE_AFTER)
+    .refine((value) => value.toLowerCase() === "off" || (parseDuration(value) ?? 0) >= 1_000, {
+      message: `must be off or a duration of at least 1s: ${DURATION_HINT}`,
+    }),
 });
 
 export interface Config {
@@ -136,6 +146,11 @@ export interface Config {
    * whole keys, case-insensitive, `-` and `_` alike. Empty by default.
    */
   redactKeys: readonly string[];
+  /**
+   * How long after a run started through /api/trigger the sweep asks LangGraph about it when no
+   * callback came (RECONCILE_AFTER); undefined when reconciliation is off.
+   */
+  reconcileAfterMs: number | undefined;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -197,5 +212,6 @@ export function loadConfig(env: Env): Config {
     memoryMaxBytes: Math.floor(e.MEMORY_STORE_MAX_MB * 2 ** 20),
     storedPayloadMaxBytes: Math.floor(e.STORED_PAYLOAD_MAX_KB * 1024),
     redactKeys: e.REDACT_KEYS,
+    reconcileAfterMs: e.RECONCILE_AFTER.toLowerCase() === "off" ? undefined : parseDuration(e.RECONCILE_AFTER),
   };
 }
