@@ -1,6 +1,6 @@
 // Running a delivery's actions once the receiver has answered. First the paused check: a successful
-// run whose thread waits on a human (read through the runtime, bounded) becomes run.paused and is
-// planned again. Then the planned records are paired with their actions and run concurrently — each
+// run whose own last checkpoint waits on a human (read through the runtime, bounded) becomes
+// run.paused and is planned again. Then the planned records are paired with their actions and run concurrently — each
 // with its own timeout, retries and record (runner.ts) — while the recorder saves progress. Replay
 // runs its chosen actions through `runActions` too.
 import type { ActionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
@@ -67,7 +67,7 @@ async function checkPause(
   for (let attempt = 1; attempt <= 2 && runtime.now() + 100 < deadline; attempt++) {
     try {
       const bound = Math.min(PAUSE_CHECK_TIMEOUT_MS, deadline - runtime.now());
-      return { pause: pauseOf(await withTimeout(runtime.readThreadState(delivery.thread_id), bound)) };
+      return { pause: pauseOf(await withTimeout(runtime.readThreadState(delivery.thread_id, delivery.run_id), bound)) };
     } catch (error) {
       lastError = error;
     }

@@ -38,8 +38,11 @@ export interface Runtime {
   sleep: (ms: number) => Promise<void>;
   /** In [0, 1): the jitter of retry backoffs. */
   random: () => number;
-  /** Reads a thread's state from LangGraph (`GET /threads/{id}/state`), for the paused check. */
-  readThreadState: (threadId: string) => Promise<unknown>;
+  /**
+   * Reads from LangGraph, for the paused check and resuming: with `runId`, the last checkpoint that run
+   * wrote (undefined when none, or the thread is gone); without, the thread's current state.
+   */
+  readThreadState: (threadId: string, runId?: string) => Promise<unknown>;
   /** Reads LangGraph's record of a run (status, webhook), to confirm its callback. */
   readRun: (threadId: string, runId: string) => Promise<RunRecord>;
   /**
@@ -63,7 +66,7 @@ export interface RuntimeOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  readThreadState?: (threadId: string) => Promise<unknown>;
+  readThreadState?: (threadId: string, runId?: string) => Promise<unknown>;
   readRun?: (threadId: string, runId: string) => Promise<RunRecord>;
   idempotency?: IdempotencyStore;
   startRun?: RunStarter;
@@ -146,7 +149,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
-    readThreadState: options.readThreadState ?? ((threadId) => loadThreadState(threadId, config)),
+    readThreadState: options.readThreadState ?? ((threadId, runId) => loadThreadState(threadId, config, runId)),
     readRun: options.readRun ?? ((threadId, runId) => loadRunRecord(threadId, runId, config)),
     idempotency: options.idempotency ?? createIdempotencyStore(config, log, now),
     ...(options.startRun === undefined ? {} : { startRun: options.startRun }),
