@@ -5,6 +5,7 @@
 //   GET  /api/deliveries[?limit&cursor&event&action_state&assistant_id&thread_id&run_id]
 //        → 200 {"deliveries": [summary…], "next_cursor": "…" | null}
 //   GET  /api/deliveries?id=<id>                  → 200 {"delivery": <record in full>}
+//   GET  /api/deliveries?stats=1                  → 200 {"stats": <last hour per minute>, "langsmith": {…} | null}
 //   POST /api/deliveries?id=<id>&replay=1[&action=<name>]
 //        → 200 {"delivery": <record after the replay>, "replayed": [{name, type, state, attempts: [new…]}]}
 //
@@ -17,6 +18,7 @@ import type { DeliveryRecord } from "../model/delivery.js";
 import { notFound } from "../shared/errors.js";
 import { json } from "../http/response.js";
 import { replayDelivery } from "../inspector/replay.js";
+import { deliveryStats, parseStatsQuery } from "../inspector/stats.js";
 import { REPLAY_BUDGET_MS } from "../config/limits.js";
 import type { Router } from "../routing/define.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -33,7 +35,13 @@ async function recordOf(id: string, runtime: Runtime): Promise<DeliveryRecord> {
 
 export async function handleDeliveriesGet(request: Request, runtime: Runtime): Promise<Response> {
   requireApiToken(request, runtime.config, "read");
-  const query = parseGetQuery(new URL(request.url).searchParams);
+  const params = new URL(request.url).searchParams;
+  // The inspector's health strip (lib/inspector/stats.ts): counts of the last hour, no records.
+  if (params.has("stats")) {
+    parseStatsQuery(params);
+    return json(200, await deliveryStats(runtime.store, runtime.config, runtime.now()));
+  }
+  const query = parseGetQuery(params);
   if (query.kind === "detail") {
     return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });
   }
