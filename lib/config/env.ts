@@ -18,6 +18,30 @@ export const DEFAULT_MEMORY_MAX_MB = 64;
 export const DEFAULT_STORED_PAYLOAD_MAX_KB = 256;
 /** How long after its start a run without a callback is looked up in LangGraph (lib/reconcile). */
 export const DEFAULT_RECONCILE_AFTER = "15m";
+/**
+ * Delays before each retry of an action (RETRY_SCHEDULE): 10 retries over about 26 hours, so a
+ * downstream that is down for a day still gets its deliveries (Svix and QStash retry as long).
+ */
+export const DEFAULT_RETRY_SCHEDULE = "5s,30s,2m,10m,30m,1h,2h,5h,8h,10h";
+/** Longest delay of one step: Redis scores and timers stay exact well beyond it. */
+const MAX_RETRY_STEP_MS = 7 * 86_400_000;
+/** Upper bound on the number of retries, so that a typo cannot turn one delivery into a flood. */
+export const MAX_RETRY_STEPS = 50;
+
+/** RETRY_SCHEDULE's delays in ms, or a message saying what is wrong with it. */
+export function parseRetrySchedule(text: string): number[] | string {
+  const steps = text.split(",").map((step) => step.trim());
+  if (steps.length > MAX_RETRY_STEPS) return `must list at most ${MAX_RETRY_STEPS} delays`;
+  const delays: number[] = [];
+  for (const [index, step] of steps.entries()) {
+    const ms = step === "" ? undefined : parseDuration(step);
+    if (ms === undefined || ms > MAX_RETRY_STEP_MS) {
+      return `delay #${index + 1} (${JSON.stringify(step.slice(0, 20))}) must be ${DURATION_HINT}, at most 7d`;
+    }
+    delays.push(ms);
+  }
+  return delays;
+}
 
 /** Comma-separated list; blanks dropped, so `"a, b,"` is `["a", "b"]` and `""` is `[]`. */
 const list = z
@@ -96,6 +120,15 @@ const envSchema = z.object({
   REDACT_KEYS: list,
   // A duration (lib/config/duration.ts), or `off`. Shorter than a second would ask LangGraph about
   // runs whose callback is merely on its way.
+  // Comma-separated durations (lib/config/duration.ts); `0` retries nothing (every failure is final).
+  RETRY_SCHEDULE: optionalString
+    .transform((value) => value ?? DEFAULT_RETRY_SCHEDULE)
+    .superRefine((value, context) => {
+      if (value === "0") return;
+      const parsed = parseRetrySchedule(value);
+      if (typeof parsed === "string") context.addIssue({ code: "custom", message: parsed });
+    }),
+  CRON_SECRET: optionalString,
   RECONCILE_AFTER: optionalString
     .transform((value) => value ?? DEFAULT_RECONCILE_AFTER)
     .refine((value) => value.toLowerCase() === "off" || (parseDuration(value) ?? 0) >= 1_000, {
@@ -151,6 +184,10 @@ export interface Config {
    * callback came (RECONCILE_AFTER); undefined when reconciliation is off.
    */
   reconcileAfterMs: number | undefined;
+  /** Delays before each retry of an action, in ms (RETRY_SCHEDULE); empty: no retries. */
+  retrySchedule: readonly number[];
+  /** Bearer token(s) Vercel Cron sends to /api/sweep (CRON_SECRET); TRIGGER_TOKEN is accepted too. */
+  cronSecrets: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -213,5 +250,7 @@ export function loadConfig(env: Env): Config {
     storedPayloadMaxBytes: Math.floor(e.STORED_PAYLOAD_MAX_KB * 1024),
     redactKeys: e.REDACT_KEYS,
     reconcileAfterMs: e.RECONCILE_AFTER.toLowerCase() === "off" ? undefined : parseDuration(e.RECONCILE_AFTER),
+    retrySchedule: e.RETRY_SCHEDULE === "0" ? [] : (parseRetrySchedule(e.RETRY_SCHEDULE) as number[]),
+    cronSecrets: e.CRON_SECRET === undefined ? [] : [e.CRON_SECRET],
   };
 }

@@ -34,6 +34,12 @@ export interface ActionRecord {
   attempts: ActionAttempt[];
   last_error?: string;
   updated_at: string;
+  /** ISO time of the next scheduled attempt, present while `pending` with a retry scheduled. */
+  next_attempt_at?: string;
+  /** ISO time the action became dead (`failed` for good: schedule exhausted or a final error). */
+  dead_at?: string;
+  /** The attempt number the current retry schedule counts from (a replay or redrive starts it again). */
+  schedule_from?: number;
 }
 
 /**

@@ -78,6 +78,9 @@ const actionRecord = z.object({
   attempts: z.array(attempt),
   last_error: z.string().optional(),
   updated_at: z.string(),
+  next_attempt_at: z.string().optional().meta({ description: "When the next scheduled attempt is due (while pending)." }),
+  dead_at: z.string().optional().meta({ description: "When the action failed for good (schedule exhausted or a final error): a dead letter." }),
+  schedule_from: z.number().int().optional().meta({ description: "The attempt the current retry schedule counts from (a replay starts it again)." }),
 });
 
 const verification = z.union([
