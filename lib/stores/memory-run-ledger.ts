@@ -2,7 +2,7 @@
 // without REDIS_URL, like the memory delivery store. Bounded in entries (the oldest go first) and in
 // age (each entry until its expires_at). An entry evicted early makes its run's callback unknown: set
 // REDIS_URL where that matters.
-import type { LedgerEntry, NewLedgerEntry, RunLedger } from "./run-ledger.js";
+import type { LedgerEntry, NewLedgerEntry, ReconcileOutcome, RunLedger } from "./run-ledger.js";
 import { checkNewEntry, entryOf } from "./run-ledger.js";
 
 export interface MemoryLedgerOptions {
@@ -10,6 +10,11 @@ export interface MemoryLedgerOptions {
   maxEntries?: number;
   /** Clock in milliseconds. */
   now?: () => number;
+}
+
+/** A run entry reconciliation may still look at: no callback, not revoked, not settled. */
+function isOpen(entry: LedgerEntry): boolean {
+  return entry.kind === "run" && entry.revoked !== true && entry.callback_seen_at === undefined && entry.reconcile_outcome === undefined;
 }
 
 interface Held {
@@ -98,13 +103,48 @@ export class MemoryRunLedger implements RunLedger {
     const now = this.#now();
     const open: LedgerEntry[] = [];
     for (const { entry, expiresAt } of this.#entries.values()) {
-      if (expiresAt <= now || entry.kind !== "run" || entry.revoked === true || entry.callback_seen_at !== undefined) continue;
+      if (expiresAt <= now || !isOpen(entry) || entry.reconcile_next_at !== undefined) continue;
       if (Date.parse(entry.created_at) < time) open.push(entry);
     }
     return open
       .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
       .slice(0, Math.max(0, limit))
       .map((entry) => structuredClone(entry));
+  }
+
+  async listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]> {
+    const fresh: LedgerEntry[] = [];
+    const deferred: LedgerEntry[] = [];
+    for (const { entry, expiresAt } of this.#entries.values()) {
+      if (expiresAt <= this.#now() || !isOpen(entry)) continue;
+      if (entry.reconcile_next_at === undefined) {
+        if (Date.parse(entry.created_at) < startedBefore) fresh.push(entry);
+      } else if (Date.parse(entry.reconcile_next_at) <= now) {
+        deferred.push(entry);
+      }
+    }
+    const byCreated = (a: LedgerEntry, b: LedgerEntry) => Date.parse(a.created_at) - Date.parse(b.created_at);
+    const byNext = (a: LedgerEntry, b: LedgerEntry) => Date.parse(a.reconcile_next_at ?? "") - Date.parse(b.reconcile_next_at ?? "");
+    return [...fresh.sort(byCreated), ...deferred.sort(byNext)].slice(0, Math.max(0, limit)).map((entry) => structuredClone(entry));
+  }
+
+  async deferReconcile(tokenId: string, attempts: number, nextCheckAt: number): Promise<boolean> {
+    const entry = this.#live(tokenId);
+    if (entry === undefined || !isOpen(entry)) return false;
+    entry.reconcile_attempts = attempts;
+    entry.reconcile_next_at = new Date(nextCheckAt).toISOString();
+    return true;
+  }
+
+  async settleReconcile(tokenId: string, outcome: ReconcileOutcome): Promise<boolean> {
+    const entry = this.#live(tokenId);
+    if (entry === undefined || !isOpen(entry)) return false;
+    const now = new Date(this.#now()).toISOString();
+    entry.reconcile_outcome = outcome;
+    entry.reconciled_at = now;
+    delete entry.reconcile_next_at;
+    if (outcome === "reconciled") entry.callback_seen_at ??= now;
+    return true;
   }
 
   async markCallbackSeen(tokenId: string, runId: string): Promise<boolean> {

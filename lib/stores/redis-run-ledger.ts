@@ -4,15 +4,20 @@
 //   t:<token id>     the entry, a hash (one field per entry field), expiring at the entry's expires_at
 //   cron:<cron id>   the token ids bound to a cron (a set), expiring with the longest-lived of them
 //   open             run entries without a callback yet: sorted set, score = created time (ms)
-//   expiry           the same members, score = expiry (ms): each put drops up to 100 expired ones from
-//                    both, so that `open` does not grow with runs that never called back
+//   recheck          the entries reconciliation deferred (moved out of `open`): score = next look (ms)
+//   expiry           the members of both, score = expiry (ms): each put and each listing of what is
+//                    due drop up to 100 expired ones from all three, so that neither list grows with
+//                    runs that never called back
+//
+// A callback seen, a revoke or reconciliation settling a run removes it from all three: a sweep with
+// nothing to reconcile is one command (LIST_DUE_SCRIPT).
 //
 // Every change is one script (read, check, write), so concurrent binds and revokes cannot interleave.
 // Times come from the injected clock; the TTL of an entry is its expires_at less that clock's now.
 import { RelayError } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
 import { PRODUCTION_PREFIX } from "./redis-namespace.js";
-import type { LedgerEntry, NewLedgerEntry, RunLedger } from "./run-ledger.js";
+import type { LedgerEntry, NewLedgerEntry, ReconcileOutcome, RunLedger } from "./run-ledger.js";
 import { checkNewEntry, entryOf } from "./run-ledger.js";
 
 export interface RedisLedgerOptions {
@@ -35,18 +40,26 @@ local function live(key)
 end
 `;
 
-// KEYS: entry, open, expiry. ARGV: ttl ms, created ms, expires ms, token id, now ms, '1' for a run, then
-// field/value pairs, then now.
-const PUT_SCRIPT = `${LIVE}
+// Drops up to 100 entries past their expiry from the open, expiry and recheck lists.
+const PRUNE = `
+local function prune(open, expiry, recheck, now)
+  local expired = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, 100)
+  if #expired > 0 then
+    redis.call('ZREM', expiry, unpack(expired))
+    redis.call('ZREM', open, unpack(expired))
+    redis.call('ZREM', recheck, unpack(expired))
+  end
+end
+`;
+
+// KEYS: entry, open, expiry, recheck. ARGV: ttl ms, created ms, expires ms, token id, now ms, '1' for a
+// run, then field/value pairs, then now.
+const PUT_SCRIPT = `${LIVE}${PRUNE}
 if live(KEYS[1]) then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 7, #ARGV - 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[5], 'LIMIT', 0, 100)
-if #expired > 0 then
-  redis.call('ZREM', KEYS[3], unpack(expired))
-  redis.call('ZREM', KEYS[2], unpack(expired))
-end
+prune(KEYS[2], KEYS[3], KEYS[4], ARGV[5])
 if ARGV[6] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
@@ -79,7 +92,7 @@ if ttl > 0 and redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS
 return 1
 `;
 
-// KEYS: entry, open, expiry. ARGV: now (ISO), token id, now.
+// KEYS: entry, open, expiry, recheck. ARGV: now (ISO), token id, now.
 const REVOKE_SCRIPT = `${LIVE}
 if not live(KEYS[1]) then return 0 end
 if not redis.call('HGET', KEYS[1], 'revoked') then
@@ -87,10 +100,11 @@ if not redis.call('HGET', KEYS[1], 'revoked') then
 end
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
 return 1
 `;
 
-// KEYS: entry, open, expiry. ARGV: run id, now (ISO), token id, now.
+// KEYS: entry, open, expiry, recheck. ARGV: run id, now (ISO), token id, ['first',] now.
 const CALLBACK_SEEN_SCRIPT = `${LIVE}
 if not live(KEYS[1]) then return 0 end
 local f = redis.call('HMGET', KEYS[1], 'kind', 'run_id', 'revoked', 'callback_seen_at')
@@ -105,6 +119,49 @@ else
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[3])
+return 1
+`;
+
+// Whether reconciliation may still look at the entry: a live run entry, no callback, not revoked or settled.
+const OPEN = `${LIVE}
+local function open(key)
+  if not live(key) then return false end
+  local f = redis.call('HMGET', key, 'kind', 'revoked', 'callback_seen_at', 'reconcile_outcome')
+  return f[1] == 'run' and not f[2] and not f[3] and not f[4]
+end
+`;
+
+// KEYS: open, expiry, recheck. ARGV: started before (ms), now (ms), limit, now.
+const LIST_DUE_SCRIPT = `${PRUNE}
+prune(KEYS[1], KEYS[2], KEYS[3], ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local left = tonumber(ARGV[3]) - #ids
+if left > 0 then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[2], 'LIMIT', 0, left)
+  for _, id in ipairs(due) do ids[#ids + 1] = id end
+end
+return ids
+`;
+
+// KEYS: entry, open, expiry, recheck. ARGV: attempts, next (ISO), next (ms), token id, now.
+const DEFER_SCRIPT = `${OPEN}
+if not open(KEYS[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'reconcile_attempts', ARGV[1], 'reconcile_next_at', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
+return 1
+`;
+
+// KEYS: entry, open, expiry, recheck. ARGV: outcome, now (ISO), token id, now.
+const SETTLE_SCRIPT = `${OPEN}
+if not open(KEYS[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'reconcile_outcome', ARGV[1], 'reconciled_at', ARGV[2])
+redis.call('HDEL', KEYS[1], 'reconcile_next_at')
+if ARGV[1] == 'reconciled' then redis.call('HSET', KEYS[1], 'callback_seen_at', ARGV[2]) end
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[3])
 return 1
 `;
 
@@ -141,8 +198,9 @@ export class RedisRunLedger implements RunLedger {
     return `${this.#prefix}cron:${cronId}`;
   }
 
-  get #openKeys(): [string, string] {
-    return [`${this.#prefix}open`, `${this.#prefix}expiry`];
+  /** open, expiry, recheck: the lists an entry leaves when its run has called back (see the header). */
+  get #openKeys(): [string, string, string] {
+    return [`${this.#prefix}open`, `${this.#prefix}expiry`, `${this.#prefix}recheck`];
   }
 
   /** Runs a script given the clock's now as its last argument. */
@@ -200,6 +258,31 @@ export class RedisRunLedger implements RunLedger {
     return entries.filter(
       (entry): entry is LedgerEntry => entry !== undefined && entry.revoked !== true && entry.callback_seen_at === undefined,
     );
+  }
+
+  async listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]> {
+    if (limit <= 0) return [];
+    const reply = await this.#redis.run((client) =>
+      client.eval(LIST_DUE_SCRIPT, { keys: this.#openKeys, arguments: [String(startedBefore), String(now), String(limit), String(this.#now())] }),
+    );
+    const tokenIds = Array.isArray(reply) ? reply.map(String) : [];
+    return (await this.#read(tokenIds)).filter(
+      (entry): entry is LedgerEntry =>
+        entry !== undefined && entry.revoked !== true && entry.callback_seen_at === undefined && entry.reconcile_outcome === undefined,
+    );
+  }
+
+  async deferReconcile(tokenId: string, attempts: number, nextCheckAt: number): Promise<boolean> {
+    return this.#script(DEFER_SCRIPT, [this.#entryKey(tokenId), ...this.#openKeys], [
+      String(attempts),
+      new Date(nextCheckAt).toISOString(),
+      String(nextCheckAt),
+      tokenId,
+    ]);
+  }
+
+  async settleReconcile(tokenId: string, outcome: ReconcileOutcome): Promise<boolean> {
+    return this.#script(SETTLE_SCRIPT, [this.#entryKey(tokenId), ...this.#openKeys], [outcome, new Date(this.#now()).toISOString(), tokenId]);
   }
 
   async markCallbackSeen(tokenId: string, runId: string): Promise<boolean> {

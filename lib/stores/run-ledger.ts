@@ -14,7 +14,10 @@
 //   markCallbackSeen           the receiver, once a callback is confirmed: the run has called back
 //   revoke                     a cron deleted through the relay (findByCron finds its tokens), or a
 //                              start that failed; a revoked entry stays readable until it expires
-//   listStartedBefore          reconciliation: runs started before a time that have not called back
+//   listStartedBefore          runs started before a time that have not called back
+//   listReconcileDue           reconciliation (lib/reconcile): those runs, plus the ones it looked at
+//                              before and deferred (deferReconcile) whose next look is due
+//   settleReconcile            reconciliation recorded the run's end, or gave up on it: it leaves both lists
 //
 // Entries live until their `expires_at` (the token's own expiry) and no longer. Memory implementation
 // for one process: lib/stores/memory-run-ledger.ts; Redis (same REDIS_URL and namespace as the
@@ -45,10 +48,27 @@ export interface LedgerEntry {
   callback_seen_at?: string;
   /** When the relay saw the run end (its `wait` or `stream` answered), for runs whose thread it cannot learn. */
   ended_at?: string;
+  /** How many times reconciliation asked LangGraph about the run and was told to look again later. */
+  reconcile_attempts?: number;
+  /** When reconciliation looks at the run again (set by deferReconcile). */
+  reconcile_next_at?: string;
+  /**
+   * What reconciliation concluded: `reconciled` — it recorded the run's end as a delivery (or found
+   * it recorded); `unknown` — LangGraph could no longer say (thread gone) or the run outlived every
+   * look. Final: the entry is then in no list.
+   */
+  reconcile_outcome?: ReconcileOutcome;
+  /** When reconcile_outcome was set. */
+  reconciled_at?: string;
 }
 
+export type ReconcileOutcome = "reconciled" | "unknown";
+
 /** What `put` is given: the entry as it is before anything happened to it. */
-export type NewLedgerEntry = Omit<LedgerEntry, "revoked" | "revoked_at" | "callback_seen_at" | "ended_at">;
+export type NewLedgerEntry = Omit<
+  LedgerEntry,
+  "revoked" | "revoked_at" | "callback_seen_at" | "ended_at" | "reconcile_attempts" | "reconcile_next_at" | "reconcile_outcome" | "reconciled_at"
+>;
 
 export interface RunLedger {
   readonly kind: "memory" | "redis";
@@ -72,9 +92,28 @@ export interface RunLedger {
   findByCron(cronId: string): Promise<LedgerEntry[]>;
   /**
    * Run entries created before `time` (ms) that have seen no callback and are not revoked, bound to a
-   * run or not (a start whose answer was lost is one), oldest first, at most `limit`.
+   * run or not (a start whose answer was lost is one), oldest first, at most `limit`. Entries that
+   * reconciliation deferred or settled are not among them.
    */
   listStartedBefore(time: number, limit: number): Promise<LedgerEntry[]>;
+  /**
+   * What reconciliation looks at now: run entries created before `startedBefore` (ms) that it never
+   * deferred, and deferred ones whose next look is at or before `now` (ms) — without a callback, not
+   * revoked, not settled; at most `limit`, the never-seen oldest first. In Redis one command when
+   * there is nothing to look at.
+   */
+  listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]>;
+  /**
+   * Reconciliation looked and the run is still going: look again at `nextCheckAt` (ms), `attempts`
+   * looks so far. False when the entry is unknown, expired, revoked, called back or settled.
+   */
+  deferReconcile(tokenId: string, attempts: number, nextCheckAt: number): Promise<boolean>;
+  /**
+   * Reconciliation is done with the run (see `reconcile_outcome`): it leaves every list. `reconciled`
+   * also counts as the run's callback (callback_seen_at), so that a ledger-only confirmation of a
+   * later callback under another status is refused. False like deferReconcile.
+   */
+  settleReconcile(tokenId: string, outcome: ReconcileOutcome): Promise<boolean>;
   /**
    * Records that a callback for `runId` was seen (after the receiver has confirmed it): a run entry
    * leaves listStartedBefore, and one not yet bound is bound to `runId`. False when the entry is
@@ -119,10 +158,13 @@ export function entryOf(fields: Partial<Record<keyof LedgerEntry, unknown>>): Le
     created_at: text(fields.created_at) ?? "",
     expires_at: text(fields.expires_at) ?? "",
   };
-  for (const key of ["thread_id", "run_id", "cron_id", "revoked_at", "callback_seen_at", "ended_at"] as const) {
+  for (const key of ["thread_id", "run_id", "cron_id", "revoked_at", "callback_seen_at", "ended_at", "reconcile_next_at", "reconciled_at"] as const) {
     const value = text(fields[key]);
     if (value !== undefined) entry[key] = value;
   }
   if (fields.revoked === true || fields.revoked === "1") entry.revoked = true;
+  const attempts = Number(fields.reconcile_attempts);
+  if (fields.reconcile_attempts !== undefined && Number.isInteger(attempts) && attempts > 0) entry.reconcile_attempts = attempts;
+  if (fields.reconcile_outcome === "reconciled" || fields.reconcile_outcome === "unknown") entry.reconcile_outcome = fields.reconcile_outcome;
   return entry;
 }
