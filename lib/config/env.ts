@@ -18,6 +18,8 @@ export const DEFAULT_MEMORY_MAX_MB = 64;
 export const DEFAULT_STORED_PAYLOAD_MAX_KB = 256;
 /** How long after its start a run without a callback is looked up in LangGraph (lib/reconcile). */
 export const DEFAULT_RECONCILE_AFTER = "15m";
+/** How long a resume link or a Slack approval stays valid after the run paused (RESUME_LINK_TTL). */
+export const DEFAULT_RESUME_LINK_TTL = "7d";
 /**
  * Delays before each retry of an action (RETRY_SCHEDULE): 10 retries over about 26 hours, so a
  * downstream that is down for a day still gets its deliveries (Svix and QStash retry as long).
@@ -110,6 +112,11 @@ const envSchema = z.object({
     message: "must be a Standard Webhooks secret starting with whsec_",
   }),
   SLACK_WEBHOOK_URL: httpUrl,
+  SLACK_SIGNING_SECRET: optionalString,
+  // How long a resume link (and a Slack button) stays valid after the run paused (lib/hitl).
+  RESUME_LINK_TTL: optionalString
+    .transform((value) => value ?? DEFAULT_RESUME_LINK_TTL)
+    .refine((value) => (parseDuration(value) ?? 0) >= 60_000, { message: `must be a duration of at least 1m: ${DURATION_HINT}` }),
   WEBHOOK_MAX_BYTES: positiveNumber(DEFAULT_WEBHOOK_MAX_BYTES),
   WEBHOOK_TOKEN_TTL_HOURS: positiveNumber(DEFAULT_RUN_TOKEN_TTL_HOURS),
   DELIVERY_RETENTION_DAYS: positiveNumber(DEFAULT_RETENTION_DAYS),
@@ -118,8 +125,6 @@ const envSchema = z.object({
   MEMORY_STORE_MAX_MB: positiveNumber(DEFAULT_MEMORY_MAX_MB),
   STORED_PAYLOAD_MAX_KB: positiveNumber(DEFAULT_STORED_PAYLOAD_MAX_KB),
   REDACT_KEYS: list,
-  // A duration (lib/config/duration.ts), or `off`. Shorter than a second would ask LangGraph about
-  // runs whose callback is merely on its way.
   // Comma-separated durations (lib/config/duration.ts); `0` retries nothing (every failure is final).
   RETRY_SCHEDULE: optionalString
     .transform((value) => value ?? DEFAULT_RETRY_SCHEDULE)
@@ -129,6 +134,8 @@ const envSchema = z.object({
       if (typeof parsed === "string") context.addIssue({ code: "custom", message: parsed });
     }),
   CRON_SECRET: optionalString,
+  // A duration (lib/config/duration.ts), or `off`. Shorter than a second would ask LangGraph about
+  // runs whose callback is merely on its way.
   RECONCILE_AFTER: optionalString
     .transform((value) => value ?? DEFAULT_RECONCILE_AFTER)
     .refine((value) => value.toLowerCase() === "off" || (parseDuration(value) ?? 0) >= 1_000, {
@@ -188,6 +195,10 @@ export interface Config {
   retrySchedule: readonly number[];
   /** Bearer token(s) Vercel Cron sends to /api/sweep (CRON_SECRET); TRIGGER_TOKEN is accepted too. */
   cronSecrets: readonly string[];
+  /** Verifies Slack's interactivity requests to /api/slack; set, run.paused messages carry Approve / Reject. */
+  slackSigningSecret: string | undefined;
+  /** How long a resume link or Slack button stays valid after the run paused, in ms (RESUME_LINK_TTL). */
+  resumeLinkTtlMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -252,5 +263,7 @@ export function loadConfig(env: Env): Config {
     reconcileAfterMs: e.RECONCILE_AFTER.toLowerCase() === "off" ? undefined : parseDuration(e.RECONCILE_AFTER),
     retrySchedule: e.RETRY_SCHEDULE === "0" ? [] : (parseRetrySchedule(e.RETRY_SCHEDULE) as number[]),
     cronSecrets: e.CRON_SECRET === undefined ? [] : [e.CRON_SECRET],
+    slackSigningSecret: e.SLACK_SIGNING_SECRET,
+    resumeLinkTtlMs: parseDuration(e.RESUME_LINK_TTL) as number,
   };
 }
