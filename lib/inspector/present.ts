@@ -63,6 +63,10 @@ export interface ActionSummary {
   state: ActionState;
   /** How many attempts were made, replays included. */
   attempts: number;
+  /** When the next scheduled attempt is due (a pending action being retried); else null. */
+  next_attempt_at: string | null;
+  /** When the action failed for good (a dead letter); else null. */
+  dead_at: string | null;
 }
 
 export interface DeliverySummary {
@@ -102,6 +106,8 @@ const actionSummary = (action: ActionRecord): ActionSummary => ({
   type: currentActionType(action.type),
   state: action.state,
   attempts: action.attempts.length,
+  next_attempt_at: action.next_attempt_at ?? null,
+  dead_at: action.dead_at ?? null,
 });
 
 export function toSummary(record: DeliveryRecord): DeliverySummary {

@@ -29,6 +29,8 @@ const actionSummary = z.object({
   type: z.string().meta({ description: "forward, slack, chain or custom." }),
   state: actionState,
   attempts: z.number().int().meta({ description: "How many attempts were made, replays included." }),
+  next_attempt_at: z.string().nullable().meta({ description: "When the next scheduled attempt is due (a pending action being retried)." }),
+  dead_at: z.string().nullable().meta({ description: "When the action failed for good (a dead letter)." }),
 });
 
 export const deliverySummarySchema = z.object({

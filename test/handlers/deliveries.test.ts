@@ -318,8 +318,8 @@ describe.each(stores)("/api/deliveries with the $name", ({ enabled, make }) => {
       duration_ms: 159,
       error: "boom 2",
       actions: [
-        { name: "action-0", type: "custom", state: "failed", attempts: 1 },
-        { name: "action-1", type: "custom", state: "succeeded", attempts: 1 },
+        { name: "action-0", type: "custom", state: "failed", attempts: 1, next_attempt_at: null, dead_at: null },
+        { name: "action-1", type: "custom", state: "succeeded", attempts: 1, next_attempt_at: null, dead_at: null },
       ],
     });
     expect(first).not.toHaveProperty("payload");
