@@ -63,6 +63,24 @@ export interface PauseRecord {
   next: string[];
 }
 
+/**
+ * A human's (or the unanswered-pause timer's) answer to a paused run, recorded beside the delivery by
+ * lib/hitl: which channel, who, when, the value resumed with (secrets redacted), the run it started.
+ */
+export interface DecisionRecord {
+  channel: "slack" | "link" | "inspector" | "timeout";
+  decision: "approve" | "reject" | "custom";
+  /** Who decided, as the channel names them (a Slack user, `inspector`, `timeout`); never a credential. */
+  by?: string;
+  at: string;
+  /** The resume value, redacted like payloads are. */
+  value?: unknown;
+  /** The resumed run. */
+  run_id?: string;
+  /** Why the decision resumed nothing. */
+  error?: string;
+}
+
 export type Verification =
   | { state: "pending" }
   | { state: "confirmed"; by: "ledger" | "langgraph" | "receive-only"; checked_at: string }
@@ -106,6 +124,8 @@ export interface DeliveryRecord {
   pause?: PauseRecord;
   /** Why the router could not read the thread state of a successful run (it then routed run.success). */
   pause_check_error?: string;
+  /** Answers to a run.paused delivery (lib/hitl); kept under their own key and merged in when read. */
+  decisions?: DecisionRecord[];
   actions: ActionRecord[];
   payload: RunPayload;
   /** Set when the payload was over the stored size cap and cut (lib/model/payload-cap.ts): what was cut. */
