@@ -8,6 +8,7 @@ import { loadConfig } from "../config/env.js";
 import { loadRunRecord, type RunRecord } from "../langgraph/run-record.js";
 import { loadThreadState } from "../langgraph/thread-state.js";
 import type { IdempotencyStore } from "../stores/idempotency-store.js";
+import { type DecisionStore, MemoryDecisionStore, RedisDecisionStore } from "../stores/decision-store.js";
 import { MemoryIdempotencyStore } from "../stores/memory-idempotency-store.js";
 import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
 import type { Logger } from "../shared/log.js";
@@ -30,6 +31,8 @@ export interface Runtime {
   ledger: RunLedger;
   /** Answers to /api/trigger callers by Idempotency-Key (lib/trigger/idempotency.ts). */
   idempotency: IdempotencyStore;
+  /** Answers to paused runs, one per delivery (lib/stores/decision-store.ts, lib/hitl). */
+  decisions: DecisionStore;
   log: Logger;
   /** The clock, in ms since the epoch: records, tokens, deadlines and Retry-After all read it. */
   now: () => number;
@@ -69,7 +72,18 @@ export interface RuntimeOptions {
   readThreadState?: (threadId: string, runId?: string) => Promise<unknown>;
   readRun?: (threadId: string, runId: string) => Promise<RunRecord>;
   idempotency?: IdempotencyStore;
+  decisions?: DecisionStore;
   startRun?: RunStarter;
+}
+
+/** Decisions on paused runs beside the deliveries: Redis when REDIS_URL is set (same namespace), else memory. */
+export function createDecisionStore(config: Config, log: Logger, now: () => number = Date.now): DecisionStore {
+  if (config.redisUrl === undefined) return new MemoryDecisionStore({ now });
+  return new RedisDecisionStore({
+    url: config.redisUrl,
+    prefix: `${redisNamespace(config.vercelEnv)}hitl:`,
+    onError: (error) => log.warn("redis connection error (decision store)", { error: describeError(error) }),
+  });
 }
 
 /** Idempotency keys beside the deliveries: Redis when REDIS_URL is set (same namespace), else memory. */
@@ -152,6 +166,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     readThreadState: options.readThreadState ?? ((threadId, runId) => loadThreadState(threadId, config, runId)),
     readRun: options.readRun ?? ((threadId, runId) => loadRunRecord(threadId, runId, config)),
     idempotency: options.idempotency ?? createIdempotencyStore(config, log, now),
+    decisions: options.decisions ?? createDecisionStore(config, log, now),
     ...(options.startRun === undefined ? {} : { startRun: options.startRun }),
     background(task) {
       const tracked = task.catch((error: unknown) =>
