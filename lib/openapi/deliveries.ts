@@ -115,6 +115,20 @@ export const deliveryDetailSchema = z.object({
   duplicate_of: z.string().optional(),
   pause: z.object({ interrupts: z.array(pendingInterrupt), next: z.array(z.string()) }).optional(),
   pause_check_error: z.string().optional(),
+  decisions: z
+    .array(
+      z.object({
+        channel: z.enum(["slack", "link", "inspector", "timeout"]),
+        decision: z.enum(["approve", "reject", "custom"]),
+        by: z.string().optional(),
+        at: z.string(),
+        value: z.unknown().optional(),
+        run_id: z.string().optional(),
+        error: z.string().optional(),
+      }),
+    )
+    .optional()
+    .meta({ description: "Answers to a run.paused delivery (Slack, a resume link, the inspector, the unanswered-pause timer): who, when, the value (redacted), the resumed run." }),
   actions: z.array(actionRecord),
   payload: recordedPayloadSchema,
   payload_truncated: z.object({ fields: z.array(z.string()), original_bytes: z.number(), max_bytes: z.number() }).optional(),
