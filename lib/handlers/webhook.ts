@@ -7,7 +7,7 @@
 // Records: the first callback for a run and status gets the id derived from them. A later one with the
 // very same body (LangGraph's retry) is a duplicate. A later one with another body — a forged copy sent
 // first cannot make the genuine callback a "duplicate" — is recorded beside it, under an id derived from
-// its body, and confirmed on its own.
+// its body, and confirmed on its own. A callback whose run reconciliation recorded already is a duplicate.
 import { describeIssues } from "../shared/zod-issues.js";
 import { alternateDeliveryIdFor, newDeliveryRecord, type DeliveryRecord } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
@@ -98,8 +98,10 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
   let { duplicate } = await claim(delivery);
   if (duplicate) {
     const first = await store.get(delivery.id);
-    // Records of older relays have no digest: a repeat of theirs stays a duplicate, as before.
-    if (first?.body_digest !== undefined && first.body_digest !== digest) {
+    // Records of older relays have no digest: a repeat of theirs stays a duplicate, as before. A
+    // reconciled record (lib/reconcile) was made from LangGraph's own record of the run after its
+    // callback failed to come: the callback arriving late is a duplicate whatever its body says.
+    if (first?.source !== "reconciled" && first?.body_digest !== undefined && first.body_digest !== digest) {
       delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
       ({ duplicate } = await claim(delivery));
     }

@@ -1,11 +1,19 @@
 // LangGraph's own record of a run, as the relay's confirmation of a callback needs it: the status the
-// run ended with and the webhook it was given (lib/verification/confirm.ts). `missing` when LangGraph
+// run ended with and the webhook it was given (lib/verification/confirm.ts) — and the whole run, which
+// reconciliation (lib/reconcile) records when the run's callback never came. `missing` when LangGraph
 // has no such run — or no longer has its thread, as for a stateless run by the time it calls back.
 import type { Config } from "../config/env.js";
 import { asRecord } from "../shared/json.js";
 import { langGraphClient } from "./client.js";
 
-export type RunRecord = { status: string; webhook: string | undefined } | "missing";
+export type RunRecord =
+  | {
+      status: string;
+      webhook: string | undefined;
+      /** The run as LangGraph answered it (ids, metadata, kwargs, times): absent where a test gave none. */
+      run?: Record<string, unknown>;
+    }
+  | "missing";
 
 /** One look is bounded: confirmation runs inside the webhook function's routing budget. */
 const LOOKUP = { timeoutMs: 4_000, maxRetries: 1 };
@@ -21,7 +29,11 @@ export async function loadRunRecord(threadId: string, runId: string, config: Con
   try {
     const run = asRecord(await client.runs.get(threadId, runId));
     const webhook = asRecord(run?.["kwargs"])?.["webhook"];
-    return { status: String(run?.["status"] ?? ""), webhook: typeof webhook === "string" ? webhook : undefined };
+    return {
+      status: String(run?.["status"] ?? ""),
+      webhook: typeof webhook === "string" ? webhook : undefined,
+      ...(run === undefined ? {} : { run }),
+    };
   } catch (error) {
     if (isNotFound(error)) return "missing";
     throw error;
