@@ -14,6 +14,10 @@ export interface StartRunRequest {
   /** The named route that handles the run's callback. */
   route?: string;
   config?: Record<string, unknown>;
+  /** A LangGraph Command, e.g. `{resume: …}` to answer an interrupt (lib/hitl). */
+  command?: { resume?: unknown };
+  /** What LangGraph does when the thread is busy; `reject` answers 409 instead of queueing. */
+  multitask_strategy?: "reject" | "interrupt" | "rollback" | "enqueue";
 }
 
 export interface StartedRun {
