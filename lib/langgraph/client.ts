@@ -55,7 +55,9 @@ const clients = new Map<string, Promise<Client>>();
 
 export function langGraphClient(config: Config, options: LangGraphClientOptions = {}): Promise<Client> {
   return cachedSdkClient(clients, config, options, async (settings) => {
-    const { Client: SdkClient } = await import("@langchain/langgraph-sdk");
+    // The client entry alone: the package root also loads the UI and message helpers (and through them
+    // @langchain/core), which the relay never uses.
+    const { Client: SdkClient } = await import("@langchain/langgraph-sdk/client");
     return new SdkClient(settings);
   });
 }
