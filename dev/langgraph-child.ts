@@ -16,7 +16,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Exit code that tells the launcher the port was taken, so that it can retry with another one.

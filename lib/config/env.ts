@@ -1,7 +1,7 @@
 // The relay's configuration: every environment variable is read here, once, and validated with zod.
 // A value that is present but wrong fails loudly with the variable's name; a secret that is absent
 // leaves its feature refusing requests (fail closed), never accepting them.
-import { z } from "zod";
+import * as z from "zod";
 import { RelayError } from "../shared/errors.js";
 import { describeIssuesAsSentences } from "../shared/zod-issues.js";
 import { DURATION_HINT, parseDuration } from "./duration.js";

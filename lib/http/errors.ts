@@ -1,7 +1,7 @@
 // The one place a thrown error becomes a response: a RelayError is answered in the pinned shape
 // `{"error": {"code", "message"}}` with its status and headers; anything else is a logged 500 that
 // says nothing about what went wrong.
-import { z } from "zod";
+import * as z from "zod";
 import { RelayError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { describeError, jsonLogger } from "../shared/log.js";

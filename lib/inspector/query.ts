@@ -1,7 +1,7 @@
 // The delivery inspector's queries: what a request to /api/deliveries asks for (validated with zod) and
 // which records it matches. What each answer shows is lib/inspector/present.ts. Pure: no HTTP and no
 // store; lib/handlers/deliveries.ts adapts it.
-import { z } from "zod";
+import * as z from "zod";
 import type { ActionState } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";
 import type { ListOptions } from "../stores/delivery-store.js";

@@ -1,7 +1,7 @@
 // The inspector's health strip: what GET /api/deliveries?stats=1 answers — callbacks per minute and
 // how many failed over the last hour, read from the store's newest-first pages (bounded), and the
 // few facts the page needs to link a run to LangSmith (a URL, never the key). Pure but for the store.
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config/env.js";
 import type { DeliveryRecord } from "../model/delivery.js";
 import { badRequest } from "../shared/errors.js";

@@ -2,7 +2,7 @@
 // webhook_sent_at, values and error. There is no signature and no event type. The schema checks only
 // what the relay relies on and keeps every other field, because servers differ (JS vs Python) and
 // grow fields over time.
-import { z } from "zod";
+import * as z from "zod";
 import { asRecord } from "../shared/json.js";
 
 /** `error` is a string on the JS server and older servers, `{error, message}` on current Python ones. */

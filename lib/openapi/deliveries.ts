@@ -3,7 +3,7 @@
 // the end of this file make the compiler refuse a schema whose fields are not exactly the type's (and
 // that would not accept every value of it), so a field added there fails the build until it is
 // documented here. test/handlers/openapi.test.ts validates real answers against the document.
-import { z } from "zod";
+import * as z from "zod";
 import type { ActionSummary, DeliveryDetail, DeliverySummary, ReplayedAction, VerificationSummary } from "../inspector/present.js";
 import type { ActionAttempt, ActionRecord, DeliveryRecord, Verification } from "../model/delivery.js";
 import { DELIVERY_ID_PATTERN } from "../model/delivery.js";

@@ -2,7 +2,7 @@
 // named schemas become components that refer to each other, a query schema becomes one parameter per
 // field. Requests are described as they may be sent (`io: "input"`: defaults optional, before any
 // transform), answers as they are given (`io: "output"`).
-import { z } from "zod";
+import * as z from "zod";
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // What /api/trigger and /api/crons answer, as zod schemas: the types the code returns are derived from
 // them (or checked against them at compile time), and lib/openapi turns them into the published
 // document, so the document cannot describe an answer the code does not give.
-import { z } from "zod";
+import * as z from "zod";
 import type { StartedRun } from "../runtime/run-starter.js";
 
 const uuid = z.string().meta({ format: "uuid" });

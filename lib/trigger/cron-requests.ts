@@ -7,7 +7,7 @@
 //   DELETE /api/crons?cron_id=…                                      delete it, revoking its token
 //
 // Strict like the trigger body: an unknown field or parameter is a typo the caller wants to hear about.
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest } from "../shared/errors.js";
 import { describeIssues } from "../shared/zod-issues.js";
 import { TRIGGER_STREAM_MODES } from "./request.js";

@@ -2,7 +2,7 @@
 // typo the caller wants to hear about, not something to drop silently), and refusing combinations
 // LangGraph would silently ignore. `parseTriggerBody` is the one way in, for HTTP and for the router.
 import type { StreamMode } from "@langchain/langgraph-sdk";
-import { z } from "zod";
+import * as z from "zod";
 import { RelayError } from "../shared/errors.js";
 import { describeIssues } from "../shared/zod-issues.js";
 import { endTimeSchema, scheduleSchema, timezoneSchema } from "./schedule.js";

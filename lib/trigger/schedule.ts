@@ -9,7 +9,7 @@
 // croniter's order, `5L` it refuses) and `5#2` (the second Friday). A day of the month no listed month
 // has (`0 0 31 2 *`) is refused too: croniter cannot find its next run. Anything this accepts, croniter
 // accepts; what it refuses, LangGraph would.
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest } from "../shared/errors.js";
 
 interface Field {
