@@ -18,6 +18,13 @@ export interface StartRunRequest {
   command?: { resume?: unknown };
   /** What LangGraph does when the thread is busy; `reject` answers 409 instead of queueing. */
   multitask_strategy?: "reject" | "interrupt" | "rollback" | "enqueue";
+  /**
+   * Start at most once per key (lib/trigger/start-once.ts): the key goes into the run's metadata
+   * (`relay_chain_key`), and a run found with it is returned instead of starting another. The chain
+   * action passes its delivery and action, so an attempt again after a timeout or a replay finds the
+   * run the first attempt started.
+   */
+  dedupe_key?: string;
 }
 
 export interface StartedRun {
@@ -31,6 +38,8 @@ export interface StartedRun {
 
 export interface RunStartContext {
   runtime: Runtime;
+  /** The attempt's abort signal: reaches the SDK calls, so a timed-out start is cancelled, not abandoned. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Starts a run with this deployment's webhook; throws RelayError (lib/trigger's `startRun`). */

@@ -112,9 +112,14 @@ export async function markEnded(prepared: Prepared, context: TriggerContext): Pr
   }
 }
 
-/** Maps a failed start to a RelayError, deleting the thread this request created for it. */
-export function failed(error: unknown, prepared: Prepared, context: TriggerContext): RelayError {
+/**
+ * Maps a failed start to a RelayError, deleting the thread this request created for it. With
+ * `outcomeUnknown` (the call was aborted: LangGraph may have created the run all the same) the token
+ * stays valid and the thread stays, so that the run, if it exists, can still call back.
+ */
+export function failed(error: unknown, prepared: Prepared, context: TriggerContext, options: { outcomeUnknown?: boolean } = {}): RelayError {
   const { client, threadId, createdThread } = prepared;
+  if (options.outcomeUnknown === true) return upstreamError(error, prepared.secrets);
   // The token will never be used by a run of ours: it vouches for nothing from now on.
   context.runtime.background(context.runtime.ledger.revoke(prepared.tokenId).catch(() => false));
   if (createdThread && threadId !== null) {

@@ -9,7 +9,8 @@ import { scrub } from "../shared/scrub.js";
 import { present, runPayload } from "./payload.js";
 import { bindRun, failed, markEnded, prepare, type TriggerContext } from "./prepare.js";
 import { parseTriggerBody, type TriggerRequest } from "./request.js";
-import type { StartedRun, StartRunRequest } from "../runtime/run-starter.js";
+import type { RunStartContext, StartedRun, StartRunRequest } from "../runtime/run-starter.js";
+import { startRunOnce } from "./start-once.js";
 
 // What the chain action (or any code) passes to start a background run, and what it gets back: typed
 // in lib/runtime, whose `startRun` seam this function fills.
@@ -33,13 +34,16 @@ export function idHeaders(runId: string | null | undefined, threadId: string | n
   return headers;
 }
 
-/** mode `create`: a background run. 202 material. */
-export async function createRun(body: TriggerRequest, context: TriggerContext): Promise<StartedRun> {
+/**
+ * mode `create`: a background run. 202 material. `signal` cancels the SDK call (a chain action's
+ * attempt timing out); the run may then exist all the same, so its token is not revoked.
+ */
+export async function createRun(body: TriggerRequest, context: TriggerContext, signal?: AbortSignal): Promise<StartedRun> {
   const prepared = await prepare(body, context, "run");
   try {
     const run = await prepared.client.runs.create(prepared.threadId, body.assistant_id, {
       ...runPayload(body),
-      ...present({ streamMode: body.stream_mode }),
+      ...present({ streamMode: body.stream_mode, signal }),
       webhook: prepared.webhook,
     });
     // Before answering: the caller may act on the answer, and the callback may already be here.
@@ -51,16 +55,19 @@ export async function createRun(body: TriggerRequest, context: TriggerContext): 
       status: run.status,
     };
   } catch (error) {
-    throw failed(error, prepared, context);
+    throw failed(error, prepared, context, { outcomeUnknown: signal?.aborted === true });
   }
 }
 
 /**
  * Starts a background run with this deployment's webhook, without HTTP: the router's follow-up-run
- * action calls this. Validated like a `create` body; throws RelayError.
+ * action calls this. Validated like a `create` body; throws RelayError. With `dedupe_key`, at most
+ * once per key (lib/trigger/start-once.ts); `signal` reaches every SDK call.
  */
-export async function startRun(request: StartRunRequest, context: TriggerContext): Promise<StartedRun> {
-  return createRun(parseTriggerBody({ ...request, mode: "create" }), context);
+export async function startRun(request: StartRunRequest, context: RunStartContext): Promise<StartedRun> {
+  const create = ({ dedupe_key: _key, ...body }: StartRunRequest) =>
+    createRun(parseTriggerBody({ ...body, mode: "create" }), context, context.signal);
+  return request.dedupe_key === undefined ? create(request) : startRunOnce(request, request.dedupe_key, context, create);
 }
 
 /**

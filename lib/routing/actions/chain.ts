@@ -2,8 +2,12 @@
 // (lib/trigger/runs.ts's `startRun`, or the runtime's own `startRun` in tests), so its callback
 // comes back to this deployment and can chain again.
 // Pipelines of agents are built from routes; loops are stopped by a depth carried in the runs'
-// metadata. A start is not retried by default: LangGraph has no idempotency key, so a retry after a
-// lost answer could start the run twice — a failed start is a dead letter to replay instead.
+// metadata. A start is not retried by default, and every start is keyed: LangGraph has no idempotency
+// key, so the chain puts its own in the new run's metadata (`relay_chain_key`, derived from the
+// delivery and the action) and the start looks for a run holding it first (lib/trigger/start-once.ts).
+// An attempt again after a timeout (the run may have been created after all) or a replay — two at
+// once included — then finds the run the first one started instead of starting another. The attempt's
+// abort signal reaches the SDK call, so a timed-out start is cancelled, not left running.
 import type { Action, AttemptResult } from "../action.js";
 import { defineAction } from "../action.js";
 import type { ActionContext } from "../context.js";
@@ -13,6 +17,7 @@ import type { RunEvent } from "../../model/events.js";
 import { hasPublicUrl } from "../../config/public-url.js";
 import type { RetryOptions } from "../retry-policy.js";
 import type { RunStarter, StartRunRequest } from "../../runtime/runtime.js";
+import { sha256Hex } from "../../shared/digest.js";
 
 /** Metadata key holding how many chain steps led to a run (absent: 0, a run nobody chained). */
 export const CHAIN_DEPTH_METADATA_KEY = "relay_chain_depth";
@@ -52,6 +57,14 @@ export function chainDepthOf(metadata: Readonly<Record<string, unknown>>): numbe
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * The key of the run a chain action starts for a delivery: the same for every attempt and replay of
+ * that action on that delivery, and for nothing else.
+ */
+export function chainKeyFor(deliveryId: string, actionName: string): string {
+  return `chain_${sha256Hex(`${deliveryId}\u0000${actionName}`).slice(0, 32)}`;
+}
+
 /** lib/trigger's `startRun`, loaded on first use: it pulls in the LangGraph SDK, which the receiver never needs. */
 const startRunLazily: RunStarter = async (request, context) => {
   const { startRun } = await import("../../trigger/runs.js");
@@ -87,6 +100,7 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
       }
       const request: StartRunRequest = {
         assistant_id: options.assistant_id,
+        dedupe_key: chainKeyFor(context.delivery_id, context.action),
         metadata: {
           ...options.metadata,
           [CHAIN_DEPTH_METADATA_KEY]: depth + 1,
@@ -100,7 +114,7 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
       if (options.config !== undefined) request.config = options.config;
       if (options.route !== undefined) request.route = options.route;
       const startRun = runtime.startRun ?? startRunLazily;
-      const started = await startRun(request, { runtime });
+      const started = await startRun(request, { runtime, signal: context.signal });
       return { result: { run_id: started.run_id, thread_id: started.thread_id, assistant_id: started.assistant_id } };
     },
   });
