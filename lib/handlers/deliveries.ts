@@ -15,7 +15,7 @@ import { requireApiToken, requireTriggerToken } from "../security/api-auth.js";
 import { isDeliveryId, listOptionsOf, parseGetQuery, parseReplayQuery } from "../inspector/query.js";
 import { attemptCounts, newAttempts, toDetail, toSummary } from "../inspector/present.js";
 import type { DeliveryRecord } from "../model/delivery.js";
-import { notFound } from "../shared/errors.js";
+import { asReadFailure, notFound } from "../shared/errors.js";
 import { json } from "../http/response.js";
 import { replayDelivery } from "../inspector/replay.js";
 import { deliveryStats, parseStatsQuery } from "../inspector/stats.js";
@@ -28,7 +28,9 @@ export { REPLAY_BUDGET_MS };
 /** The record, or a 404 that echoes only ids of our own format (never arbitrary input). */
 async function recordOf(id: string, runtime: Runtime): Promise<DeliveryRecord> {
   if (!isDeliveryId(id)) throw notFound("No delivery with that id.");
-  const record = await runtime.store.get(id);
+  const record = await runtime.store.get(id).catch((error: unknown) => {
+    throw asReadFailure(error, runtime.config.redisUrl);
+  });
   if (record === undefined) throw notFound(`No delivery ${id} (unknown, or expired).`);
   return record;
 }
@@ -45,7 +47,9 @@ export async function handleDeliveriesGet(request: Request, runtime: Runtime): P
   if (query.kind === "detail") {
     return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });
   }
-  const page = await runtime.store.list(listOptionsOf(query));
+  const page = await runtime.store.list(listOptionsOf(query)).catch((error: unknown) => {
+    throw asReadFailure(error, runtime.config.redisUrl);
+  });
   return json(200, { deliveries: page.deliveries.map(toSummary), next_cursor: page.nextCursor ?? null });
 }
 

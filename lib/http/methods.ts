@@ -1,7 +1,7 @@
 // Method dispatch for the functions in api/: `route` builds one export per HTTP method, so that every
 // method — served or not — is answered by the relay, and every failure goes through errorResponse.
 import { methodNotAllowed, RelayError } from "../shared/errors.js";
-import type { Logger } from "../shared/log.js";
+import { describeError, type Logger } from "../shared/log.js";
 import { errorResponse, fallbackLog } from "./errors.js";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -30,6 +30,8 @@ export interface RouteOptions {
 }
 
 const NOT_AUTHORISED = new RelayError(401, "unauthorized", "Missing or invalid credentials.");
+/** errorResponse's own log line is not needed where route() has written the request's line. */
+const SILENT: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export function route(
   handlers: Partial<Record<HttpMethod, Handler>>,
@@ -55,15 +57,21 @@ export function route(
         return await handler(request);
       } catch (error) {
         const logger = safeLogger(log);
-        if (error instanceof RelayError && error.code === "not_configured") {
-          logger.error("configuration error", { error: error.message });
-          if (options.authenticated !== undefined && !options.authenticated(request)) return errorResponse(NOT_AUTHORISED, logger);
-        } else if (error instanceof RelayError && error.status >= 500) {
-          // A refusal the sender may not retry (LangGraph's JS server never does): it must leave a trace.
-          // The path only: a query can carry a token.
-          logger.error("request failed", { status: error.status, code: error.code, method: request.method, path: new URL(request.url).pathname });
+        // One line for every request refused or failed, so that a 401 to LangGraph or a 503 lost with
+        // its callback leaves a trace. The path only: a query can carry a token. Ids the handler
+        // knew (the callback's run_id) come with the error (withLogFields).
+        const where = { method: request.method, path: new URL(request.url).pathname };
+        if (!(error instanceof RelayError)) {
+          logger.error("request failed", { status: 500, code: "internal_error", ...where, error: describeError(error) });
+          return errorResponse(error, SILENT);
         }
-        return errorResponse(error, logger);
+        let answer: RelayError = error;
+        if (error.code === "not_configured" && options.authenticated !== undefined && !options.authenticated(request)) answer = NOT_AUTHORISED;
+        const fields = { status: answer.status, code: answer.code, ...where, ...error.logFields };
+        if (error.code === "not_configured") logger.error("configuration error", { ...fields, error: error.message });
+        else if (error.status >= 500) logger.error("request failed", { ...fields, error: error.message });
+        else logger.warn("request refused", { ...fields, error: error.message });
+        return errorResponse(answer, logger);
       }
     };
     out[method] =

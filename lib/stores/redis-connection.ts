@@ -17,8 +17,11 @@ export interface RedisConnectionOptions {
   operationTimeoutMs?: number;
   /** Reports connection errors, at most one every few seconds (the first store's reporter is used). */
   onError?: ((error: Error) => void) | undefined;
-  /** Turns a failure into the error the caller throws (e.g. a 503 RelayError). */
-  toError: (cause: unknown) => Error;
+  /**
+   * Turns a failure into the error the caller throws (e.g. a 503 RelayError); `where.url` is the
+   * connection's URL, for a message that names the address (credentials left out by the caller).
+   */
+  toError: (cause: unknown, where: { url: string }) => Error;
 }
 
 /** How often a reconnecting client may report its errors (it emits one per attempt). */
@@ -142,7 +145,7 @@ export class RedisConnection {
       });
     } catch (error) {
       share.forgetIfBroken();
-      throw this.#options.toError(error);
+      throw this.#options.toError(error, { url: this.#options.url });
     }
   }
 
