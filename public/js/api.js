@@ -93,6 +93,18 @@ export function replayDelivery(id, actionName) {
   return api(`/api/deliveries?${query}`, { method: "POST" });
 }
 
+/** Resumes a paused delivery's thread: body `{decision: "approve"|"reject"}` or `{resume: <JSON>}` → `{run_id, thread_id, delivery}`. */
+export function resumeDelivery(id, body) {
+  const query = new URLSearchParams({ id, resume: "1" });
+  return api(`/api/deliveries?${query}`, { method: "POST", body });
+}
+
+/** Schedules every dead action matching the query again: `{redriven, deliveries, more}`. */
+export const redrive = (params) => api(`/api/deliveries?${params}`, { method: "POST" });
+
+/** The health strip's figures and the LangSmith link's facts: `{stats, langsmith}`. */
+export const getStats = () => api("/api/deliveries?stats=1");
+
 /** Starts a run in create or wait mode and returns the relay's JSON answer. */
 export const triggerRun = (body) => api("/api/trigger", { method: "POST", body });
 

@@ -1,8 +1,8 @@
-// Read-only parts of the detail view, built from a delivery record: the facts table, the verdict on
-// whether the callback was LangGraph's own, the run's error, the pause, and the payload as a
-// collapsible tree plus raw JSON. No state and no requests here.
-import { el } from "./dom.js";
-import { CONFIRMED_BY, eventBadge, formatDuration, formatTime, outcomeBadge, verdictText } from "./format.js";
+// Read-only parts of the detail view, built from a delivery record: the facts table (ids with Copy
+// buttons, the thread linked to LangSmith Studio where the relay has a LangSmith key) and the verdict on
+// whether the callback was LangGraph's own. No state and no requests here.
+import { copyButton, el } from "./dom.js";
+import { CONFIRMED_BY, eventBadge, formatDuration, formatTime, outcomeBadge, sourceBadge, verdictText } from "./format.js";
 
 export function runError(error) {
   if (typeof error === "string") return error;
@@ -10,9 +10,18 @@ export function runError(error) {
   return String(error);
 }
 
-export function facts(delivery) {
+const idCell = (value, what) => el("span", { class: "id-cell" }, el("span", { class: "mono", text: value }), copyButton(value, `Copy the ${what}`));
+
+/** LangSmith Studio opens a thread of a deployment: `<studio>/<thread>?baseUrl=<deployment>`. */
+export function studioLink(langsmith, threadId) {
+  if (!langsmith || !threadId) return null;
+  const href = `${langsmith.studio_thread_url}${encodeURIComponent(threadId)}?baseUrl=${encodeURIComponent(langsmith.deployment_url)}`;
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer", dataset: { role: "langsmith" }, text: "Open the thread in LangSmith Studio" });
+}
+
+export function facts(delivery, langsmith) {
   const rows = [
-    ["Outcome", outcomeBadge(delivery.outcome)],
+    ["Delivery", el("span", {}, outcomeBadge(delivery), " ", sourceBadge(delivery.source))],
     ["Event", eventBadge(delivery.event)],
     ["Status", delivery.status],
     ["Received", formatTime(delivery.received_at)],
@@ -21,11 +30,12 @@ export function facts(delivery) {
     ["Duration", formatDuration(delivery.duration_ms)],
     ["Assistant", delivery.assistant_id],
     ["Graph", delivery.graph_id ?? "—"],
-    ["Run", el("span", { class: "mono", text: delivery.run_id })],
-    ["Thread", el("span", { class: "mono", text: delivery.thread_id })],
+    ["Run", idCell(delivery.run_id, "run id")],
+    ["Thread", idCell(delivery.thread_id, "thread id")],
+    langsmith ? ["LangSmith", studioLink(langsmith, delivery.thread_id)] : null,
     ["Route", delivery.route ?? "(unnamed)"],
     ["Routing", delivery.routing],
-  ];
+  ].filter(Boolean);
   if (delivery.pause_check_error) rows.push(["Pause check", delivery.pause_check_error]);
   return el("dl", { class: "facts" }, rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)]));
 }
@@ -74,46 +84,4 @@ export function verificationPart(delivery) {
     warning,
     el("dl", { class: "verdict-facts" }, rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)])),
   );
-}
-
-export function pauseInfo(pause) {
-  return el(
-    "div",
-    {},
-    el("h3", { text: "Waiting on a human" }),
-    el("p", { text: `Next: ${pause.next.join(", ") || "—"}` }),
-    el("pre", { class: "json", text: JSON.stringify(pause.interrupts, null, 2) }),
-  );
-}
-
-// Payload: a collapsible tree (objects and arrays are <details>), plus the raw JSON.
-export function payloadPart(payload) {
-  return el(
-    "div",
-    { dataset: { part: "payload" } },
-    el("h3", { text: "Payload (redacted)" }),
-    el("details", { class: "payload", open: true }, el("summary", { text: "Tree" }), el("ul", { class: "json-tree" }, jsonNode(null, payload, 0))),
-    el("details", { class: "raw" }, el("summary", { text: "Raw JSON" }), el("pre", { class: "json", dataset: { part: "raw-payload" }, text: JSON.stringify(payload, null, 2) })),
-  );
-}
-
-function jsonNode(key, value, depth) {
-  const label = key === null ? null : el("span", { class: "k", text: `${key}: ` });
-  if (value !== null && typeof value === "object") {
-    const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
-    const shape = Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`;
-    if (entries.length === 0) return el("li", {}, label, el("span", { class: "sum", text: Array.isArray(value) ? "[]" : "{}" }));
-    return el(
-      "li",
-      {},
-      el(
-        "details",
-        { open: depth < 1 },
-        el("summary", {}, label ?? el("span", { class: "k", text: "payload " }), el("span", { class: "sum", text: shape })),
-        el("ul", {}, entries.map(([childKey, child]) => jsonNode(childKey, child, depth + 1))),
-      ),
-    );
-  }
-  const cls = typeof value === "string" ? "s" : typeof value === "number" ? "n" : typeof value === "boolean" ? "b" : "z";
-  return el("li", {}, label, el("span", { class: cls, text: JSON.stringify(value) }));
 }

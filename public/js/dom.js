@@ -32,3 +32,42 @@ export const announce = (text) => {
   $("announcer").textContent = "";
   requestAnimationFrame(() => ($("announcer").textContent = text));
 };
+
+/**
+ * A small "Copy" button for a value (an id, a link, some JSON); `text` may be a function read at the
+ * click. Says "Copied" for a moment, or "Copy failed" where the browser allows no clipboard.
+ */
+export function copyButton(text, label, caption = "Copy") {
+  const button = el("button", { type: "button", class: "copy secondary", "aria-label": label, title: label, text: caption });
+  button.addEventListener("click", async (event) => {
+    event.stopPropagation();
+    const value = typeof text === "function" ? text() : text;
+    let done = false;
+    try {
+      await navigator.clipboard.writeText(value);
+      done = true;
+    } catch {
+      done = copyBySelection(value);
+    }
+    button.textContent = done ? "Copied" : "Copy failed";
+    announce(done ? `Copied: ${label.replace(/^Copy /, "")}.` : "The browser refused the clipboard.");
+    setTimeout(() => (button.textContent = caption), 1500);
+  });
+  return button;
+}
+
+/** The old way, for pages served over plain HTTP on another host (no async clipboard there). */
+function copyBySelection(value) {
+  const area = el("textarea", { class: "visually-hidden", "aria-hidden": "true", tabindex: "-1" });
+  area.value = value;
+  document.body.append(area);
+  area.select();
+  let done = false;
+  try {
+    done = document.execCommand("copy");
+  } catch {
+    done = false;
+  }
+  area.remove();
+  return done;
+}

@@ -19,7 +19,7 @@ export function formatTime(iso) {
 
 export const OUTCOME_LABEL = {
   succeeded: "delivered",
-  failed: "action failed",
+  failed: "failed",
   pending: "pending",
   no_route: "no route",
   rejected: "rejected",
@@ -64,14 +64,66 @@ export function notRoutedReason(item) {
 
 export const STATE_LABEL = { succeeded: "succeeded", failed: "failed", pending: "pending" };
 
-export function eventBadge(event) {
-  const bad = event === "run.error" || event === "run.timeout" || event === "run.rollback";
-  const cls = `badge event${bad ? " bad" : event === "run.paused" ? " paused" : ""}`;
-  return el("span", { class: cls, text: event });
+/** An action's state in words: a failed action with dead_at is dead (its schedule is over), a pending one with attempts is retrying. */
+export function actionStateLabel(action) {
+  if (action.state === "failed") return action.dead_at ? "dead" : "failed";
+  if (action.state === "pending") return action.next_attempt_at || attemptCount(action) > 0 ? "retrying" : "pending";
+  return STATE_LABEL[action.state] ?? action.state;
 }
 
-export const outcomeBadge = (outcome) =>
-  el("span", { class: `badge ${outcome}`, dataset: { role: "outcome" }, text: OUTCOME_LABEL[outcome] ?? outcome });
+const attemptCount = (action) => (Array.isArray(action.attempts) ? action.attempts.length : Number(action.attempts) || 0);
+
+/** The run's own outcome is the event; this is what became of the delivery, in one of a few words. */
+export function deliveryState(item) {
+  const outcome = item.outcome;
+  if (outcome === "failed") return item.actions.some((action) => action.state === "failed" && action.dead_at) ? "dead" : "failed";
+  if (outcome === "pending") {
+    if (item.verification?.state === "pending") return "confirming";
+    if (item.routing === "pending") return "routing";
+    return item.actions.some((action) => actionStateLabel(action) === "retrying") ? "retrying" : "pending";
+  }
+  return outcome;
+}
+
+const DELIVERY_LABEL = { ...OUTCOME_LABEL, failed: "failed", dead: "dead", retrying: "retrying", confirming: "confirming", routing: "routing" };
+export const deliveryLabel = (state) => DELIVERY_LABEL[state] ?? state;
+/** Badge colour per state: the words differ, the colours are few. */
+const DELIVERY_CLASS = { dead: "failed", retrying: "pending", confirming: "pending", routing: "pending" };
+
+export const BAD_EVENTS = new Set(["run.error", "run.timeout", "run.rollback"]);
+
+export function eventBadge(event) {
+  const cls = `badge event${BAD_EVENTS.has(event) ? " bad" : event === "run.paused" ? " paused" : ""}`;
+  return el("span", { class: cls, dataset: { role: "event" }, text: event });
+}
+
+/** The delivery's own state (never the run's): delivered, failed, retrying, dead, no route, … */
+export function outcomeBadge(itemOrOutcome) {
+  const state = typeof itemOrOutcome === "string" ? itemOrOutcome : deliveryState(itemOrOutcome);
+  return el("span", { class: `badge ${DELIVERY_CLASS[state] ?? state}`, dataset: { role: "outcome", state }, text: DELIVERY_LABEL[state] ?? state });
+}
+
+/** "reconciled" when the relay asked LangGraph for a run whose callback never came. */
+export const sourceBadge = (source) =>
+  source === "reconciled" ? el("span", { class: "badge source", dataset: { role: "source" }, title: "LangGraph's callback never came: the relay asked LangGraph for the run.", text: "reconciled" }) : null;
+
+/** "12 s", "4 min", "3 h", "2 d": how long ago, short enough for a table cell. */
+export function formatAge(iso, now = Date.now()) {
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) return "—";
+  if (ms < 60_000) return `${Math.max(0, Math.floor(ms / 1000))} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h`;
+  return `${Math.floor(ms / 86_400_000)} d`;
+}
+
+/** "in 4 min" or "now", for a time still to come. */
+export function formatIn(iso, now = Date.now()) {
+  const ms = Date.parse(iso) - now;
+  if (!Number.isFinite(ms)) return "";
+  if (ms <= 1000) return "now";
+  return `in ${formatAge(new Date(now - ms).toISOString(), now)}`;
+}
 
 /** The graph's name reads better than an assistant's UUID; the UUID gets its own line when they differ. */
 export const assistantLabel = (item) => item.graph_id ?? item.assistant_id;

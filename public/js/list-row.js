@@ -1,57 +1,68 @@
-// One row of the delivery list, built from a summary: outcome and event badges, the verdict when it
-// stands out (rejected, unverified, duplicate), who ran, the ids, and what the actions came to.
-// No state and no requests here.
+// One row of the deliveries table, built from a summary: what became of the delivery (its own column),
+// the run's event (its own column: a red run.error never sits beside a green "delivered" unexplained),
+// the graph, the run, the age and what the actions came to. No state and no requests here.
 import { el } from "./dom.js";
 import {
+  actionStateLabel,
   assistantLabel,
+  deliveryLabel,
+  deliveryState,
   eventBadge,
-  formatDuration,
+  formatAge,
   formatTime,
-  OUTCOME_LABEL,
   outcomeBadge,
-  STATE_LABEL,
+  sourceBadge,
   verdictStandsOut,
   verdictText,
 } from "./format.js";
 
-export function rowContent(item) {
-  const actions = item.actions.length === 0
-    ? el("span", { class: "meta", text: idleText(item) })
-    : el(
-        "span",
-        { class: "meta" },
-        item.actions
-          .map((action) => `${action.name} ${STATE_LABEL[action.state] ?? action.state} (${action.attempts} attempt${action.attempts === 1 ? "" : "s"})`)
-          .join(" · "),
-      );
+export const COLUMNS = ["Status", "Event", "Graph", "Run", "Age", "Actions"];
+
+/** The cells of a row; the Run cell holds the button that opens the delivery (keyboard and screen readers). */
+export function rowCells(item, onOpen) {
+  const state = deliveryState(item);
+  // With no route, a dash: a grey "no route" on every row of an empty routes file is noise.
+  const status = state === "no_route"
+    ? el("span", { class: "none", dataset: { role: "outcome", state }, title: "No route handled this event" }, "—", el("span", { class: "visually-hidden", text: " no route" }))
+    : outcomeBadge(item);
+  const event = eventBadge(item.event);
+  if (item.error) event.title = item.error;
   return [
+    el("td", { class: "c-status" }, status),
+    el("td", { class: "c-event" }, event, item.source === "reconciled" ? [" ", sourceBadge(item.source)] : null),
+    el("td", { class: "c-graph", title: item.assistant_id, text: assistantLabel(item) }),
     el(
-      "span",
-      { class: "line" },
-      outcomeBadge(item.outcome),
-      eventBadge(item.event),
-      el("time", { class: "when", datetime: item.received_at, text: formatTime(item.received_at) }),
+      "td",
+      { class: "c-run" },
+      el("button", {
+        type: "button",
+        class: "open",
+        dataset: { id: item.id },
+        title: `run ${item.run_id}\nthread ${item.thread_id}`,
+        "aria-label": rowLabel(item),
+        text: shortId(item.run_id),
+        on: { click: () => onOpen(item.id) },
+      }),
     ),
-    // A forged, unconfirmed or duplicate callback says so in words, not only in the badge's colour.
-    verdictStandsOut(item)
-      ? el("span", { class: `line verdict ${item.outcome}`, dataset: { role: "verdict" }, text: verdictText(item) })
-      : null,
-    el(
-      "span",
-      { class: "line" },
-      el("span", { class: "who", text: assistantLabel(item) }),
-      el("span", { class: "meta", text: `ran ${formatDuration(item.duration_ms)}` }),
-      item.route ? el("span", { class: "meta", text: `route ${item.route}` }) : null,
-    ),
-    item.error ? el("span", { class: "line err", text: item.error }) : null,
-    el("span", { class: "ids" }, `run ${item.run_id}`),
-    el("span", { class: "ids" }, `thread ${item.thread_id}`),
-    item.graph_id && item.graph_id !== item.assistant_id ? el("span", { class: "ids" }, `assistant ${item.assistant_id}`) : null,
-    el("span", { class: "line" }, actions),
+    el("td", { class: "c-age" }, el("time", { datetime: item.received_at, title: formatTime(item.received_at), text: formatAge(item.received_at) })),
+    el("td", { class: "c-actions" }, actionsText(item)),
   ];
 }
 
-/** What the actions line says when no action ran. */
+/** UUIDs read by their first block in a dense table; the whole id is in the title and the detail. */
+export const shortId = (id) => (/^[0-9a-f]{8}-/i.test(id) ? id.slice(0, 8) : id.length > 14 ? `${id.slice(0, 12)}…` : id);
+
+function actionsText(item) {
+  // A forged, unconfirmed or duplicate callback says so in words, where its actions would be.
+  if (verdictStandsOut(item)) return el("span", { class: `verdict ${item.outcome}`, dataset: { role: "verdict" }, title: verdictText(item), text: verdictText(item) });
+  if (item.actions.length === 0) return el("span", { class: "meta", text: idleText(item) });
+  const text = item.actions
+    .map((action) => `${action.name} ${actionStateLabel(action)} (${action.attempts} attempt${action.attempts === 1 ? "" : "s"})`)
+    .join(" · ");
+  return el("span", { title: text, text });
+}
+
+/** What the actions cell says when no action ran. */
 function idleText(item) {
   const state = item.verification?.state;
   if (state === "pending") return "confirming…";
@@ -60,6 +71,17 @@ function idleText(item) {
 }
 
 export function rowLabel(item) {
+  const state = deliveryState(item);
   const verdict = verdictStandsOut(item) ? `, ${verdictText(item)}` : "";
-  return `${OUTCOME_LABEL[item.outcome] ?? item.outcome}${verdict}, ${item.event}, ${assistantLabel(item)}, ${formatTime(item.received_at)}`;
+  const source = item.source === "reconciled" ? ", reconciled" : "";
+  return `${deliveryLabel(state)}${verdict}, ${item.event}${source}, ${assistantLabel(item)}, run ${item.run_id}, ${formatTime(item.received_at)}`;
+}
+
+/** Refreshes the ages in place (they change while nothing else does). */
+export function refreshAge(row, now) {
+  const time = row.querySelector(".c-age time");
+  if (time !== null) {
+    const text = formatAge(time.dateTime, now);
+    if (time.textContent !== text) time.textContent = text;
+  }
 }

@@ -1,9 +1,11 @@
-// The live delivery list: the newest page is polled every 2 s with the filters applied; older pages
-// are appended on request and kept. Which delivery is open, and opening one, belong to main.js (hooks).
+// The live deliveries table: the newest page is polled every 2 s with the filters applied; older pages
+// are appended on request and kept. j/k (or the arrow keys in the table) move between rows, Enter opens
+// one. Which delivery is open, and opening one, belong to main.js (hooks).
 import { ApiError, currentToken, listDeliveries } from "./api.js";
 import { $, announce, el } from "./dom.js";
-import { assistantLabel, formatTime } from "./format.js";
-import { rowContent, rowLabel } from "./list-row.js";
+import { filterQuery, filtersActive, onFiltersChange } from "./filters.js";
+import { assistantLabel } from "./format.js";
+import { refreshAge, rowCells } from "./list-row.js";
 
 const POLL_MS = 2000;
 const PAGE_SIZE = 50;
@@ -12,8 +14,12 @@ const FILTER_DEBOUNCE_MS = 350;
 const hooks = {
   /** The id of the delivery open in the detail view, or null: its row gets aria-current. */
   selectedId: () => null,
-  /** A row was clicked. */
+  /** A row was chosen (click or Enter). */
   onOpen: (_id) => {},
+  /** The first page after sign-in or a filter change arrived, with this many rows. */
+  onFirstLoad: (_count) => {},
+  /** j/k moved to another row (main.js opens it when the detail is already open). */
+  onMove: (_id) => {},
   /** Runs after each poll of the list, before the next is scheduled (the open delivery refreshes). */
   onTick: async () => {},
 };
@@ -28,6 +34,8 @@ const list = {
   /** The signature of each rendered row, to touch only rows that changed. */
   rows: new Map(),
   seen: new Set(),
+  /** The row j/k moves from when focus is elsewhere. */
+  cursor: null,
   firstLoad: true,
   timer: undefined,
   /** Identifies the current polling loop (see stopPolling). */
@@ -38,40 +46,51 @@ const list = {
   generation: 0,
 };
 
-export function initList({ selectedId, onOpen, onTick }) {
+export function initList({ selectedId, onOpen, onFirstLoad, onMove, onTick }) {
   hooks.selectedId = selectedId;
+  hooks.onFirstLoad = onFirstLoad;
   hooks.onOpen = onOpen;
+  hooks.onMove = onMove;
   hooks.onTick = onTick;
-  $("filter-event").addEventListener("change", () => onFilterChange(0));
-  $("filter-failed").addEventListener("change", () => onFilterChange(0));
-  $("filter-assistant").addEventListener("input", () => onFilterChange(FILTER_DEBOUNCE_MS));
-  $("filter-thread").addEventListener("input", () => onFilterChange(FILTER_DEBOUNCE_MS));
-  $("filters").addEventListener("submit", (event) => {
-    event.preventDefault();
-    onFilterChange(0);
-  });
-  // The reset clears the fields after this event: refresh once they are empty.
-  $("filters").addEventListener("reset", () => setTimeout(() => onFilterChange(0), 0));
+  onFiltersChange(() => {
+    resetList();
+    startPolling();
+  }, FILTER_DEBOUNCE_MS);
   $("load-older").addEventListener("click", () => void loadOlder());
+  document.addEventListener("keydown", onKey);
   // Catch up at once when the tab comes back (polls are skipped while it is hidden).
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && currentToken() && !$("app").hidden) startPolling();
   });
 }
 
-function filterQuery() {
-  const params = new URLSearchParams();
-  const event = $("filter-event").value;
-  const assistant = $("filter-assistant").value.trim();
-  const thread = $("filter-thread").value.trim();
-  if (event) params.set("event", event);
-  if ($("filter-failed").checked) params.set("action_state", "failed");
-  if (assistant) params.set("assistant_id", assistant);
-  if (thread) params.set("thread_id", thread);
-  return params;
+/** j/k anywhere but in a text field; the arrow keys only inside the table (elsewhere they scroll). */
+function onKey(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey || $("app").hidden) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+  const inTable = target instanceof Node && $("list").contains(target);
+  const step = event.key === "j" || (inTable && event.key === "ArrowDown") ? 1 : event.key === "k" || (inTable && event.key === "ArrowUp") ? -1 : 0;
+  if (step === 0) return;
+  event.preventDefault();
+  moveCursor(step);
 }
 
-const filtersActive = () => [...filterQuery().keys()].length > 0;
+/** Moves focus to the next (1) or previous (-1) row, from the focused row, else the open one, else the top. */
+function moveCursor(step) {
+  const ids = [...list.rows.keys()];
+  if (ids.length === 0) return;
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest("tr[data-id]")?.dataset.id : undefined;
+  const from = focused ?? list.cursor ?? hooks.selectedId();
+  const index = from == null ? -1 : ids.indexOf(from);
+  const next = ids[index === -1 ? 0 : Math.min(ids.length - 1, Math.max(0, index + step))];
+  if (next === undefined) return;
+  list.cursor = next;
+  const row = list.rows.get(next);
+  row.button.focus();
+  row.node.scrollIntoView({ block: "nearest" });
+  if (next !== from) hooks.onMove(next);
+}
 
 /** Empties the list and forgets what was seen, e.g. after the filters change or at sign-in. */
 export function resetList() {
@@ -139,6 +158,7 @@ export async function refreshHead() {
       );
     }
     for (const item of page.deliveries) list.seen.add(item.id);
+    if (list.firstLoad) hooks.onFirstLoad(page.deliveries.length);
     list.firstLoad = false;
   } catch (error) {
     if (generation !== list.generation || !(error instanceof ApiError) || error.status === 401) return;
@@ -174,10 +194,10 @@ async function loadOlder() {
   }
 }
 
-/** Updates the list in place: rows are keyed by id, so focus and scroll survive each poll. */
+/** Updates the table in place: rows are keyed by id, so focus and scroll survive each poll. */
 function render() {
   const items = [...list.head, ...list.older];
-  const ul = $("list");
+  const body = $("list");
   const wanted = new Set(items.map((item) => item.id));
   for (const [id, row] of list.rows) {
     if (!wanted.has(id)) {
@@ -185,34 +205,42 @@ function render() {
       list.rows.delete(id);
     }
   }
+  // Map order is the table's order (moveCursor reads it): rebuilt in the items' order.
+  const rows = new Map();
   const selected = hooks.selectedId();
+  const now = Date.now();
   let previous = null;
   for (const item of items) {
-    const signature = JSON.stringify([item, formatTime(item.received_at)]);
+    const signature = JSON.stringify(item);
     let row = list.rows.get(item.id);
     if (row === undefined) {
-      const button = el("button", {
-        type: "button",
-        class: "delivery",
-        dataset: { id: item.id },
-        on: { click: () => hooks.onOpen(item.id) },
+      const node = el("tr", { class: "delivery", dataset: { id: item.id, run: item.run_id } });
+      // A click anywhere on the row opens it, as its button does.
+      node.addEventListener("click", (event) => {
+        if (!(event.target instanceof Element && event.target.closest("button, a"))) hooks.onOpen(item.id);
       });
-      row = { node: el("li", { dataset: { id: item.id } }, button), button, signature: "" };
-      list.rows.set(item.id, row);
+      row = { node, button: null, signature: "" };
     }
     if (row.signature !== signature) {
-      row.button.replaceChildren(...rowContent(item).filter(Boolean));
-      row.button.dataset.outcome = item.outcome;
-      row.button.dataset.event = item.event;
-      row.button.setAttribute("aria-label", rowLabel(item));
+      const hadFocus = row.button !== null && document.activeElement === row.button;
+      row.node.replaceChildren(...rowCells(item, hooks.onOpen));
+      row.button = row.node.querySelector("button.open");
+      row.node.dataset.outcome = item.outcome;
+      row.node.dataset.event = item.event;
+      row.node.dataset.source = item.source ?? "";
       row.signature = signature;
+      if (hadFocus) row.button.focus();
+    } else {
+      refreshAge(row.node, now);
     }
-    row.button.setAttribute("aria-current", selected === item.id ? "true" : "false");
+    row.node.setAttribute("aria-current", selected === item.id ? "true" : "false");
+    rows.set(item.id, row);
     // Only misplaced rows move: moving a focused node would drop its focus.
-    const expectedNext = previous === null ? ul.firstChild : previous.nextSibling;
-    if (expectedNext !== row.node) ul.insertBefore(row.node, expectedNext);
+    const expectedNext = previous === null ? body.firstChild : previous.nextSibling;
+    if (expectedNext !== row.node) body.insertBefore(row.node, expectedNext);
     previous = row.node;
   }
+  list.rows = rows;
 
   if (items.length === 0) {
     setListStatus(
@@ -229,19 +257,11 @@ function render() {
 
 /** Marks the row of the open delivery (aria-current); null marks none. */
 export function markCurrent(id) {
-  for (const row of list.rows.values()) row.button.setAttribute("aria-current", row.button.dataset.id === id ? "true" : "false");
+  for (const [rowId, row] of list.rows) row.node.setAttribute("aria-current", rowId === id ? "true" : "false");
+  if (id !== null) list.cursor = id;
 }
 
 /** Moves focus back to a delivery's row, when it is still listed. */
 export function focusRow(id) {
   list.rows.get(id)?.button.focus();
-}
-
-let filterTimer;
-function onFilterChange(delayMs) {
-  clearTimeout(filterTimer);
-  filterTimer = setTimeout(() => {
-    resetList();
-    startPolling();
-  }, delayMs);
 }

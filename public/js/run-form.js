@@ -19,6 +19,8 @@ let streamController = null;
 export function initRunForm({ onStarted }) {
   hooks.onStarted = onStarted;
   $("run-mode").addEventListener("change", () => showModeFields());
+  $("run-assistant").addEventListener("input", () => suggestThread());
+  for (const radio of document.querySelectorAll("input[name=thread]")) radio.addEventListener("change", () => suggestThread(false));
   void loadTriggerSchema().then(applySchema);
   $("run-form").addEventListener("submit", (event) => void startRun(event));
   $("run-stop").addEventListener("click", () => abortStream());
@@ -71,6 +73,25 @@ function hint(input, property) {
   if (property === undefined) return;
   if (typeof property.description === "string") input.title = property.description;
   if (Array.isArray(property.examples) && property.examples.length > 0 && input.placeholder === "") input.placeholder = String(property.examples[0]);
+}
+
+/** Graphs that call interrupt(): they pause, and a pause needs a thread (a checkpointer) to wait on. */
+const NEEDS_THREAD = new Set(["hitl"]);
+
+/**
+ * For the hitl example, thread "new" is chosen (it cannot pause without one: "No checkpointer set"),
+ * and the hint says why; `choose: false` only explains (the user picked a thread option).
+ */
+function suggestThread(choose = true) {
+  const needs = NEEDS_THREAD.has($("run-assistant").value.trim());
+  const none = document.querySelector("input[name=thread][value=none]");
+  if (needs && choose && none?.checked) document.querySelector("input[name=thread][value=new]")?.click();
+  const hint = $("run-thread-hint");
+  hint.hidden = !needs;
+  hint.textContent = none?.checked
+    ? "hitl pauses on interrupt(): with no thread it fails (\"No checkpointer set\"). Choose new."
+    : "hitl pauses on interrupt() and waits on its thread: thread new is chosen. Resume it from its delivery.";
+  hint.classList.toggle("field-error", needs && Boolean(none?.checked));
 }
 
 const selectedMode = () => document.querySelector("input[name=mode]:checked")?.value ?? "create";

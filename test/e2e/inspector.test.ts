@@ -16,6 +16,7 @@ import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { jsonLogger } from "../../lib/shared/log.js";
 import { runPayloadSchema } from "../../lib/model/run-payload.js";
 import { chromiumAvailable, launchChromium, loopbackContext } from "../support/browser.js";
+import { contrastProblems } from "../support/inspector-page.js";
 import { fixture } from "../support/kit.js";
 import { newSecret, TestReceiver } from "../support/routing.js";
 
@@ -27,6 +28,8 @@ const TOKEN = "inspector-test-trigger-token-0123456789";
 const READ_ONLY_TOKEN = "inspector-test-read-only-token-0123456789";
 const TOKEN_KEY = "langgraph-relay.trigger-token";
 const FORWARD = "env:forward";
+/** Not a real key: the embedded LangGraph server checks none, and the page must never show it. */
+const LANGSMITH_KEY = "lsv2_inspector_test_not_a_real_key_0123456789";
 const SECRET = newSecret();
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 
@@ -46,7 +49,16 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const [started, launched] = await Promise.all([
       startDevStack({
         port: 0,
-        env: { TRIGGER_TOKEN: TOKEN, INSPECTOR_TOKEN: READ_ONLY_TOKEN, FORWARD_URL: `${receiver.url}/hooks`, FORWARD_SECRET: SECRET },
+        env: {
+          TRIGGER_TOKEN: TOKEN,
+          INSPECTOR_TOKEN: READ_ONLY_TOKEN,
+          FORWARD_URL: `${receiver.url}/hooks`,
+          FORWARD_SECRET: SECRET,
+          // Four attempts, then dead: a failing forward ends within the test, as a dead letter.
+          RETRY_SCHEDULE: "300ms,300ms,300ms",
+          // The page links threads to LangSmith Studio when the relay has a key; it never shows the key.
+          LANGSMITH_API_KEY: LANGSMITH_KEY,
+        },
         log: jsonLogger((line) => logs.push(line)),
       }),
       launchChromium(),
@@ -82,7 +94,14 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const page = await openPage(viewport, scale);
     await signIn(page);
     await page.locator("#app").waitFor({ state: "visible" });
+    // The first page of the list is in (the run form folds away then, when there are deliveries).
+    await expect.poll(() => page.locator("#list-status").innerText()).not.toBe("Loading…");
     return page;
+  }
+
+  /** The form is folded away once deliveries exist: unfolds it as a user would. */
+  async function unfoldRunForm(page: Page): Promise<void> {
+    if ((await page.locator("#run-details").getAttribute("open")) === null) await page.locator("#run-details > summary").click();
   }
 
   /** Fills the "Start a run" form and submits it. */
@@ -90,6 +109,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     page: Page,
     options: { assistant?: string; mode?: "create" | "wait" | "stream"; thread?: "none" | "new"; input?: string } = {},
   ) {
+    await unfoldRunForm(page);
     await page.locator("#run-assistant").fill(options.assistant ?? "agent");
     await page.locator(`input[name=mode][value=${options.mode ?? "create"}]`).check();
     await page.locator(`input[name=thread][value=${options.thread ?? "none"}]`).check();
@@ -105,10 +125,11 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     return answer.run_id;
   }
 
-  const row = (page: Page, runId: string) => page.locator("#list button.delivery", { hasText: runId });
+  /** A delivery's row in the table, by its run id. */
+  const row = (page: Page, runId: string) => page.locator(`#list tr.delivery[data-run="${runId}"]`);
 
   async function waitForOutcome(page: Page, runId: string, outcome: string): Promise<void> {
-    await page.locator(`#list button.delivery[data-outcome=${outcome}]`, { hasText: runId }).waitFor({ timeout: ARRIVAL_MS });
+    await page.locator(`#list tr.delivery[data-run="${runId}"][data-outcome=${outcome}]`).waitFor({ timeout: ARRIVAL_MS });
   }
 
   it("asks for the token, refuses a wrong one with a clear message, and keeps the right one in this tab only", async () => {
@@ -154,15 +175,17 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     await waitForOutcome(page, runId, "succeeded");
     const item = row(page, runId);
     expect(await item.getAttribute("data-event")).toBe("run.success");
-    const text = await item.innerText();
-    expect(text).toContain("delivered");
-    expect(text).toContain("agent");
-    expect(text).toMatch(/thread [0-9a-f-]{36}/);
-    expect(text).toMatch(new RegExp(`${FORWARD} succeeded \\(1 attempt\\)`));
-    expect(text).toMatch(/ran \d/);
+    // Its columns: the delivery's state, the run's event, the graph, the run, the age, the actions.
+    expect(await item.locator(".c-status").innerText()).toBe("delivered");
+    expect(await item.locator(".c-event").innerText()).toBe("run.success");
+    expect(await item.locator(".c-graph").innerText()).toBe("agent");
+    expect(await item.locator(".c-run").innerText()).toBe(runId.slice(0, 8));
+    expect(await item.locator(".c-age").innerText()).toMatch(/^\d+ s$/);
+    expect(await item.locator(".c-actions").innerText()).toBe(`${FORWARD} succeeded (1 attempt)`);
+    expect(await item.locator("button.open").getAttribute("title")).toMatch(new RegExp(`run ${runId}\nthread [0-9a-f-]{36}`));
 
-    // Keyboard: focus the row and press Enter.
-    await item.focus();
+    // Keyboard: focus the row's button and press Enter.
+    await item.locator("button.open").focus();
     await page.keyboard.press("Enter");
     await page.locator("#detail-title", { hasText: "Delivery dlv_" }).waitFor();
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("detail-title");
@@ -206,15 +229,16 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const runId = await runIdOfAnswer(page);
     expect(await page.locator("#run-status").innerText()).toContain(`Run ${runId} finished`);
 
-    // Retried by the relay (4 attempts), then recorded as failed.
+    // Retried by the relay (4 attempts: RETRY_SCHEDULE has 3 retries), then recorded as failed for good.
     await waitForOutcome(page, runId, "failed");
-    expect(await row(page, runId).innerText()).toMatch(new RegExp(`action failed[\\s\\S]*${FORWARD} failed \\(4 attempts\\)`));
+    expect(await row(page, runId).locator(".c-status").innerText()).toMatch(/^(failed|dead)$/);
+    expect(await row(page, runId).locator(".c-actions").innerText()).toMatch(new RegExp(`^${FORWARD} (failed|dead) \\(4 attempts\\)$`));
     // "Only failed actions" keeps it.
     // (The list is redrawn a tick after the change: wait for the succeeded rows of the last test to go.)
     await page.locator("#filter-failed").check();
-    await expect.poll(() => page.locator("#list button.delivery[data-outcome=succeeded]").count()).toBe(0);
+    await expect.poll(() => page.locator("#list tr.delivery[data-outcome=succeeded]").count()).toBe(0);
     await waitForOutcome(page, runId, "failed");
-    expect(await page.locator("#list button.delivery[data-outcome=succeeded]").count()).toBe(0);
+    expect(await page.locator("#list tr.delivery[data-outcome=succeeded]").count()).toBe(0);
 
     await row(page, runId).click();
     const action = page.locator(`#detail li.action[data-action="${FORWARD}"]`);
@@ -231,7 +255,9 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     expect(await page.locator("#replay-status").innerText()).toBe(`Replay done: ${FORWARD} succeeded.`);
     const attempts = page.locator(`#detail li.action[data-action="${FORWARD}"] .attempts li`);
     expect(await attempts.count()).toBe(5);
-    expect(await attempts.nth(4).innerText()).toMatch(/#5 ok .*HTTP 200 · replay/);
+    // Newest first: the replay's success is the first line read.
+    expect(await attempts.nth(0).innerText()).toMatch(/#5 ok .*HTTP 200 · replay/);
+    expect(await attempts.nth(4).innerText()).toMatch(/#1 failed/);
     expect(await page.locator("#detail .facts [data-role=outcome]").innerText()).toBe("delivered");
     // The row turns green; with "only failed" on, it leaves the filtered list.
     await page.locator("#filter-failed").uncheck();
@@ -299,14 +325,15 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
 
   it("says so when the server fails, an input is not JSON, or no delivery matches the filters", async () => {
     const page = await signedInPage();
-    await page.locator("#list button.delivery").first().waitFor();
+    await page.locator("#list tr.delivery").first().waitFor();
 
     await page.locator("#filter-assistant").fill("no-such-assistant");
     await page.locator("#list-status", { hasText: "No deliveries match these filters." }).waitFor();
-    expect(await page.locator("#list button.delivery").count()).toBe(0);
+    expect(await page.locator("#list tr.delivery").count()).toBe(0);
     await page.locator("#filters button[type=reset]").click();
-    await page.locator("#list button.delivery").first().waitFor();
+    await page.locator("#list tr.delivery").first().waitFor();
 
+    await unfoldRunForm(page);
     await page.locator("#run-input").fill("{not json");
     await page.locator("#run-submit").click();
     expect(await page.locator("#run-input-error").innerText()).toMatch(/not valid JSON/);
@@ -324,7 +351,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     );
     await page.locator("#list-status.error", { hasText: "Could not load deliveries: The delivery store is unavailable" }).waitFor();
     expect(await page.locator("#list-status").innerText()).toMatch(/Retrying every 2 s/);
-    expect(await page.locator("#list button.delivery").count()).toBeGreaterThan(0);
+    expect(await page.locator("#list tr.delivery").count()).toBeGreaterThan(0);
     await page.unroute(deliveriesApi);
     await page.locator("#list-status:not(.error)", { hasText: "shown" }).waitFor();
 
@@ -351,8 +378,13 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     ] as const) {
       const page = await signedInPage(viewport, scale);
       await waitForOutcome(page, errorRun, "succeeded");
-      await page.locator("#run-details > summary").click(); // fold the form away: the list is the subject
-      await page.locator("#list button.delivery").first().click();
+      // The run failed, its delivery did not: two columns, two words, no contradiction.
+      expect(await row(page, errorRun).locator(".c-event").innerText()).toBe("run.error");
+      expect(await row(page, errorRun).locator(".c-event .badge").getAttribute("class")).toContain("bad");
+      expect(await row(page, errorRun).locator(".c-status").innerText()).toBe("delivered");
+      // Deliveries exist, so the run form is folded away: the table is the subject.
+      expect(await page.locator("#run-details").getAttribute("open")).toBeNull();
+      await page.locator("#list tr.delivery button.open").first().click();
       await page.locator("#detail .action-list").waitFor();
 
       // Nothing wider than the screen.
@@ -387,8 +419,10 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     }
     expect(blocked).toEqual([]);
     expect(pageErrors).toEqual([]);
-    // The relay logged no error for anything the page did (failed forwards are warnings, by design).
-    expect(logs.filter((line) => (JSON.parse(line) as { level: string }).level === "error")).toEqual([]);
+    // The relay logged no error for anything the page did: failed attempts are warnings, and the one
+    // error line allowed is the dead letter of the forward that failed for good, by design.
+    const errors = logs.map((line) => JSON.parse(line) as { level: string; msg?: string; dead?: boolean }).filter((entry) => entry.level === "error");
+    expect(errors.filter((entry) => !(entry.msg === "action failed" && entry.dead === true))).toEqual([]);
   }, 60_000);
 
   it("pages back with \"Load older\" past the newest 50, and says when nothing handled a delivery", async () => {
@@ -405,7 +439,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
       deliveries: unknown[];
     };
     const page = await signedInPage();
-    const rows = page.locator("#list button.delivery");
+    const rows = page.locator("#list tr.delivery");
     await expect.poll(() => rows.count()).toBe(50);
     await page.locator("#load-older").click();
     await expect.poll(() => rows.count()).toBe(total.deliveries.length);
@@ -414,7 +448,11 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const oldest = rows.last();
     expect(await oldest.getAttribute("data-outcome")).toBe("no_route");
-    expect(await oldest.innerText()).toMatch(/no route[\s\S]*old-run-0[\s\S]*no action ran/);
+    expect(await oldest.getAttribute("data-run")).toBe("old-run-0");
+    // No grey "no route" badge on every row of an empty routes file: a dash, the words for screen readers.
+    expect(await oldest.locator(".c-status .badge").count()).toBe(0);
+    expect(await oldest.locator(".c-status").textContent()).toBe("— no route");
+    expect(await oldest.locator(".c-actions").innerText()).toBe("no action ran");
     // Polling goes on without dropping the older rows.
     await page.waitForTimeout(2500);
     expect(await rows.count()).toBe(total.deliveries.length);
@@ -466,13 +504,12 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const item = row(page, forgedRun);
     expect(await item.locator("[data-role=outcome]").innerText()).toBe("rejected");
     expect(await item.locator("[data-role=verdict]").innerText()).toMatch(/^rejected: the token was minted for another run/);
-    expect(await item.innerText()).toContain("not routed");
-    expect(await item.getAttribute("aria-label")).toMatch(/^rejected, rejected: the token was minted for another run/);
+    expect(await item.locator("button.open").getAttribute("aria-label")).toMatch(/^rejected, rejected: the token was minted for another run/);
     // The genuine run beside it reads as delivered, with no verdict line.
     expect(await row(page, genuine.run_id).getAttribute("data-outcome")).toBe("succeeded");
     expect(await row(page, genuine.run_id).locator("[data-role=verdict]").count()).toBe(0);
 
-    await item.click();
+    await item.locator("button.open").click();
     const verification = page.locator("#detail [data-part=verification]");
     await verification.waitFor();
     expect(await page.locator("#detail .facts [data-role=outcome]").innerText()).toBe("rejected");
@@ -525,6 +562,8 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     // The radios come from GET /api/openapi.json's TriggerRequest: cron is added beside the page's own.
     const cron = page.locator("input[name=mode][value=cron]");
     await cron.waitFor({ state: "attached" });
+    await page.locator("#list tr.delivery").first().waitFor();
+    await unfoldRunForm(page);
     expect(await page.locator("input[name=mode]").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual([
       "create",
       "wait",
@@ -550,43 +589,3 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     await page.context().close();
   });
 });
-
-/**
- * Runs in the page: each element with its own visible text, whose colour contrasts with the
- * background behind it (the first opaque one up the tree) by less than 4.5:1.
- */
-function contrastProblems(): string[] {
-  const parse = (value: string): [number, number, number, number] => {
-    const match = /rgba?\(([^)]+)\)/.exec(value);
-    if (match === null) return [0, 0, 0, 0];
-    const parts = (match[1] ?? "").split(/[ ,/]+/).filter(Boolean).map(Number);
-    return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0, parts[3] ?? 1];
-  };
-  const luminance = ([r, g, b]: number[]) => {
-    const channel = (c: number) => {
-      const s = c / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    };
-    return 0.2126 * channel(r ?? 0) + 0.7152 * channel(g ?? 0) + 0.0722 * channel(b ?? 0);
-  };
-  const background = (element: Element | null): number[] => {
-    for (let node = element; node !== null; node = node.parentElement) {
-      const color = parse(getComputedStyle(node).backgroundColor);
-      if (color[3] > 0.5) return color;
-    }
-    return [255, 255, 255, 1];
-  };
-  const problems: string[] = [];
-  for (const element of document.querySelectorAll("body *")) {
-    const own = [...element.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && (child.textContent ?? "").trim() !== "");
-    if (!own) continue;
-    const box = (element as HTMLElement).getBoundingClientRect();
-    const style = getComputedStyle(element);
-    if (box.width === 0 || box.height === 0 || style.visibility === "hidden" || element.closest(".visually-hidden") !== null) continue;
-    const fg = luminance(parse(style.color));
-    const bg = luminance(background(element));
-    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-    if (ratio < 4.5) problems.push(`${element.tagName.toLowerCase()}.${element.className}: ${ratio.toFixed(2)} "${(element.textContent ?? "").trim().slice(0, 30)}"`);
-  }
-  return problems;
-}
