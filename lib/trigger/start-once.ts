@@ -3,8 +3,9 @@
 // or two replays of it at once. LangGraph has no idempotency key for runs, so the key travels in the
 // run's metadata (`relay_chain_key`) and is looked for before creating:
 //
-//   thread "new"     the thread's id is derived from the key (a UUID), created with if_exists
-//                    do_nothing: every attempt lands on the same thread, whose runs are listed
+//   thread "new"     the thread's id is derived from the key (a UUID): every attempt lands on the
+//                    same thread, whose runs are listed. Creating it (if_exists raise) is the race:
+//                    the attempt that created it starts the run, one that got 409 waits for that run
 //   a thread id      that thread's newest runs are listed
 //   stateless        threads are searched by the key (a stateless run's temporary thread carries its
 //                    metadata while it lives; it is deleted when the run ends, so a finished stateless
@@ -29,6 +30,9 @@ import type { TriggerContext } from "./prepare.js";
 export const RUN_KEY_METADATA_KEY = "relay_chain_key";
 /** How many of a thread's newest runs are searched for the key: an attempt again comes soon after the first. */
 const RUNS_SEARCHED = 50;
+/** How long an attempt that lost the race for a key's thread waits for the winner's run to appear. */
+const RACE_WAIT_MS = 3_000;
+const RACE_POLL_MS = 200;
 
 /** The thread of a keyed `thread: "new"` start: a UUID (version 5 layout) derived from the key. */
 export function threadIdForKey(key: string): string {
@@ -57,6 +61,22 @@ export async function findKeyedRun(client: Client, key: string, threadId: string
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw upstreamError(error);
+  }
+}
+
+/** Looks for the key's run a few times over RACE_WAIT_MS (less if the signal aborts first). */
+async function waitForKeyedRun(
+  client: Client,
+  key: string,
+  threadId: string,
+  runtime: TriggerContext["runtime"],
+  signal: AbortSignal | undefined,
+): Promise<Run | undefined> {
+  const deadline = runtime.now() + RACE_WAIT_MS;
+  for (;;) {
+    const found = await findKeyedRun(client, key, threadId, signal);
+    if (found !== undefined || runtime.now() + RACE_POLL_MS > deadline || signal?.aborted === true) return found;
+    await runtime.sleep(RACE_POLL_MS);
   }
 }
 
@@ -97,11 +117,23 @@ export async function startRunOnce(
     return started(found);
   }
   if (request.thread_id === "new" && thread !== null) {
+    // Every attempt of this key lands on this thread, and the one that creates it starts the run.
+    // An attempt that finds it made waits a little for that run rather than racing it.
+    let created = true;
     try {
-      // Every attempt of this key lands on this thread; if it exists already, it is left as it is.
-      await client.threads.create({ threadId: thread, ifExists: "do_nothing", metadata: { [RUN_KEY_METADATA_KEY]: key }, ...(signal === undefined ? {} : { signal }) });
+      await client.threads.create({ threadId: thread, ifExists: "raise", metadata: { [RUN_KEY_METADATA_KEY]: key }, ...(signal === undefined ? {} : { signal }) });
     } catch (error) {
-      throw upstreamError(error);
+      if ((error as { status?: unknown } | null)?.status !== 409) throw upstreamError(error);
+      created = false;
+    }
+    if (!created) {
+      const raced = await waitForKeyedRun(client, key, thread, runtime, signal);
+      if (raced !== undefined) {
+        runtime.log.info("a run with this key was started at the same time: not starting it again", { run_id: raced.run_id, key });
+        return started(raced);
+      }
+      // None came: the attempt that made the thread stopped before starting the run. LangGraph's
+      // busy-thread guard still stands between this start and one more of another attempt.
     }
   }
   const keyed: StartRunRequest = { ...request, thread_id: thread, metadata: { ...request.metadata, [RUN_KEY_METADATA_KEY]: key } };
