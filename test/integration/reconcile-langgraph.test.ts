@@ -189,6 +189,15 @@ for (const storeKind of ["memory", "redis"] as const) {
       expect(forwardsOf(runId)).toHaveLength(1);
     });
 
+    it("a run that paused in interrupt() whose callback was lost is reconciled as run.paused (the pause check is the callback's)", async () => {
+      const { runId } = await lostRun({ assistant_id: "hitl", thread_id: "new", input: { input: "reconcile-me" } });
+      await sweepAfter(runId);
+      const record = await routed(deliveryIdFor(runId, "success"));
+      expect(record).toMatchObject({ source: "reconciled", status: "success", event: "run.paused" });
+      expect(record.pause?.interrupts[0]?.value).toMatchObject({ question: "Approve?", input: "reconcile-me" });
+      expect(forwardsOf(runId).map((request) => (request.body as Json)["type"])).toEqual(["run.paused"]);
+    });
+
     it("a run still going is looked at again later, then reconciled once it has ended", async () => {
       const response = await trigger(api, { assistant_id: "agent", thread_id: "new", input: { input: "slow", delay_ms: 4_000 } });
       const { run_id: runId } = (await response.json()) as { run_id: string };
