@@ -9,6 +9,8 @@ export const MAX_DURATION_SECONDS = {
   "api/crons.ts": 30,
   "api/deliveries.ts": 60,
   "api/openapi.ts": 10,
+  "api/slack.ts": 30,
+  "api/resume.ts": 30,
 } as const;
 
 const ms = (file: keyof typeof MAX_DURATION_SECONDS): number => MAX_DURATION_SECONDS[file] * 1000;

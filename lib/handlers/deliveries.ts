@@ -18,6 +18,8 @@ import type { DeliveryRecord } from "../model/delivery.js";
 import { asReadFailure, notFound } from "../shared/errors.js";
 import { json } from "../http/response.js";
 import { replayDelivery } from "../inspector/replay.js";
+import { withDecisions } from "../hitl/resume.js";
+import { handleDeliveriesResume } from "./deliveries-resume.js";
 import { deliveryStats, parseStatsQuery } from "../inspector/stats.js";
 import { REPLAY_BUDGET_MS } from "../config/limits.js";
 import type { Router } from "../routing/define.js";
@@ -45,7 +47,7 @@ export async function handleDeliveriesGet(request: Request, runtime: Runtime): P
   }
   const query = parseGetQuery(params);
   if (query.kind === "detail") {
-    return json(200, { delivery: toDetail(await recordOf(query.id, runtime)) });
+    return json(200, { delivery: toDetail(await withDecisions(await recordOf(query.id, runtime), runtime)) });
   }
   const page = await runtime.store.list(listOptionsOf(query)).catch((error: unknown) => {
     throw asReadFailure(error, runtime.config.redisUrl);
@@ -55,6 +57,8 @@ export async function handleDeliveriesGet(request: Request, runtime: Runtime): P
 
 export async function handleDeliveriesPost(request: Request, runtime: Runtime, router: Router): Promise<Response> {
   requireTriggerToken(request, runtime.config);
+  // Answering a paused run (lib/handlers/deliveries-resume.ts), not a replay.
+  if (new URL(request.url).searchParams.has("resume")) return handleDeliveriesResume(request, runtime, router);
   const { id, action } = parseReplayQuery(new URL(request.url).searchParams);
   // Read first to know which attempts are new afterwards, and to answer 404 before anything runs.
   const before = await recordOf(id, runtime);

@@ -12,6 +12,8 @@ import type { RunActionsOptions, SelectedAction } from "./dispatch.js";
 import { dispatchDelivery, runActions } from "./dispatch.js";
 import type { CompiledRoute } from "./match.js";
 import { routeTable } from "./match.js";
+import type { PauseOptions } from "../hitl/pause-options.js";
+import { validatePauseOptions } from "../hitl/pause-options.js";
 
 /** What a route filters on, besides the event. Every filter given must match. */
 export interface RouteFilter {
@@ -29,6 +31,13 @@ export interface RouteFilter {
    * reach). Off by default: an unconfirmed callback is recorded and routed nowhere.
    */
   acceptUnverified?: boolean;
+  /**
+   * Routes for run.paused: what the Slack message's Approve / Reject buttons (and the inspector's) resume
+   * a plain `interrupt()` with. @default approve → `{"approved": true, "by": <who>}`, reject → `{"approved": false, "by": <who>}`
+   */
+  decisions?: PauseOptions["decisions"];
+  /** Routes for run.paused: after `after` with no answer, `remind` (run this route's actions again) or decide. Driven by /api/sweep. */
+  unanswered?: PauseOptions["unanswered"];
 }
 
 /** A route for one event pattern: its actions see that event's type (`event.error` on run.error). */
@@ -54,6 +63,10 @@ export interface Router extends DeliveryRouter {
   readonly routes: readonly Route[];
   /** The actions the delivery's current event selects, in route order, each once. */
   actionsFor(delivery: DeliveryRecord, runtime: Runtime): Action[];
+  /** The decision values and unanswered-pause option of the run.paused routes handling the delivery (the first that sets each). */
+  pauseOptionsFor(delivery: DeliveryRecord, runtime: Runtime): PauseOptions;
+  /** Runs the delivery's run.paused actions once more (the unanswered-pause reminder). */
+  remind(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
   /** Runs the given actions of a delivery concurrently, saving the record as they progress. */
   runActions(delivery: DeliveryRecord, runtime: Runtime, selected: SelectedAction[], options: RunActionsOptions): Promise<void>;
 }
@@ -103,6 +116,13 @@ function compile(route: Route, index: number): CompiledRoute {
     graphIds: listOf(route.graph_id, "graph_id", label),
     metadata: route.metadata,
     acceptUnverified: route.acceptUnverified === true,
+    pause: validatePauseOptions(
+      {
+        ...(route.decisions === undefined ? {} : { decisions: route.decisions }),
+        ...(route.unanswered === undefined ? {} : { unanswered: route.unanswered }),
+      },
+      label,
+    ),
     // The route's actions are typed for its own events; it only ever hands them those.
     actions: route.actions as readonly Action[],
   };
@@ -137,6 +157,16 @@ export function defineRoutes(routes: readonly Route[], options: RouterOptions = 
     routes,
     plan: table.plan,
     actionsFor: table.actionsFor,
+    pauseOptionsFor: table.pauseOptionsFor,
+    // The unanswered-pause reminder (lib/hitl/unanswered.ts): the delivery's run.paused actions once more.
+    remind: async (delivery, runtime) => {
+      const defined = new Map(table.actionsFor(delivery, runtime).map((action) => [action.name, action]));
+      const selected = delivery.actions.flatMap((record) => {
+        const action = defined.get(record.name);
+        return action === undefined ? [] : [{ action, record }];
+      });
+      await runActions(delivery, runtime, selected, { replay: true });
+    },
     runActions,
     dispatch: (delivery, runtime, options) => dispatchDelivery(table, delivery, runtime, options),
   };

@@ -16,6 +16,7 @@ import type { Action } from "./action.js";
 import { ENV_ACTION_PREFIX } from "./action.js";
 import { forwardAction } from "./actions/forward.js";
 import { slackAction } from "./actions/slack.js";
+import type { PauseOptions } from "../hitl/pause-options.js";
 
 /** A route as matching reads it: filters as lists, the events as a set. */
 export interface CompiledRoute {
@@ -27,6 +28,8 @@ export interface CompiledRoute {
   metadata: Readonly<Record<string, unknown>> | undefined;
   /** Handles unverified callbacks too (never true for the environment's routes). */
   acceptUnverified: boolean;
+  /** Decision values and the unanswered-pause option (routes for run.paused); absent for the environment's. */
+  pause?: PauseOptions;
   actions: readonly Action[];
 }
 
@@ -121,6 +124,8 @@ export interface RouteTable {
   mayPause(delivery: DeliveryRecord, runtime: Runtime): boolean;
   /** True when a route of the routes file has this name. */
   hasName(name: string): boolean;
+  /** The pause options of the run.paused routes that handle the delivery: the first that sets each wins. */
+  pauseOptionsFor(delivery: DeliveryRecord, runtime: Runtime): PauseOptions;
 }
 
 /** Matching over the routes file's compiled routes, plus the environment's unless `envDefaults` is false. */
@@ -158,9 +163,20 @@ export function routeTable(routes: readonly CompiledRoute[], options: { envDefau
     // A route that could handle this run listens for run.paused ("*" included).
     candidates(delivery, runtime).some((route) => route.patterns.has(PAUSED_EVENT) || route.patterns.has("*"));
 
+  const pauseOptionsFor = (delivery: DeliveryRecord, runtime: Runtime): PauseOptions => {
+    const options: PauseOptions = {};
+    for (const route of candidates(delivery, runtime)) {
+      if (!patternMatches(route, PAUSED_EVENT)) continue;
+      if (options.decisions === undefined && route.pause?.decisions !== undefined) options.decisions = route.pause.decisions;
+      if (options.unanswered === undefined && route.pause?.unanswered !== undefined) options.unanswered = route.pause.unanswered;
+    }
+    return options;
+  };
+
   return {
     actionsFor,
     mayPause,
+    pauseOptionsFor,
     hasName: (name) => names.has(name),
     plan(delivery, runtime) {
       const planned = actionsFor(delivery, runtime).map((action) => pendingRecord(action, runtime.now()));

@@ -1,8 +1,14 @@
 // The forward action: POSTs `{"type": <event>, "run": <redacted payload>}` to a configured URL,
 // signed as a Standard Webhooks message so that the receiver can verify it with any Standard Webhooks
 // library. `webhook-id` is stable for a delivery and action — across retries and replays — so that
-// receivers can drop repeats; the timestamp and signature are fresh on every attempt.
+// receivers can drop repeats; the timestamp and signature are fresh on every attempt. A `run.paused`
+// body also carries `resume_url` (beside `type` and `run`): a signed, expiring, one-time link to
+// POST /api/resume (lib/hitl) — the same on every attempt, and never holding a token of the relay.
 import type { Action } from "../action.js";
+import { internalsOf, type ActionContext } from "../context.js";
+import { hasPublicUrl, publicBaseUrl } from "../../config/public-url.js";
+import { pausedAtMs, resumeUrl, signReference } from "../../hitl/references.js";
+import { isPausedEvent } from "../../model/events.js";
 import { FinalError } from "../errors.js";
 import { endpointLabel, postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
@@ -24,6 +30,22 @@ export interface ForwardOptions {
 export interface ForwardBody {
   type: string;
   run: RunEvent["run"];
+  /** run.paused only: POST `{"resume": …}` here to resume the run (once; it expires after RESUME_LINK_TTL). */
+  resume_url?: string;
+}
+
+/** The resume link of a run.paused event, when the deployment can sign one and knows its address. */
+function resumeUrlFor(event: RunEvent, context: ActionContext): string | undefined {
+  if (!isPausedEvent(event)) return undefined;
+  const { config } = internalsOf(context).runtime;
+  if (config.webhookSecrets.length === 0 || !hasPublicUrl(config)) return undefined;
+  // Counted from the run's end, so that every attempt sends the same link (and the same body).
+  const reference = signReference("link", config.webhookSecrets, {
+    deliveryId: event.delivery_id,
+    pausedAtMs: pausedAtMs(event.run, context.now()),
+    ttlMs: config.resumeLinkTtlMs,
+  });
+  return resumeUrl(publicBaseUrl(config), reference);
 }
 
 /** Messages for an incomplete configuration, so the environment defaults can name their variables. */
@@ -56,7 +78,8 @@ export function forwardAction(options: ForwardOptions, messages: ForwardMessages
     internal,
     request: async (event, context, url) => {
       if (secret === undefined) throw new FinalError(messages.missingSecret);
-      const body = JSON.stringify({ type: event.type, run: event.run } satisfies ForwardBody);
+      const link = resumeUrlFor(event, context);
+      const body = JSON.stringify({ type: event.type, run: event.run, ...(link === undefined ? {} : { resume_url: link }) } satisfies ForwardBody);
       const id = forwardMessageId(context.delivery_id, context.action);
       const timestamp = new Date(context.now());
       // Loaded here, not at the top: the receiver's hot path never signs anything.

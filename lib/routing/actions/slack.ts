@@ -1,8 +1,13 @@
 // The Slack action: posts a readable message to a Slack incoming webhook — what ran (assistant,
 // graph), how it ended, how long it took, the thread and run ids, the error's message, and for
-// `run.paused` what the run is waiting for. The webhook URL is itself the credential: it never
-// appears in a record or a log.
+// `run.paused` what the run is waiting for — and, when SLACK_SIGNING_SECRET is set, Approve and
+// Reject buttons (action ids `approve` and `reject`) whose clicks come back to /api/slack (lib/hitl).
+// A button's value is a signed reference to the paused delivery, never a token. The webhook URL is
+// itself the credential: it never appears in a record or a log.
 import type { Action } from "../action.js";
+import { internalsOf } from "../context.js";
+import { pausedAtMs, signReference } from "../../hitl/references.js";
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../hitl/slack-interaction.js";
 import { postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
 import { isPausedEvent } from "../../model/events.js";
@@ -24,7 +29,22 @@ export interface SlackMessage {
 export type SlackBlock =
   | { type: "header"; text: { type: "plain_text"; text: string; emoji: true } }
   | { type: "section"; text?: { type: "mrkdwn"; text: string }; fields?: { type: "mrkdwn"; text: string }[] }
-  | { type: "context"; elements: { type: "mrkdwn"; text: string }[] };
+  | { type: "context"; elements: { type: "mrkdwn"; text: string }[] }
+  | { type: "actions"; block_id: string; elements: SlackButton[] };
+
+export interface SlackButton {
+  type: "button";
+  action_id: typeof APPROVE_ACTION_ID | typeof REJECT_ACTION_ID;
+  text: { type: "plain_text"; text: string; emoji: true };
+  style: "primary" | "danger";
+  /** A signed reference to the paused delivery (lib/hitl/references.ts). */
+  value: string;
+}
+
+export interface SlackMessageOptions {
+  /** For run.paused: the signed reference the Approve / Reject buttons carry; no buttons without it. */
+  approval?: string | undefined;
+}
 
 /** Slack's limits: 150 characters in a header, 3000 in a section's text, 2000 in a field. */
 const HEADER_MAX = 150;
@@ -73,7 +93,7 @@ function describe(value: unknown): string {
 }
 
 /** The message for one event: `text` for notifications, `blocks` for the channel. */
-export function slackMessage(event: RunEvent): SlackMessage {
+export function slackMessage(event: RunEvent, options: SlackMessageOptions = {}): SlackMessage {
   const headline = HEADLINES[event.type] ?? { emoji: ":grey_question:", verb: `ended with status ${event.status}` };
   const who = event.graph_id ?? event.assistant_id;
   const title = `Run of ${who} ${headline.verb}`;
@@ -104,6 +124,16 @@ export function slackMessage(event: RunEvent): SlackMessage {
     const what = waiting.length > 0 ? waiting.join("\n\n") : `next: ${event.next.join(", ") || "unknown"}`;
     summary = waiting.length > 0 ? truncate(waiting.join(" | ").replace(/\s+/g, " "), 200) : what;
     blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Waiting for*\n${codeBlock(what, SECTION_MAX)}` } });
+    if (options.approval !== undefined) {
+      const button = (action_id: SlackButton["action_id"], text: string, style: SlackButton["style"]): SlackButton => ({
+        type: "button",
+        action_id,
+        text: { type: "plain_text", text, emoji: true },
+        style,
+        value: options.approval as string,
+      });
+      blocks.push({ type: "actions", block_id: "relay_decision", elements: [button(APPROVE_ACTION_ID, "Approve", "primary"), button(REJECT_ACTION_ID, "Reject", "danger")] });
+    }
   }
   const context = [`delivery \`${escape(event.delivery_id)}\``];
   if (event.ended_at !== undefined) context.push(`ended ${escape(event.ended_at)}`);
@@ -111,6 +141,21 @@ export function slackMessage(event: RunEvent): SlackMessage {
 
   const text = `${headline.emoji} ${escape(title)}${summary === "" ? "" : `: ${escape(truncate(summary, 300))}`}`;
   return { text, blocks };
+}
+
+/**
+ * The signed reference of a run.paused message's buttons, when the deployment can take their clicks
+ * (SLACK_SIGNING_SECRET and WEBHOOK_SECRET set); undefined otherwise, and for every other event.
+ */
+function approvalFor(event: RunEvent, context: Parameters<typeof internalsOf>[0]): string | undefined {
+  if (!isPausedEvent(event)) return undefined;
+  const { config } = internalsOf(context).runtime;
+  if (config.slackSigningSecret === undefined || config.webhookSecrets.length === 0) return undefined;
+  return signReference("slack", config.webhookSecrets, {
+    deliveryId: event.delivery_id,
+    pausedAtMs: pausedAtMs(event.run, context.now()),
+    ttlMs: config.resumeLinkTtlMs,
+  });
 }
 
 /** Posts each event it is given to a Slack incoming webhook. */
@@ -125,9 +170,9 @@ export function slackAction(options: SlackOptions, missingUrl: string, internal 
     options,
     missingUrl,
     internal,
-    request: (event, _context, url) => ({
+    request: (event, context, url) => ({
       url,
-      body: JSON.stringify(slackMessage(event)),
+      body: JSON.stringify(slackMessage(event, { approval: approvalFor(event, context) })),
       headers: { "content-type": "application/json", "user-agent": "langgraph-relay" },
       // The path of a Slack webhook URL is its secret: name the service, not the URL.
       label: "Slack",

@@ -1,0 +1,147 @@
+// Answering a paused run: one decision per paused delivery, then the thread resumed. The steps, in
+// the order that keeps "once" true across Slack clicks, resume links and the inspector at once:
+//   1. the delivery must be a run.paused one (400 otherwise);
+//   2. the decision is claimed in the decision store (SET NX): a second answer — another click,
+//      another copy of the message, a used link — gets 409 `already_decided`, naming the first;
+//   3. LangGraph is asked whether the thread still waits on those interrupts: a thread that moved on
+//      (resumed by someone else, or gone) resumes nothing (409, recorded on the decision);
+//   4. the thread is resumed with `runs.create` on the same thread and assistant, `command: {resume}`
+//      and this deployment's minted webhook (lib/trigger's start: a ledger entry and a token), under
+//      multitask `reject`, so that a thread busy with another run is refused rather than queued.
+// A resume that could not start releases the claim (the pause may be answered again); the outcome
+// is recorded on the decision: the new run's id, or why nothing was resumed.
+import type { DecisionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
+import { PAUSED_EVENT } from "../model/events.js";
+import { redactTree, secretKeyTest } from "../model/redaction.js";
+import { pauseOf } from "../langgraph/thread-state.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { badRequest, notFound, RelayError } from "../shared/errors.js";
+import { describeError } from "../shared/log.js";
+import { scrub } from "../shared/scrub.js";
+import { isDeliveryId } from "../model/delivery.js";
+import { decisionResume, type Decision, type DecisionValues } from "./resume-values.js";
+
+/** What someone answered: a button (approve / reject), or a resume value of their own. */
+export type Answer = { decision: Decision } | { resume: unknown };
+
+export interface ResumeRequest {
+  deliveryId: string;
+  channel: DecisionRecord["channel"];
+  /** Who answered, as the channel names them; never a credential. */
+  by: string;
+  answer: Answer;
+  /** The route's values for the buttons of this delivery (plain interrupts). */
+  values?: ((delivery: DeliveryRecord) => DecisionValues | undefined) | undefined;
+}
+
+export interface Resumed {
+  delivery_id: string;
+  run_id: string;
+  thread_id: string;
+  decision: DecisionRecord;
+}
+
+/** 409 `already_decided`, carrying the decision that was made (for messages). */
+export class AlreadyDecided extends RelayError {
+  constructor(message: string, readonly decision: DecisionRecord | undefined) {
+    super(409, "already_decided", message);
+  }
+}
+
+function describeDecision(decision: DecisionRecord | undefined): string {
+  if (decision === undefined) return "It was already answered.";
+  const what = decision.decision === "custom" ? "answered" : decision.decision === "approve" ? "approved" : "rejected";
+  return `It was already ${what}${decision.by === undefined ? "" : ` by ${decision.by}`} (${decision.channel}) at ${decision.at}.`;
+}
+
+/** True when the thread's current state still waits on the interrupts the paused delivery recorded. */
+export function stillWaiting(pause: PauseRecord, current: unknown): boolean {
+  const now = pauseOf(current);
+  if (now === undefined) return false;
+  const ids = pause.interrupts.map((interrupt) => interrupt.id);
+  if (ids.length > 0 && ids.every((id) => id !== undefined)) {
+    const pending = new Set(now.interrupts.map((interrupt) => interrupt.id));
+    return ids.every((id) => pending.has(id));
+  }
+  // Interrupts without ids (older servers, static breakpoints): the same nodes must be next.
+  return now.next.length === pause.next.length && now.next.every((node, index) => node === pause.next[index]);
+}
+
+/** How long a claim is kept: as long as the delivery record, and never shorter than a link lives. */
+function claimSeconds(runtime: Runtime): number {
+  return Math.max(runtime.config.retentionSeconds, Math.ceil(runtime.config.resumeLinkTtlMs / 1000));
+}
+
+/** Reads the paused delivery, 404 / 400 when there is none or it is not paused. */
+export async function pausedDelivery(deliveryId: string, runtime: Runtime): Promise<DeliveryRecord & { pause: PauseRecord }> {
+  const delivery = isDeliveryId(deliveryId) ? await runtime.store.get(deliveryId) : undefined;
+  if (delivery === undefined) throw notFound("No such delivery (unknown, or expired).");
+  if (delivery.event !== PAUSED_EVENT || delivery.pause === undefined) {
+    throw badRequest("invalid_request", `Delivery ${delivery.id} is not a paused run (its event is ${delivery.event}): there is nothing to resume.`);
+  }
+  return delivery as DeliveryRecord & { pause: PauseRecord };
+}
+
+/** Answers a paused delivery once and resumes its thread. Throws RelayError (409 `already_decided` among them). */
+export async function resumePause(request: ResumeRequest, runtime: Runtime): Promise<Resumed> {
+  const delivery = await pausedDelivery(request.deliveryId, runtime);
+  const { answer } = request;
+  const resume = "decision" in answer ? decisionResume(delivery.pause, answer.decision, request.by, request.values?.(delivery)) : answer.resume;
+  const record: DecisionRecord = {
+    channel: request.channel,
+    decision: "decision" in answer ? answer.decision : "custom",
+    by: request.by,
+    at: new Date(runtime.now()).toISOString(),
+    // Kept like payloads are: values under secret-looking keys replaced.
+    value: redactTree(resume, secretKeyTest(runtime.config.redactKeys)),
+  };
+  if (!(await runtime.decisions.claim(delivery.id, record, claimSeconds(runtime)))) {
+    const [first] = await runtime.decisions.list(delivery.id);
+    throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first)}`, first);
+  }
+
+  const movedOn = async (why: string): Promise<never> => {
+    await runtime.decisions.settle(delivery.id, { ...record, error: why });
+    throw new AlreadyDecided(`Nothing was resumed: ${why}`, { ...record, error: why });
+  };
+  let current: unknown;
+  try {
+    current = await runtime.readThreadState(delivery.thread_id);
+  } catch (error) {
+    await runtime.decisions.release(delivery.id).catch(() => undefined);
+    throw new RelayError(502, "upstream_error", `Could not ask LangGraph whether the thread still waits: ${scrub(describeError(error))}. Nothing was resumed; try again.`);
+  }
+  if (!stillWaiting(delivery.pause, current)) await movedOn("the thread has moved on (it no longer waits on this pause).");
+
+  const start = runtime.startRun ?? (await import("../trigger/runs.js")).startRun;
+  let run;
+  try {
+    run = await start(
+      {
+        assistant_id: delivery.assistant_id,
+        thread_id: delivery.thread_id,
+        command: { resume },
+        multitask_strategy: "reject",
+        ...(delivery.route === undefined ? {} : { route: delivery.route }),
+        metadata: { relay_resumed_from: delivery.id },
+      },
+      { runtime },
+    );
+  } catch (error) {
+    if (error instanceof RelayError && error.status === 409) await movedOn("the thread is busy with another run.");
+    await runtime.decisions.release(delivery.id).catch(() => undefined);
+    throw error;
+  }
+  const settled: DecisionRecord = { ...record, run_id: run.run_id };
+  await runtime.decisions.settle(delivery.id, settled).catch((error: unknown) =>
+    runtime.log.warn("could not record the resumed run on the decision", { delivery_id: delivery.id, error: describeError(error) }),
+  );
+  runtime.log.info("paused run resumed", { delivery_id: delivery.id, channel: record.channel, decision: record.decision, run_id: run.run_id });
+  return { delivery_id: delivery.id, run_id: run.run_id, thread_id: run.thread_id ?? delivery.thread_id, decision: settled };
+}
+
+/** A delivery with its decisions merged in, for /api/deliveries (decisions live under their own key). */
+export async function withDecisions(delivery: DeliveryRecord, runtime: Runtime): Promise<DeliveryRecord> {
+  const decisions = await runtime.decisions.list(delivery.id);
+  return decisions.length === 0 ? delivery : { ...delivery, decisions };
+}
