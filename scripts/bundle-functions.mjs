@@ -148,6 +148,27 @@ const zodAsNamespace = {
   },
 };
 
+/**
+ * Packages whose root loads far more than the relay takes from them, mapped to the package's own module
+ * of what it takes. `@vercel/functions`' root loads its OIDC, cache, database, header and WebSocket
+ * helpers (~10 ms of a cold start) for `waitUntil`, which lives alone in its `wait-until.js`. Importing
+ * anything else from the root fails the build ("No matching export"): add it here, or map it elsewhere.
+ */
+export const NARROW_ENTRIES = { "@vercel/functions": "@vercel/functions/wait-until.js" };
+
+const narrowEntries = {
+  name: "narrow-entries",
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(NARROW_ENTRIES).map((name) => name.replace(/[/.]/g, "\\$&")).join("|")})$`);
+    build.onResolve({ filter }, (args) => {
+      // The package's directory: up from its main module to the package.json that names it.
+      let dir = dirname(createRequire(join(args.resolveDir, "noop.js")).resolve(args.path));
+      while (dir !== dirname(dir) && (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== args.path)) dir = dirname(dir);
+      return { path: join(dir, NARROW_ENTRIES[args.path].slice(args.path.length + 1)) };
+    });
+  },
+};
+
 /** Whether Node loads `file` as CommonJS: .cjs, or .js under a package.json without `"type": "module"`. */
 function isCommonJs(file) {
   if (file.endsWith(".cjs")) return true;
@@ -173,7 +194,7 @@ async function bundleFunction(root, fn, dir) {
     // Less to read and compile on a cold start; function names in stack traces are lost, file names kept.
     minify: true,
     treeShaking: true,
-    plugins: [unusedPeerModules, namedExportsOfCommonJs, zodAsNamespace],
+    plugins: [unusedPeerModules, namedExportsOfCommonJs, zodAsNamespace, narrowEntries],
     chunkNames: "chunks/[name]-[hash]",
     banner: { js: REQUIRE_SHIM },
     legalComments: "none",
