@@ -1,9 +1,11 @@
 // Imports every built function under .vercel/output/functions in a plain `node` process — no tsx,
-// no vitest — and calls it once. This is what catches a relative import without `.js` or a
-// dependency that was not traced into the function: both pass every other check and crash on Vercel.
+// no vitest — and calls it once, and holds each to its size budget. This is what catches a module the
+// bundle could not resolve or link (a missing export, a dependency left out): both pass every other
+// check and crash on Vercel.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bytesUnder, FUNCTION_BUDGET_BYTES } from "./bundle-functions.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const functionsDir = join(root, ".vercel/output/functions");
@@ -40,7 +42,9 @@ for (const func of funcs) {
     if (response.status !== 405 || body?.error?.code !== "method_not_allowed") {
       throw new Error(`PUT answered ${response.status} ${JSON.stringify(body)}`);
     }
-    console.log(`ok   ${name} (${config.runtime}, maxDuration ${config.maxDuration ?? "default"}): ${exported.join(" ")}`);
+    const bytes = bytesUnder(func);
+    if (bytes > FUNCTION_BUDGET_BYTES) throw new Error(`weighs ${bytes} bytes, over its budget of ${FUNCTION_BUDGET_BYTES}`);
+    console.log(`ok   ${name} (${config.runtime}, maxDuration ${config.maxDuration ?? "default"}, ${(bytes / 1024).toFixed(0)} kB): ${exported.join(" ")}`);
   } catch (error) {
     failed += 1;
     console.error(`FAIL ${name}: ${error instanceof Error ? error.stack : String(error)}`);

@@ -1,5 +1,6 @@
-// Proof of deployment: the output of `npm run build:vercel` served in a plain `node` process (no tsx,
-// no TypeScript) — each function from its .func directory, static files from static/ — runs the same
+// Proof of deployment: the output of `npm run build:vercel` (the esbuild bundles `vercel deploy --prebuilt`
+// uploads) served in a plain `node` process (no tsx, no TypeScript) — each function from its .func
+// directory, static files from static/ — runs the same
 // end-to-end flow as the dev stack, with Redis as the store shared between functions, as on Vercel.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -30,12 +31,12 @@ function ensureBuild(): void {
   const built = join(output, "config.json");
   const sources = [
     ...["api", "lib", "public"].flatMap((dir) => filesUnder(join(root, dir))),
-    ...["routes.ts", "vercel.json", "package.json"].map((file) => join(root, file)),
+    ...["routes.ts", "vercel.json", "package.json", "scripts/bundle-functions.mjs"].map((file) => join(root, file)),
   ];
   const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs > newestSource) return;
   console.warn("building .vercel/output (npm run build:vercel) for the built-output test…");
-  const result = spawnSync(process.execPath, ["scripts/build-vercel.mjs"], { cwd: root, encoding: "utf8", timeout: 400_000 });
+  const result = spawnSync(process.execPath, ["scripts/build-vercel.mjs"], { cwd: root, encoding: "utf8", timeout: 240_000 });
   if (result.status !== 0) throw new Error(`npm run build:vercel failed:\n${result.stdout}\n${result.stderr}`);
 }
 
