@@ -115,8 +115,9 @@ export class MemoryRunLedger implements RunLedger {
   async listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]> {
     const fresh: LedgerEntry[] = [];
     const deferred: LedgerEntry[] = [];
+    const clock = this.#now();
     for (const { entry, expiresAt } of this.#entries.values()) {
-      if (expiresAt <= this.#now() || !isOpen(entry)) continue;
+      if (expiresAt <= clock || !isOpen(entry)) continue;
       if (entry.reconcile_next_at === undefined) {
         if (Date.parse(entry.created_at) < startedBefore) fresh.push(entry);
       } else if (Date.parse(entry.reconcile_next_at) <= now) {
