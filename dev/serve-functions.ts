@@ -26,7 +26,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-type FunctionModule = Partial<Record<HttpMethod, Handler>>;
+export type FunctionModule = Partial<Record<HttpMethod, Handler>>;
 
 /** vercel.json's rewrites of one exact path to another (the only kind the project uses). */
 function loadRewrites(): Map<string, string> {

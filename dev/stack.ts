@@ -1,15 +1,28 @@
 // The local stack behind `npm run dev`: every function of api/ and the files of public/ on one port,
 // plus — when LANGGRAPH_API_URL is unset — the official LangGraph server with the example graphs in a
 // child process. Tests start this same stack (startDevStack) rather than a copy of it.
+//
+// A save reloads the functions, not the stack (dev/functions.ts): the LangGraph server and its threads,
+// the HTTP server, the tokens (kept in .env.local, dev/env-file.ts) and the stores — deliveries, the
+// run ledger, idempotency keys — stay. `GET /api/dev` and the `x-relay-dev-stack` header on every
+// answer say which process is serving and how many reloads it has done, so that the page can tell a
+// reload (nothing lost) from a restart (a new process: the memory store started empty).
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Env } from "../lib/config/env.js";
 import type { Logger } from "../lib/shared/log.js";
-import { jsonLogger } from "../lib/shared/log.js";
-import type { Runtime } from "../lib/runtime/runtime.js";
+import { describeError } from "../lib/shared/log.js";
+import type { Runtime, RuntimeOptions } from "../lib/runtime/runtime.js";
 import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
+import { checkLangGraph, checkRedis, type ServiceCheck } from "./checks.js";
+import { defaultEnvFile, loadDevEnvironment } from "./env-file.js";
+import { type Generation, loadGeneration, watchSources } from "./functions.js";
 import { startLangGraphServer } from "./langgraph-server.js";
-import { appHandler, functionNames, loadFunctions } from "./serve-functions.js";
+import { devLogger } from "./pretty-log.js";
+import { appHandler, functionNames, type FunctionModule } from "./serve-functions.js";
 
 export interface DevStackOptions {
   /** @default process.env.PORT or 3000; 0 picks a free port */
@@ -18,9 +31,35 @@ export interface DevStackOptions {
   hostname?: string;
   /** @default process.env */
   env?: Env;
+  /**
+   * The file secrets are read from and generated ones written to (`false`: none).
+   * @default `.env.local` (or RELAY_DEV_ENV_FILE) when `env` is not given, none when it is
+   */
+  envFile?: string | false;
   log?: Logger;
   /** Receives the embedded LangGraph server's output lines. @default discarded */
   langgraphLog?: ((line: string) => void) | undefined;
+  /** Check that Redis and LangGraph answer before the banner. @default true */
+  checkServices?: boolean;
+  /** Reload the functions when a file they import changes. @default true */
+  watch?: boolean;
+}
+
+/** What `GET /api/dev` answers (the page polls it): no secret, only what identifies this process. */
+export interface DevStatus {
+  dev: true;
+  /** New for every start of the process: a different one means the stack restarted. */
+  stack_id: string;
+  started_at: string;
+  /** 0 for the functions loaded at start, +1 for each reload. */
+  generation: number;
+  functions_loaded_at: string;
+  last_reload: { at: string; files: string[]; ok: boolean; error?: string } | null;
+  /** True when routes.ts defines no route and the dev routes (log every event) are used. */
+  dev_routes: boolean;
+  store: string;
+  langgraph: { url: string; embedded: boolean; crons: boolean | null };
+  checks: ServiceCheck[];
 }
 
 export interface DevStack {
@@ -30,36 +69,99 @@ export interface DevStack {
   langgraphUrl: string;
   /** True when the stack started its own LangGraph server. */
   embeddedLangGraph: boolean;
-  /** The effective environment: generated values included. */
+  /** The effective environment: the file's and generated values included. */
   env: Env;
-  /** Which of TRIGGER_TOKEN / WEBHOOK_SECRET were generated for this session. */
+  /** Which of TRIGGER_TOKEN / WEBHOOK_SECRET were generated at this start (and saved to `envFile`). */
   generated: string[];
+  /** The file secrets come from and go to, if any. */
+  envFile: string | undefined;
+  /** Names whose value came from `envFile`. */
+  fromFile: string[];
   functions: string[];
-  runtime: Runtime;
+  /** The runtime of the functions now serving (a new one after each reload, over the same stores). */
+  readonly runtime: Runtime;
+  /** True while routes.ts defines no route (dev/dev-routes.ts applies). */
+  readonly usingDevRoutes: boolean;
   warnings: string[];
+  checks: ServiceCheck[];
+  status(): DevStatus;
+  /** Reloads the functions now, as a save would; false when the new ones failed to load. */
+  reload(changed?: string[]): Promise<boolean>;
   stop(): Promise<void>;
 }
 
+/** Served by the dev server only: Vercel has no such function. */
+export const DEV_STATUS_PATH = "/api/dev";
+export const DEV_STACK_HEADER = "x-relay-dev-stack";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
 const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i.test(host);
 
+/** The state a reload keeps: every store of the runtime (deliveries, run ledger, idempotency keys, decisions). */
+function keptState(runtime: Runtime): Pick<RuntimeOptions, "store" | "ledger" | "idempotency" | "decisions"> {
+  return { store: runtime.store, ledger: runtime.ledger, idempotency: runtime.idempotency, decisions: runtime.decisions };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers } });
+}
+
+/** Listens on the port first, so that a port in use fails before anything else is started. */
+function listen(fetchHandler: (request: Request) => Promise<Response>, port: number, hostname: string): Promise<{ port: number; close: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const instance = serve({ fetch: fetchHandler, port, hostname }, (info) =>
+      resolve({ port: info.port, close: () => new Promise((done) => (instance as Server).close(() => done())) }),
+    );
+    instance.once("error", reject);
+  });
+}
+
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
-  const sourceEnv = options.env ?? process.env;
-  const env: Record<string, string | undefined> = { ...sourceEnv };
-  const generated: string[] = [];
-  for (const name of ["TRIGGER_TOKEN", "WEBHOOK_SECRET"] as const) {
-    if ((env[name] ?? "").trim() === "") {
-      env[name] = randomBytes(24).toString("base64url");
-      generated.push(name);
+  const stackId = randomBytes(6).toString("hex");
+  const startedAt = new Date().toISOString();
+  const envFile = options.envFile === false ? undefined : (options.envFile ?? (options.env === undefined ? defaultEnvFile() : undefined));
+  const prepared = loadDevEnvironment(options.env ?? process.env, envFile);
+  const env = prepared.env;
+  const log = options.log ?? devLogger(env);
+
+  const modules = new Map<string, FunctionModule>();
+  const app = appHandler(modules);
+  let ready = false;
+  let status: () => DevStatus = () => {
+    throw new Error("not started");
+  };
+  const handle = async (request: Request): Promise<Response> => {
+    const stamp = { [DEV_STACK_HEADER]: stackId };
+    if (!ready) return json(503, { error: { code: "starting", message: "npm run dev is still starting; try again in a moment." } }, stamp);
+    if (new URL(request.url).pathname === DEV_STATUS_PATH) {
+      if (request.method !== "GET" && request.method !== "HEAD") return json(405, { error: { code: "method_not_allowed", message: `Method ${request.method} is not allowed here; use GET.` } }, { allow: "GET, HEAD", ...stamp });
+      return json(200, status(), stamp);
     }
-  }
+    const response = await app(request);
+    try {
+      response.headers.set(DEV_STACK_HEADER, stackId);
+      return response;
+    } catch {
+      // Immutable headers (a Response.error() or a passed-through fetch answer): copy it.
+      const copy = new Response(response.body, response);
+      copy.headers.set(DEV_STACK_HEADER, stackId);
+      return copy;
+    }
+  };
 
   // Stopped in this order: LangGraph first (no run can call back a closed receiver — a failed
   // webhook delivery kills one of its queue workers), then routing work finishes, then the server.
-  const stops: { langgraph?: () => Promise<void>; runtime?: () => Promise<void>; server?: () => Promise<void> } = {};
+  const stops: { langgraph?: () => Promise<void>; runtime?: () => Promise<void>; watcher?: () => void; server?: () => Promise<void> } = {};
   const stop = async () => {
+    stops.watcher?.();
     for (const fn of [stops.langgraph, stops.runtime, stops.server]) await fn?.().catch(() => undefined);
   };
   try {
+    const hostname = options.hostname ?? "127.0.0.1";
+    const server = await listen(handle, options.port ?? Number(env["PORT"] ?? 3000), hostname);
+    stops.server = server.close;
+    const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
+
     let embeddedLangGraph = false;
     if ((env["LANGGRAPH_API_URL"] ?? "").trim() === "") {
       const langgraph = await startLangGraphServer(options.langgraphLog ? { log: options.langgraphLog } : {});
@@ -67,39 +169,81 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       env["LANGGRAPH_API_URL"] = langgraph.url;
       embeddedLangGraph = true;
     }
-
-    const modules = await loadFunctions();
-    const hostname = options.hostname ?? "127.0.0.1";
-    const requestedPort = options.port ?? Number(env["PORT"] ?? 3000);
-    const server = await new Promise<{ port: number; close: () => Promise<void> }>((resolve, reject) => {
-      const instance = serve({ fetch: appHandler(modules), port: requestedPort, hostname }, (info) =>
-        resolve({
-          port: info.port,
-          close: () => new Promise((done) => instance.close(() => done())),
-        }),
-      );
-      instance.once("error", reject);
-    });
-    stops.server = server.close;
-
-    const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
     // The relay never takes its callback address from a request; on this machine it is the dev
     // server's own loopback address, unless PUBLIC_URL (a tunnel) says otherwise.
     if ((env["PUBLIC_URL"] ?? "").trim() === "") env["PUBLIC_URL"] = url;
     // Tokens minted here name the development environment (as `vercel dev` would), so that one leaked
     // from a laptop is refused by a production deployment sharing its WEBHOOK_SECRET.
     if ((env["VERCEL_ENV"] ?? "").trim() === "") env["VERCEL_ENV"] = "development";
-    const log = options.log ?? jsonLogger();
-    const runtime = createRuntime({ env, log });
-    const previous = setRuntime(runtime);
+
+    // The stores, built once and handed to every generation of the functions.
+    const base = createRuntime({ env, log });
+    const kept = keptState(base);
+    const runtimes = new Set<Runtime>([base]);
+    const previous = setRuntime(base);
     stops.runtime = async () => {
-      await runtime.idle();
-      await runtime.store.close();
+      for (const runtime of runtimes) await runtime.idle();
+      await base.store.close();
       setRuntime(previous);
     };
-    const warnings: string[] = [];
+
+    let generation: Generation = await loadGeneration(0);
+    let runtime = generation.runtimeModule.createRuntime({ env, log, ...kept });
+    generation.runtimeModule.setRuntime(runtime);
+    runtimes.add(runtime);
+    setRuntime(runtime);
+    for (const [name, module] of generation.modules) modules.set(name, module);
+    let loadedAt = new Date().toISOString();
+    let lastReload: DevStatus["last_reload"] = null;
+
+    const reload = async (changed: string[] = []): Promise<boolean> => {
+      const began = performance.now();
+      const files = changed.map((file) => relative(root, file));
+      let next: Generation;
+      try {
+        next = await loadGeneration(generation.id + 1);
+      } catch (error) {
+        lastReload = { at: new Date().toISOString(), files, ok: false, error: describeError(error) };
+        log.error("reload failed: the functions loaded before keep serving; fix the file and save again", { files, error: describeError(error) });
+        return false;
+      }
+      const nextRuntime = next.runtimeModule.createRuntime({ env, log, ...kept });
+      next.runtimeModule.setRuntime(nextRuntime);
+      runtimes.add(nextRuntime);
+      const [old, oldRuntime] = [generation, runtime];
+      [generation, runtime] = [next, nextRuntime];
+      modules.clear();
+      for (const [name, module] of next.modules) modules.set(name, module);
+      setRuntime(nextRuntime);
+      loadedAt = new Date().toISOString();
+      lastReload = { at: loadedAt, files, ok: true };
+      log.info("functions reloaded: LangGraph, tokens and deliveries kept", {
+        files: files.join(","),
+        generation: next.id,
+        dev_routes: next.usingDevRoutes,
+        ms: Math.round(performance.now() - began),
+      });
+      // The old copy's modules stay loaded for its in-flight routing; its hooks go once that is done.
+      void oldRuntime.idle().then(() => {
+        runtimes.delete(oldRuntime);
+        return old.retire();
+      });
+      return true;
+    };
+
+    const checks: ServiceCheck[] = [];
+    if (options.checkServices !== false) {
+      const redisUrl = base.config.redisUrl;
+      const [langgraphCheck, redisCheck] = await Promise.all([
+        checkLangGraph(env["LANGGRAPH_API_URL"] as string, base.config.langsmithApiKey),
+        redisUrl === undefined ? undefined : checkRedis(base.store, redisUrl),
+      ]);
+      checks.push(langgraphCheck, ...(redisCheck === undefined ? [] : [redisCheck]));
+    }
+
+    const warnings: string[] = checks.filter((check) => !check.ok).map((check) => `${check.service} (${check.variable}): ${check.detail}`);
     const langgraphUrl = env["LANGGRAPH_API_URL"] as string;
-    const callbackBase = runtime.config.publicUrl ?? url;
+    const callbackBase = base.config.publicUrl ?? url;
     if (!embeddedLangGraph && !isLoopback(new URL(langgraphUrl).hostname) && isLoopback(new URL(callbackBase).hostname)) {
       warnings.push(
         `LANGGRAPH_API_URL points at a remote deployment (${new URL(langgraphUrl).host}), but the webhook URL the ` +
@@ -108,16 +252,47 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           `${url}\` or \`ngrok http ${server.port}\`) and set PUBLIC_URL to the tunnel's https URL.`,
       );
     }
+
+    status = () => ({
+      dev: true,
+      stack_id: stackId,
+      started_at: startedAt,
+      generation: generation.id,
+      functions_loaded_at: loadedAt,
+      last_reload: lastReload,
+      dev_routes: generation.usingDevRoutes,
+      store: base.store.kind,
+      langgraph: { url: langgraphUrl, embedded: embeddedLangGraph, crons: checks.find((check) => check.service === "LangGraph")?.crons ?? null },
+      checks,
+    });
+    if (options.watch !== false) {
+      const watcher = watchSources(() => generation.files, async (changed) => {
+        await reload(changed);
+      });
+      stops.watcher = () => watcher.close();
+    }
+    ready = true;
+
     return {
       url,
       port: server.port,
       langgraphUrl,
       embeddedLangGraph,
       env,
-      generated,
+      generated: prepared.generated,
+      envFile: prepared.file,
+      fromFile: prepared.fromFile,
       functions: functionNames(),
-      runtime,
+      get runtime() {
+        return runtime;
+      },
+      get usingDevRoutes() {
+        return generation.usingDevRoutes;
+      },
       warnings,
+      checks,
+      status: () => status(),
+      reload,
       stop,
     };
   } catch (error) {

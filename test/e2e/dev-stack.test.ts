@@ -1,12 +1,20 @@
-// `npm run dev`'s stack: the remote-deployment warning, and a start after a crash.
+// `npm run dev`'s stack: a save reloads the functions and keeps the token, the deliveries and the
+// LangGraph server; a restart keeps the token (.env.local) and says it is a new process; a port in
+// use is explained; the remote-deployment warning; the Redis start-up check.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { startDevStack } from "../../dev/stack.js";
 import { jsonLogger } from "../../lib/shared/log.js";
 import { freePort } from "../support/ports.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "relay-dev-stack-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("startDevStack with LANGGRAPH_API_URL set", () => {
   it("starts no LangGraph server and warns that a remote deployment cannot call back a laptop", async () => {
@@ -14,6 +22,9 @@ describe("startDevStack with LANGGRAPH_API_URL set", () => {
       port: 0,
       env: { LANGGRAPH_API_URL: "https://my-deployment.us.langgraph.app", TRIGGER_TOKEN: "dev-stack-trigger-token-0123456789ab", WEBHOOK_SECRET: "s" },
       log: jsonLogger(() => undefined),
+      // Nothing may leave this machine: the deployment is not asked.
+      checkServices: false,
+      watch: false,
     });
     try {
       expect(stack.embeddedLangGraph).toBe(false);
@@ -36,6 +47,8 @@ describe("startDevStack with LANGGRAPH_API_URL set", () => {
         WEBHOOK_SECRET: "s",
       },
       log: jsonLogger(() => undefined),
+      checkServices: false,
+      watch: false,
     });
     try {
       expect(stack.warnings).toEqual([]);
@@ -45,41 +58,208 @@ describe("startDevStack with LANGGRAPH_API_URL set", () => {
   });
 });
 
-function startServer(port: number): { child: ChildProcess; ready: Promise<string> } {
+describe("the start-up checks", () => {
+  it("name a REDIS_URL that answers nothing, with its address but not its password, and a LangGraph that is down", async () => {
+    const [redisPort, langgraphPort] = [await freePort(), await freePort()];
+    const stack = await startDevStack({
+      port: 0,
+      env: {
+        LANGGRAPH_API_URL: `http://127.0.0.1:${langgraphPort}`,
+        REDIS_URL: `redis://default:redis-password-not-shown@127.0.0.1:${redisPort}`,
+        TRIGGER_TOKEN: "dev-stack-trigger-token-0123456789ab",
+        WEBHOOK_SECRET: "s",
+      },
+      log: jsonLogger(() => undefined),
+      watch: false,
+    });
+    try {
+      const redis = stack.checks.find((check) => check.service === "Redis");
+      expect(redis).toMatchObject({ ok: false, variable: "REDIS_URL" });
+      expect(redis?.detail).toContain(`redis://127.0.0.1:${redisPort}`);
+      const langgraph = stack.checks.find((check) => check.service === "LangGraph");
+      expect(langgraph).toMatchObject({ ok: false, variable: "LANGGRAPH_API_URL" });
+      // The banner prints the warnings: each names its variable.
+      expect(stack.warnings.join("\n")).toMatch(/Redis \(REDIS_URL\)[\s\S]*LangGraph \(LANGGRAPH_API_URL\)|LangGraph \(LANGGRAPH_API_URL\)[\s\S]*Redis \(REDIS_URL\)/);
+      expect(JSON.stringify(stack.status())).not.toContain("redis-password-not-shown");
+    } finally {
+      await stack.stop();
+    }
+  }, 30_000);
+});
+
+interface DevProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once the banner is printed (or rejects with the output if the process exits first). */
+  ready: Promise<string>;
+  /** Resolves once the output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `npm run dev`'s command (package.json), on a free port, with its .env.local in a temp dir. */
+function startServer(port: number, envFile: string, extra: Record<string, string> = {}): DevProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "dev/server.ts"], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "" },
+    env: { ...process.env, PORT: String(port), RELAY_DEV_ENV_FILE: envFile, LOG_FORMAT: "json", LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", REDIS_URL: "", ...extra },
   });
   let output = "";
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ctrl-C stops everything")) resolve(output);
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`dev server exited with ${code}:\n${output}`)));
-  });
-  return { child, ready };
+  const onData = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const waitFor = async (pattern: RegExp, timeoutMs = 90_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(output)) {
+      if (child.exitCode !== null) throw new Error(`dev server exited with ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const ready = waitFor(/Ctrl-C stops everything/).then(() => output);
+  // Observed here too: a test that expects the process to fail never awaits it.
+  ready.catch(() => undefined);
+  return {
+    child,
+    output: () => output,
+    ready,
+    waitFor,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      await exited;
+    },
+  };
 }
+
+const tokenIn = (output: string) => /export TRIGGER_TOKEN=(\S+)/.exec(output)?.[1] ?? "";
+
+describe("npm run dev keeps its state", () => {
+  it("a save of routes.ts reloads the functions: same token, same deliveries, same LangGraph server", async () => {
+    const port = await freePort();
+    const envFile = join(scratch, "reload.env.local");
+    const dev = startServer(port, envFile);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const banner = await dev.ready;
+      const token = tokenIn(banner);
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      // The banner's lines paste into a shell as they are.
+      expect(banner).toContain(`export RELAY=http://localhost:${port}`);
+      expect(readFileSync(envFile, "utf8")).toContain(`TRIGGER_TOKEN=${token}`);
+      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+
+      const before = (await (await fetch(`${base}/api/dev`)).json()) as { stack_id: string; generation: number; langgraph: { url: string } };
+      expect(before.generation).toBe(0);
+      const run = (await (
+        await fetch(`${base}/api/trigger`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ assistant_id: "agent", mode: "wait", thread_id: "new", input: { messages: [{ role: "user", content: "Hello!" }] } }),
+        })
+      ).json()) as { run_id: string; thread_id: string };
+      expect(run.run_id).toBeTruthy();
+      const listed = async () => (await fetch(`${base}/api/deliveries`, { headers: auth })).text();
+      for (let i = 0; i < 50 && !(await listed()).includes(run.run_id); i++) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await listed()).toContain(run.run_id);
+
+      // The save an editor makes (the same bytes: the repository's file is left as it was).
+      const routes = join(root, "routes.ts");
+      writeFileSync(routes, readFileSync(routes));
+      await dev.waitFor(/functions reloaded/, 30_000);
+
+      const after = (await (await fetch(`${base}/api/dev`)).json()) as typeof before & { last_reload: { files: string[]; ok: boolean } };
+      expect(after.stack_id).toBe(before.stack_id);
+      expect(after.generation).toBeGreaterThanOrEqual(1);
+      expect(after.last_reload).toMatchObject({ ok: true });
+      expect(after.last_reload.files).toContain("routes.ts");
+      expect(after.langgraph.url).toBe(before.langgraph.url);
+      // The token still opens the API, the delivery is still there, and the thread is still in LangGraph.
+      expect(await listed()).toContain(run.run_id);
+      const again = await fetch(`${base}/api/trigger`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ assistant_id: "agent", mode: "wait", thread_id: run.thread_id, input: { messages: [{ role: "user", content: "Again" }] } }),
+      });
+      expect(again.status, await again.clone().text()).toBe(200);
+      expect(JSON.stringify(await again.json())).toContain("echo: Hello!");
+      expect(dev.output()).not.toMatch(/"msg":"request (refused|failed)"/);
+
+      // A restart is a new process: the same token from .env.local, another stack id.
+      await dev.stop();
+      const second = startServer(port, envFile);
+      try {
+        const output = await second.ready;
+        expect(tokenIn(output)).toBe(token);
+        expect(output).toMatch(/TRIGGER_TOKEN and WEBHOOK_SECRET from .*reload\.env\.local/);
+        const response = await fetch(`${base}/api/deliveries`, { headers: auth });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("x-relay-dev-stack")).not.toBe(before.stack_id);
+        const status = (await (await fetch(`${base}/api/dev`)).json()) as typeof before;
+        expect(status.stack_id).not.toBe(before.stack_id);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await dev.stop();
+    }
+  }, 240_000);
+
+  it("a token set in the shell wins over .env.local, which is left as it was", async () => {
+    const envFile = join(scratch, "shell.env.local");
+    writeFileSync(envFile, "TRIGGER_TOKEN=from-the-file-0123456789abcdef0123456\n");
+    const stack = await startDevStack({
+      port: 0,
+      env: { TRIGGER_TOKEN: "from-the-shell-0123456789abcdef012345", LANGGRAPH_API_URL: "http://127.0.0.1:9" },
+      envFile,
+      log: jsonLogger(() => undefined),
+      checkServices: false,
+      watch: false,
+    });
+    try {
+      expect(stack.env["TRIGGER_TOKEN"]).toBe("from-the-shell-0123456789abcdef012345");
+      expect(stack.generated).toEqual(["WEBHOOK_SECRET"]);
+      const file = readFileSync(envFile, "utf8");
+      expect(file).toContain("TRIGGER_TOKEN=from-the-file-0123456789abcdef0123456");
+      expect(file).not.toContain("from-the-shell");
+      expect(file).toMatch(/WEBHOOK_SECRET=\S{32}/);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+it("a port in use: one sentence saying so and what to do, not a stack trace", async () => {
+  const blocker = createServer();
+  const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
+  const dev = startServer(port, join(scratch, "busy.env.local"));
+  try {
+    const code = await new Promise((resolve) => dev.child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(dev.output()).toContain(`Port ${port} is already in use`);
+    expect(dev.output()).toContain(`PORT=${port + 1} npm run dev`);
+    expect(dev.output()).not.toMatch(/\n\s+at /);
+  } finally {
+    blocker.close();
+  }
+}, 60_000);
 
 it("starts again on the same port after a crash (SIGKILL)", async () => {
   const port = await freePort();
-  const first = startServer(port);
+  const envFile = join(scratch, "crash.env.local");
+  const first = startServer(port, envFile);
   await first.ready;
   const died = new Promise((resolve) => first.child.once("exit", resolve));
   first.child.kill("SIGKILL");
   await died;
-  const second = startServer(port);
+  const second = startServer(port, envFile);
   try {
     const output = await second.ready;
     expect(output).toContain(`http://localhost:${port}/`);
     const response = await fetch(`http://127.0.0.1:${port}/api/webhook`, { method: "PUT" });
     expect(response.status).toBe(405);
   } finally {
-    const exited = new Promise((resolve) => second.child.once("exit", resolve));
-    second.child.kill("SIGINT");
-    await exited;
+    await second.stop();
   }
 }, 120_000);

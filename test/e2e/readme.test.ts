@@ -20,7 +20,8 @@
 //   points at a file that exists and, with a #fragment, at a heading of that file.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createConnection } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -85,6 +86,8 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
   let token = "";
   // The dev server generates TRIGGER_TOKEN; a static webhook token lets the docs post callbacks by hand.
   const webhookToken = randomBytes(24).toString("base64url");
+  const envDir = mkdtempSync(join(tmpdir(), "relay-readme-"));
+  const envFile = join(envDir, ".env.local");
 
   beforeAll(async () => {
     port = await freePort();
@@ -97,6 +100,9 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
         ...process.env,
         PORT: String(port),
         WEBHOOK_TOKEN: webhookToken,
+        // The secrets it generates go to a file of the test's, not to the repository's .env.local.
+        RELAY_DEV_ENV_FILE: envFile,
+        LOG_FORMAT: "json",
         ...Object.fromEntries(
           ["TRIGGER_TOKEN", "WEBHOOK_SECRET", "LANGGRAPH_API_URL", "REDIS_URL", "PUBLIC_URL", "FORWARD_URL", "FORWARD_SECRET", "SLACK_WEBHOOK_URL"].map(
             (name) => [name, ""],
@@ -111,10 +117,11 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
       if (dev.exitCode !== null || Date.now() > deadline) throw new Error(`npm run dev did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    token = /TRIGGER_TOKEN=(\S+)/.exec(output)?.[1] ?? "";
+    token = /export TRIGGER_TOKEN=(\S+)/.exec(output)?.[1] ?? "";
   }, 120_000);
 
   afterAll(() => {
+    rmSync(envDir, { recursive: true, force: true });
     if (dev?.pid !== undefined && dev.exitCode === null) {
       try {
         process.kill(-dev.pid, "SIGKILL");
@@ -140,7 +147,8 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
   it("prints the URL, a generated token and a curl to paste", () => {
     expect(output).toContain(`http://localhost:${port}/`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    expect(output).toContain("(generated for this session)");
+    expect(output).toContain("generated and saved to");
+    expect(readFileSync(envFile, "utf8")).toContain(`TRIGGER_TOKEN=${token}`);
     expect(output).toMatch(/curl -sS http:\/\/localhost:\d+\/api\/trigger/);
     expect(output).toMatch(/embedded: assistants agent, error_graph, hitl/);
   });
