@@ -109,6 +109,8 @@ async function refreshDetail() {
     if (detail.id === id && seq === detail.seq) showDelivery(delivery);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401 || detail.id !== id || seq !== detail.seq) return;
+    // A delivery on screen stays there through a passing outage (the table's status says it); the next poll retries.
+    if (detail.record !== null && detail.record.id === id && error.status !== 404) return;
     const message = error.status === 404 ? "This delivery is gone (expired, or the server restarted with the memory store)." : `Could not load the delivery: ${error.message}`;
     $("detail-title").textContent = "Delivery";
     $("detail-body").replaceChildren(el("p", { class: "banner banner-error", role: "alert", text: message }));

@@ -64,7 +64,7 @@ function decisionList(decisions) {
           { dataset: { decision: decision.decision, channel: decision.channel } },
           el("strong", { text: DECISION[decision.decision] ?? decision.decision }),
           ` ${CHANNEL[decision.channel] ?? decision.channel}`,
-          decision.by ? ` by ${decision.by}` : "",
+          decision.by && decision.by !== decision.channel ? ` by ${decision.by}` : "",
           ` · ${formatTime(decision.at)}`,
           decision.run_id ? el("span", { class: "mono", text: ` · resumed run ${decision.run_id}` }) : null,
           decision.error ? el("span", { class: "err", text: ` · not resumed: ${decision.error}` }) : null,

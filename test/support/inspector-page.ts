@@ -21,6 +21,8 @@ export interface SeedOptions {
   decisions?: DeliveryRecord["decisions"];
   threadId?: string;
   error?: string;
+  /** The named route the run was started with. */
+  route?: string;
 }
 
 const basePayload = () => runPayloadSchema.parse(JSON.parse(readFileSync(new URL("../fixtures/thread_runs_create.json", import.meta.url), "utf8")));
@@ -41,6 +43,7 @@ export async function seedDelivery(store: DeliveryStore, options: SeedOptions): 
   record.verification = { state: "confirmed", by: "ledger", checked_at: record.received_at };
   record.routing = options.routing ?? (options.actions && options.actions.length > 0 ? "done" : "no_route");
   if (options.event !== undefined) record.event = options.event;
+  if (options.route !== undefined) record.route = options.route;
   if (options.source !== undefined) record.source = options.source;
   if (options.pause !== undefined) record.pause = options.pause;
   if (options.decisions !== undefined) record.decisions = options.decisions;
