@@ -10,7 +10,7 @@
 // its body, and confirmed on its own. A callback whose run reconciliation recorded already is a duplicate.
 import { describeIssues } from "../shared/zod-issues.js";
 import { alternateDeliveryIdFor, newDeliveryRecord, type DeliveryRecord } from "../model/delivery.js";
-import { badRequest } from "../shared/errors.js";
+import { badRequest, withLogFields } from "../shared/errors.js";
 import { readJsonText } from "../http/body.js";
 import { json } from "../http/response.js";
 import { describeError } from "../shared/log.js";
@@ -65,7 +65,16 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
   if (!parsed.success) {
     throw badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`);
   }
-  assertScopeAllows(credential, parsed.data.thread_id);
+  // From here on, the request's log line names the run when it is refused or fails (lib/http/methods.ts).
+  const ids = { run_id: parsed.data.run_id, thread_id: parsed.data.thread_id ?? undefined };
+  const annotated = (error: unknown): never => {
+    throw withLogFields(error, ids);
+  };
+  try {
+    assertScopeAllows(credential, parsed.data.thread_id);
+  } catch (error) {
+    annotated(error);
+  }
 
   const tokenId = credential.type === "minted" ? credential.scope.nonce : undefined;
   const digest = bodyDigest(text);
@@ -95,15 +104,15 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
       },
     });
 
-  let { duplicate } = await claim(delivery);
+  let { duplicate } = await claim(delivery).catch(annotated);
   if (duplicate) {
-    const first = await store.get(delivery.id);
+    const first = await store.get(delivery.id).catch(annotated);
     // Records of older relays have no digest: a repeat of theirs stays a duplicate, as before. A
     // reconciled record (lib/reconcile) was made from LangGraph's own record of the run after its
     // callback failed to come: the callback arriving late is a duplicate whatever its body says.
     if (first?.source !== "reconciled" && first?.body_digest !== undefined && first.body_digest !== digest) {
       delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
-      ({ duplicate } = await claim(delivery));
+      ({ duplicate } = await claim(delivery).catch(annotated));
     }
   }
   if (!duplicate) verify(delivery);
