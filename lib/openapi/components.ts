@@ -17,6 +17,7 @@ import {
   deliveryAnswerSchema,
   deliveryDetailSchema,
   deliveryListSchema,
+  deliveryStatsAnswerSchema,
   deliverySummarySchema,
   replayAnswerSchema,
   webhookAckSchema,
@@ -45,6 +46,7 @@ export const ANSWER_SCHEMAS = {
   DeliveryList: deliveryListSchema,
   DeliveryDetail: deliveryDetailSchema,
   DeliveryAnswer: deliveryAnswerSchema,
+  DeliveryStats: deliveryStatsAnswerSchema,
   ReplayAnswer: replayAnswerSchema,
   Error: errorBodySchema,
 } as const;

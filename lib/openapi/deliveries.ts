@@ -5,6 +5,7 @@
 // documented here. test/handlers/openapi.test.ts validates real answers against the document.
 import * as z from "zod";
 import type { ActionSummary, DeliveryDetail, DeliverySummary, ReplayedAction, VerificationSummary } from "../inspector/present.js";
+import type { StatsAnswer } from "../inspector/stats.js";
 import type { ActionAttempt, ActionRecord, DeliveryRecord, Verification } from "../model/delivery.js";
 import { DELIVERY_ID_PATTERN } from "../model/delivery.js";
 import { runFieldsSchema } from "../model/run-payload.js";
@@ -158,6 +159,27 @@ export const webhookAckSchema = z.object({
   duplicate: z.boolean().meta({ description: "True when this very body was recorded already: nothing runs again." }),
 });
 
+/** GET /api/deliveries?stats=1: the inspector's health strip (lib/inspector/stats.ts). */
+export const deliveryStatsAnswerSchema = z.object({
+  stats: z.object({
+    since: z.string(),
+    until: z.string(),
+    bucket_ms: z.number().int(),
+    buckets: z
+      .array(z.object({ start: z.string(), callbacks: z.number().int(), failed: z.number().int(), run_errors: z.number().int() }))
+      .meta({ description: "One a minute, oldest first: callbacks received, deliveries whose actions failed for good, runs that ended in error." }),
+    callbacks: z.number().int(),
+    failed: z.number().int(),
+    run_errors: z.number().int(),
+    pending: z.number().int().meta({ description: "Deliveries still routing or retrying." }),
+    complete: z.boolean().meta({ description: "False when the hour held more than 1000 records: the counts are then lower bounds." }),
+  }),
+  langsmith: z
+    .object({ studio_thread_url: z.string(), deployment_url: z.string() })
+    .nullable()
+    .meta({ description: "Set when LANGSMITH_API_KEY is: where LangSmith Studio opens a thread of this deployment (the URL without credentials; never the key)." }),
+});
+
 // ---------------------------------------------------------------------------------------------
 // The compiler's check that these schemas say what the code answers.
 
@@ -180,4 +202,5 @@ export const DOCUMENTED: [
   Documents<ReplayedAction, Out<typeof replayedAction>>,
   [VerificationSummary] extends [Out<typeof verificationSummary>] ? true : false,
   [Verification] extends [Out<typeof verification>] ? true : false,
-] = [true, true, true, true, true, true, true, true, true];
+  Documents<StatsAnswer, Out<typeof deliveryStatsAnswerSchema>>,
+] = [true, true, true, true, true, true, true, true, true, true];

@@ -1,6 +1,7 @@
 // Every endpoint of the relay as an OpenAPI operation: its auth, its query and body (the schemas the
 // handler validates with), its answers and the errors it can give, each in the pinned shape.
 import { detailSchema, listSchema, replaySchema } from "../inspector/query.js";
+import { statsSchema } from "../inspector/stats.js";
 import { cronActionQuerySchema, cronIdQuerySchema, cronListQuerySchema } from "../trigger/cron-requests.js";
 import { FULL_ACCESS, READ_ACCESS, WEBHOOK_ACCESS, type SchemaName } from "./components.js";
 import { cronUpdateExamples, triggerExamples, webhookExamples, type Example } from "./examples.js";
@@ -209,9 +210,16 @@ const deliveries = {
     summary: "List recorded deliveries (newest first), or read one (id)",
     tags: ["deliveries"],
     security: READ_ACCESS,
-    parameters: mergedParameters(queryParameters(listSchema), queryParameters(detailSchema, { id: "Read this delivery in full (give it alone)." })),
+    parameters: mergedParameters(
+      queryParameters(listSchema),
+      queryParameters(detailSchema, { id: "Read this delivery in full (give it alone)." }),
+      queryParameters(statsSchema, { stats: "The last hour's health per minute, for the inspector's strip (give it alone)." }),
+    ),
     responses: {
-      "200": { description: "A page of summaries, or {delivery} for an id.", content: json({ oneOf: [componentRef("DeliveryList"), componentRef("DeliveryAnswer")] }) },
+      "200": {
+        description: "A page of summaries, {delivery} for an id, or {stats, langsmith} for stats=1.",
+        content: json({ oneOf: [componentRef("DeliveryList"), componentRef("DeliveryAnswer"), componentRef("DeliveryStats")] }),
+      },
       "400": AUTH_ERRORS["400"] as JsonSchema,
       "401": AUTH_ERRORS["401"] as JsonSchema,
       "404": failure("not_found: no delivery with that id (unknown, or expired)."),

@@ -31,7 +31,7 @@ export function actionsPart(delivery, { onReplay, note }) {
 
 function actionItem(action, onReplay) {
   const label = actionStateLabel(action);
-  const badgeClass = label === "dead" ? "failed" : label === "retrying" ? "pending" : action.state;
+  const badgeClass = label === "dead" ? "dead" : label === "retrying" ? "pending" : action.state;
   return el(
     "li",
     { class: "action", dataset: { state: action.state, label, action: action.name } },

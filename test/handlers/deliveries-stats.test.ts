@@ -10,6 +10,7 @@ import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import { expectError } from "../support/errors.js";
+import { expectDocumented } from "../support/openapi.js";
 import { fixture } from "../support/kit.js";
 import { installTestRuntime, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 
@@ -35,11 +36,11 @@ function get(query: string, token: string | null = TEST_TRIGGER_TOKEN): Promise<
   );
 }
 
+/** The answer, checked against the OpenAPI document's schema for it. */
 async function stats(token?: string): Promise<StatsAnswer> {
   const response = await get("?stats=1", token);
-  const body = (await response.json()) as StatsAnswer;
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body;
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await expectDocumented(response, "/api/deliveries", "GET")) as StatsAnswer;
 }
 
 let serial = 0;
