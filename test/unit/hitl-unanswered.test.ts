@@ -1,0 +1,89 @@
+// Unanswered pauses (lib/hitl/unanswered.ts): a run.paused route's `unanswered` option acted on once
+// its time has passed with no decision — a reminder (the route's actions once more, once), or a
+// decision as the button would make it (channel `timeout`), never after a human answered. Time comes
+// from the runtime's clock; LangGraph is replaced by its captured thread state and a recording starter.
+import { afterEach, describe, expect, it } from "vitest";
+import { sweepUnansweredPauses } from "../../lib/hitl/unanswered.js";
+import { resumePause } from "../../lib/hitl/resume.js";
+import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import { defineRoutes, slack, type Route } from "../../lib/routing/index.js";
+import type { StartRunRequest } from "../../lib/runtime/runtime.js";
+import { deliveryFrom, recordingSleep, TestReceiver, testRuntime, type LoggedRuntime } from "../support/routing.js";
+
+const HITL_STATE = {
+  next: ["ask"],
+  tasks: [{ id: "t1", name: "ask", error: null, interrupts: [{ id: "i1", value: { question: "Approve?", input: "x" } }] }],
+};
+const HOUR = 3_600_000;
+
+const receivers: TestReceiver[] = [];
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+});
+
+async function setup(routes: (url: string) => readonly Route[]) {
+  const receiver = await new TestReceiver().listen();
+  receivers.push(receiver);
+  const router = defineRoutes(routes(receiver.url), { envDefaults: false });
+  const started: StartRunRequest[] = [];
+  let clock = Date.now();
+  const runtime: LoggedRuntime = testRuntime(
+    {},
+    {
+      now: () => clock,
+      sleep: recordingSleep().sleep,
+      readThreadState: async () => HITL_STATE,
+      startRun: async (request) => {
+        started.push(request);
+        return { run_id: `resumed-${started.length}`, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
+      },
+    },
+  );
+  const delivery: DeliveryRecord = deliveryFrom("hitl_interrupt");
+  delivery.received_at = new Date(clock).toISOString();
+  delivery.actions = router.plan(delivery, runtime);
+  await runtime.store.claim(delivery);
+  await router.dispatch(delivery, runtime);
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  const sweep = () => sweepUnansweredPauses(runtime, router, { deadline: clock + 10_000 });
+  return { receiver, router, runtime, started, delivery, advance, sweep };
+}
+
+describe("unanswered pauses", () => {
+  it("decide as the button would once the time has passed with no answer, and only once", async () => {
+    const { runtime, started, delivery, advance, sweep } = await setup((url) => [
+      { on: "run.paused", unanswered: { after: "1h", then: "reject" }, decisions: { reject: "timed out" }, actions: [slack({ url })] },
+    ]);
+    expect((await runtime.store.get(delivery.id))?.event).toBe("run.paused");
+    advance(HOUR - 1000);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 0 });
+    expect(started).toEqual([]);
+    advance(2000);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 1 });
+    expect(started).toEqual([expect.objectContaining({ thread_id: delivery.thread_id, command: { resume: "timed out" }, multitask_strategy: "reject" })]);
+    expect(await runtime.decisions.list(delivery.id)).toEqual([expect.objectContaining({ channel: "timeout", decision: "reject", by: "timeout", run_id: "resumed-1" })]);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 0 });
+    expect(started).toHaveLength(1);
+  });
+
+  it("leave a pause a human answered alone", async () => {
+    const { runtime, started, delivery, advance, sweep } = await setup((url) => [{ on: "run.paused", unanswered: { after: "1h", then: "approve" }, actions: [slack({ url })] }]);
+    await resumePause({ deliveryId: delivery.id, channel: "inspector", by: "inspector", answer: { decision: "approve" } }, runtime);
+    advance(2 * HOUR);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 0 });
+    expect(started).toHaveLength(1);
+  });
+
+  it("remind by running the route's actions once more, once", async () => {
+    const { receiver, advance, sweep } = await setup((url) => [{ on: "run.paused", unanswered: { after: "30m", then: "remind" }, actions: [slack({ url })] }]);
+    expect(receiver.requests).toHaveLength(1);
+    advance(HOUR);
+    expect(await sweep()).toEqual({ reminded: 1, timed_out: 0 });
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.requests[1]?.raw).toBe(receiver.requests[0]?.raw);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 0 });
+    expect(receiver.requests).toHaveLength(2);
+  });
+});
