@@ -9,6 +9,7 @@ export const MAX_DURATION_SECONDS = {
   "api/crons.ts": 30,
   "api/deliveries.ts": 60,
   "api/openapi.ts": 10,
+  "api/sweep.ts": 60,
   "api/slack.ts": 30,
   "api/resume.ts": 30,
 } as const;
@@ -22,6 +23,9 @@ export const BUDGET_MARGIN_MS = 8_000;
 export const WEBHOOK_MAX_DURATION_MS = ms("api/webhook.ts");
 /** What a delivery's actions may take after the acknowledgement, waits and retries included. */
 export const DISPATCH_BUDGET_MS = WEBHOOK_MAX_DURATION_MS - BUDGET_MARGIN_MS;
+
+/** What one sweep may take (api/sweep.ts), the margin kept to answer: due attempts, stranded deliveries, reconciliation. */
+export const SWEEP_BUDGET_MS = ms("api/sweep.ts") - BUDGET_MARGIN_MS;
 
 /** api/deliveries.ts has the webhook's limit, so a replay gets the same budget as the first routing. */
 export const REPLAY_BUDGET_MS = Math.min(DISPATCH_BUDGET_MS, ms("api/deliveries.ts") - BUDGET_MARGIN_MS);

@@ -21,6 +21,9 @@ import type { Runtime } from "../runtime/runtime.js";
 import { assertScopeAllows, authenticateWebhook, type WebhookCredential } from "../security/webhook-tokens.js";
 import type { PresentedCredential } from "../verification/confirm.js";
 import { verifyAndRoute } from "../verification/verify-delivery.js";
+import type { Lease } from "../stores/due-work.js";
+import { DISPATCH_BUDGET_MS } from "../config/limits.js";
+import { drainSoon, isSweepRouter } from "../sweep/drain.js";
 
 export interface WebhookAck {
   ok: true;
@@ -86,25 +89,19 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
   });
   delivery.verification = { state: "pending" };
 
-  const verify = (recorded: DeliveryRecord) =>
+  const verify = (recorded: DeliveryRecord, lease: Lease | undefined) => {
     runtime.background(
-      verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt).catch((error: unknown) =>
+      verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt, lease).catch((error: unknown) =>
         log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) }),
       ),
     );
-  const claim = (record: DeliveryRecord) =>
-    store.claim(record, {
-      // The store timed out (this request is answered 503) but recorded the delivery afterwards: it is
-      // ours to verify and route, since LangGraph's retry will be a duplicate. (Only while this process
-      // lives: a reply lost with its connection cannot be told from a write that never happened.)
-      onLateResult: (late) => {
-        if (late.duplicate) return;
-        log.warn("delivery recorded after the store had timed out; routing it", { delivery_id: record.id });
-        verify(record);
-      },
-    });
+    // Due work of earlier deliveries (retries, stranded routings), bounded, after this one's answer.
+    if (isSweepRouter(router)) drainSoon(runtime, router, receivedAt + DISPATCH_BUDGET_MS);
+  };
 
-  let { duplicate } = await claim(delivery).catch(annotated);
+  // A claim that times out here but lands in Redis answers 503 (LangGraph's retry is then a
+  // duplicate): its routing item, enqueued by the claim itself, falls due and the sweep routes it.
+  let { duplicate, lease } = await store.claim(delivery).catch(annotated);
   if (duplicate) {
     const first = await store.get(delivery.id).catch(annotated);
     // Records of older relays have no digest: a repeat of theirs stays a duplicate, as before. A
@@ -112,10 +109,10 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
     // callback failed to come: the callback arriving late is a duplicate whatever its body says.
     if (first?.source !== "reconciled" && first?.body_digest !== undefined && first.body_digest !== digest) {
       delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
-      ({ duplicate } = await claim(delivery).catch(annotated));
+      ({ duplicate, lease } = await store.claim(delivery).catch(annotated));
     }
   }
-  if (!duplicate) verify(delivery);
+  if (!duplicate) verify(delivery, lease);
 
   log.info("webhook received", {
     delivery_id: delivery.id,

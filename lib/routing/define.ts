@@ -8,7 +8,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { Action } from "./action.js";
 import { ENV_ACTION_PREFIX } from "./action.js";
 import type { DeliveryRouter } from "./delivery-router.js";
-import type { RunActionsOptions, SelectedAction } from "./dispatch.js";
+import type { ActionOutcomes, RunActionsOptions, SelectedAction } from "./dispatch.js";
 import { dispatchDelivery, runActions } from "./dispatch.js";
 import type { CompiledRoute } from "./match.js";
 import { routeTable } from "./match.js";
@@ -68,7 +68,7 @@ export interface Router extends DeliveryRouter {
   /** Runs the delivery's run.paused actions once more (the unanswered-pause reminder). */
   remind(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
   /** Runs the given actions of a delivery concurrently, saving the record as they progress. */
-  runActions(delivery: DeliveryRecord, runtime: Runtime, selected: SelectedAction[], options: RunActionsOptions): Promise<void>;
+  runActions(delivery: DeliveryRecord, runtime: Runtime, selected: readonly SelectedAction[], options: RunActionsOptions): Promise<ActionOutcomes>;
 }
 
 function listOf(value: string | readonly string[] | undefined, what: string, label: string): readonly string[] | undefined {

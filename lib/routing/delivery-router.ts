@@ -3,6 +3,7 @@
 // after it has answered LangGraph. The real router is built by `defineRoutes` (define.ts) in routes.ts.
 import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import type { Runtime } from "../runtime/runtime.js";
+import type { Lease } from "../stores/due-work.js";
 
 export interface DispatchOptions {
   /**
@@ -11,6 +12,11 @@ export interface DispatchOptions {
    * @default now + DISPATCH_BUDGET_MS
    */
   deadline?: number;
+  /**
+   * The lease on routing this delivery (its `r|<id>` item) from the claim or the sweep: the plan is
+   * committed only while it is held. Without one, the caller takes over whatever routing was under way.
+   */
+  lease?: Lease | undefined;
 }
 
 export interface DeliveryRouter {
@@ -23,10 +29,11 @@ export interface DeliveryRouter {
 /** A router with no routes: every delivery is recorded as `no_route`. */
 export const emptyRouter: DeliveryRouter = {
   plan: () => [],
-  async dispatch(delivery, runtime) {
+  async dispatch(delivery, runtime, options = {}) {
     delivery.routing = "no_route";
     try {
-      await runtime.store.save(delivery);
+      // Committed as a plan of nothing, so that the routing item leaves the due-time index too.
+      await runtime.store.commitPlan(delivery, options.lease, runtime.now(), 0);
     } catch {
       // The delivery itself is recorded; only the routing note could not be saved.
     }

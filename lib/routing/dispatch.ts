@@ -1,8 +1,9 @@
 // Running a delivery's actions once the receiver has answered. First the paused check: a successful
 // run whose own last checkpoint waits on a human (read through the runtime, bounded) becomes
-// run.paused and is planned again. Then the planned records are paired with their actions and run concurrently — each
-// with its own timeout, retries and record (runner.ts) — while the recorder saves progress. Replay
-// runs its chosen actions through `runActions` too.
+// run.paused and is planned again. Then the plan is committed in one step (the routing item goes, each
+// pending action is leased and kept in the due-time index until it is done) and the actions run
+// concurrently — each with its own timeout, retry schedule and per-action commits (runner.ts). Replay
+// and the sweep run their actions through `runActions` too.
 import type { ActionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
 import { eventOf, PAUSED_EVENT } from "../model/events.js";
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../langgraph/thread-state.js";
@@ -10,18 +11,22 @@ import type { Runtime } from "../runtime/runtime.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
 import { withTimeout } from "../shared/timeout.js";
+import type { Lease } from "../stores/due-work.js";
+import { actionItem, LEASE_MARGIN_MS } from "../stores/due-work.js";
 import type { Action } from "./action.js";
 import type { RouteTable } from "./match.js";
 import { pendingRecord } from "./match.js";
-import { ProgressRecorder } from "./recorder.js";
+import { saveWithRetries } from "./recorder.js";
 import type { DispatchOptions } from "./delivery-router.js";
-import { DISPATCH_BUDGET_MS } from "./retry-policy.js";
+import { BUDGET_MARGIN_MS, DISPATCH_BUDGET_MS, resolvePolicy } from "./retry-policy.js";
+import type { RunOutcome } from "./runner.js";
 import { runAction } from "./runner.js";
 
-/** An action chosen for a delivery, with its record on that delivery. */
+/** An action chosen for a delivery, with its record on that delivery (and its lease, once held). */
 export interface SelectedAction {
   action: Action;
   record: ActionRecord;
+  lease?: Lease | undefined;
 }
 
 export interface RunActionsOptions {
@@ -30,31 +35,46 @@ export interface RunActionsOptions {
   deadline?: number;
 }
 
-/** Runs the given actions of a delivery concurrently, saving the record as they progress. */
+/** What running a delivery's actions came to, by action name (`busy`: another holder had it). */
+export type ActionOutcomes = Record<string, RunOutcome | "busy">;
+
+/** How long a holder's lease on an action lasts before its first attempt: its timeout and a margin. */
+export function actionLeaseMs(action: Action, runtime: Runtime): number {
+  return resolvePolicy(action.retry, runtime.config.retrySchedule).timeoutMs + LEASE_MARGIN_MS;
+}
+
+/**
+ * Runs the given actions of a delivery concurrently, each under its lease (taken here when not given:
+ * an action another holder is running is left alone, `busy`). A replay starts each action's retry
+ * schedule again.
+ */
 export async function runActions(
   delivery: DeliveryRecord,
   runtime: Runtime,
   selected: readonly SelectedAction[],
   options: RunActionsOptions,
-): Promise<void> {
+): Promise<ActionOutcomes> {
   const deadline = options.deadline ?? runtime.now() + DISPATCH_BUDGET_MS;
-  const recorder = new ProgressRecorder(delivery, runtime, deadline);
   const event = eventOf(delivery);
-  try {
-    await Promise.all(
-      selected.map(({ action, record }) =>
-        runAction(action, record, event, {
-          runtime,
-          delivery_id: delivery.id,
-          deadline,
-          replay: options.replay,
-          onProgress: () => recorder.request(),
-        }),
-      ),
-    );
-  } finally {
-    await recorder.flush();
-  }
+  const outcomes: ActionOutcomes = {};
+  await Promise.all(
+    selected.map(async ({ action, record, lease }) => {
+      const held = lease ?? (await runtime.store.acquire(actionItem(delivery.id, record.name), runtime.now(), actionLeaseMs(action, runtime)));
+      if (held === undefined) {
+        outcomes[record.name] = "busy";
+        return;
+      }
+      if (options.replay) record.schedule_from = record.attempts.length + 1;
+      outcomes[record.name] = await runAction(action, record, event, {
+        runtime,
+        delivery_id: delivery.id,
+        deadline,
+        replay: options.replay,
+        lease: held,
+      });
+    }),
+  );
+  return outcomes;
 }
 
 /** Reads the thread once more if the first read failed, within the check's own bound. */
@@ -79,7 +99,11 @@ async function checkPause(
  * Pairs the delivery's records with the actions its event selects now. A record planned by another
  * version of the routes file whose action is gone fails rather than disappearing.
  */
-function selectActions(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime): SelectedAction[] {
+function selectActions(
+  table: RouteTable,
+  delivery: DeliveryRecord,
+  runtime: Runtime,
+): { selected: SelectedAction[]; dropped: ActionRecord[] } {
   const byName = new Map(table.actionsFor(delivery, runtime).map((action) => [action.name, action]));
   const selected: SelectedAction[] = [];
   for (const action of byName.values()) {
@@ -90,14 +114,18 @@ function selectActions(table: RouteTable, delivery: DeliveryRecord, runtime: Run
     }
     selected.push({ action, record });
   }
+  const dropped: ActionRecord[] = [];
   for (const record of delivery.actions) {
     if (!byName.has(record.name) && record.state === "pending") {
       record.state = "failed";
       record.last_error = "not run: the action is no longer defined in the routes";
       record.updated_at = new Date(runtime.now()).toISOString();
+      record.dead_at = record.updated_at;
+      delete record.next_attempt_at;
+      dropped.push(record);
     }
   }
-  return selected;
+  return { selected, dropped };
 }
 
 async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runtime, options: DispatchOptions): Promise<void> {
@@ -111,34 +139,60 @@ async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runti
       // LangGraph said success; without the thread state we cannot say more. Recorded, not hidden.
       delivery.pause_check_error = checked.error;
       log.warn("could not read the thread state; routing as run.success", { delivery_id: delivery.id, error: checked.error });
-    } else if (checked.pause !== undefined) {
-      delivery.event = PAUSED_EVENT;
-      delivery.pause = checked.pause;
-      delivery.actions = table.plan(delivery, runtime);
+    } else {
+      delete delivery.pause_check_error;
+      if (checked.pause !== undefined) {
+        delivery.event = PAUSED_EVENT;
+        delivery.pause = checked.pause;
+        delivery.actions = table.plan(delivery, runtime);
+      }
     }
   }
   if (delivery.route !== undefined && !table.hasName(delivery.route)) {
     log.warn("no route has the run's route name", { delivery_id: delivery.id, route: delivery.route });
   }
 
-  const selected = selectActions(table, delivery, runtime);
+  const { selected, dropped } = selectActions(table, delivery, runtime);
+  delivery.routing = selected.length === 0 ? "no_route" : "done";
+  const leaseMs = Math.max(LEASE_MARGIN_MS, ...selected.map(({ action }) => actionLeaseMs(action, runtime)));
+  // The plan, the routing item's removal and the actions' leases, in one step: from here on the
+  // store's due-time index holds every action until it is done.
+  const saved = await saveWithRetries(runtime, delivery.id, deadline + BUDGET_MARGIN_MS / 2, () =>
+    runtime.store.commitPlan(delivery, options.lease, runtime.now(), leaseMs),
+  );
+  if (saved === undefined) return;
+  const commit = saved.value;
+  if (commit === undefined) {
+    log.warn("routing lease lost; another holder routes the delivery", { delivery_id: delivery.id });
+    return;
+  }
+  for (const record of dropped) {
+    await runtime.store.commitAction(delivery.id, record, undefined, { kind: "done" }, runtime.now()).catch(() => false);
+  }
   if (selected.length === 0) {
-    // Recorded as no_route already when the plan knew it (see match.ts's `plan`); otherwise saved now.
-    const recorded = delivery.routing === "no_route";
-    delivery.routing = "no_route";
-    if (!recorded) await new ProgressRecorder(delivery, runtime, deadline).flush();
     log.info("no route matched", { delivery_id: delivery.id, event: delivery.event });
     return;
   }
-  await runActions(delivery, runtime, selected, { replay: false, deadline });
-  delivery.routing = "done";
-  await new ProgressRecorder(delivery, runtime, deadline).flush();
+  // Run what was leased, on the stored records (a previous holder's attempts included).
+  const leased = new Map(commit.actions.map((entry) => [entry.record.name, entry]));
+  const running: SelectedAction[] = [];
+  for (const { action } of selected) {
+    const entry = leased.get(action.name);
+    if (entry === undefined) continue;
+    const index = delivery.actions.findIndex((record) => record.name === action.name);
+    if (index === -1) delivery.actions.push(entry.record);
+    else delivery.actions[index] = entry.record;
+    running.push({ action, record: entry.record, lease: entry.lease });
+  }
+  const outcomes = await runActions(delivery, runtime, running, { replay: false, deadline });
+  const count = (outcome: RunOutcome) => Object.values(outcomes).filter((value) => value === outcome).length;
   log.info("routing done", {
     delivery_id: delivery.id,
     event: delivery.event,
     actions: selected.length,
-    succeeded: selected.filter(({ record }) => record.state === "succeeded").length,
-    failed: selected.filter(({ record }) => record.state === "failed").length,
+    succeeded: count("succeeded"),
+    failed: count("dead"),
+    rescheduled: count("rescheduled"),
     ms: runtime.now() - began,
   });
 }

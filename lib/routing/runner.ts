@@ -1,10 +1,14 @@
-// Runs one action to its end: attempts with a timeout, bounded retries with exponential backoff and
-// jitter on retryable failures (network, timeouts, 408, 429, 5xx; Retry-After honoured within bounds),
-// every attempt recorded on the delivery as it happens. The router gives each dispatch a deadline
-// (retry-policy.ts) and no attempt or wait runs past it; waits and jitter come from the runtime.
+// Runs one action: attempts with a timeout, retries on retryable failures (network, timeouts, 408,
+// 429, 5xx; Retry-After honoured up to the schedule's longest step) following the action's retry
+// schedule (retry-policy.ts), every attempt committed to the store as it ends (per action, atomically,
+// with the lease that lets only this holder write: lib/stores/due-work.ts). A retry due within the
+// running function's budget (`deadline`) waits here; a later one is left in the store's due-time index,
+// and the sweep (lib/sweep) runs it. When the schedule is exhausted or a failure is final the action is
+// dead: `failed` with `dead_at`, logged once at error level.
 // Attempts of one action in one process are bounded in number (slots.ts): a burst of callbacks queues
 // its forwards instead of opening a connection each at once, and an attempt's timeout starts only
-// once it may run.
+// once it may run. A slot is given back only when the attempt has really settled — an action that
+// ignores its abort signal keeps its slot — so the bound holds for every action.
 import type { Action } from "./action.js";
 import type { ActionInternals, AttemptFields } from "./context.js";
 import { createActionContext } from "./context.js";
@@ -12,20 +16,29 @@ import { ActionError } from "./errors.js";
 import type { ActionAttempt, ActionRecord } from "../model/delivery.js";
 import { RelayError } from "../shared/errors.js";
 import type { RunEvent } from "../model/events.js";
+import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
-import { backoffMs, jittered, resolvePolicy } from "./retry-policy.js";
+import { resolvePolicy, retryDelayMs } from "./retry-policy.js";
 import type { Runtime } from "../runtime/runtime.js";
+import type { ActionNext, Lease } from "../stores/due-work.js";
+import { LEASE_MARGIN_MS } from "../stores/due-work.js";
 import { ATTEMPTS_IN_FLIGHT, slotsFor } from "./slots.js";
 
 export interface RunOptions {
   runtime: Runtime;
   delivery_id: string;
-  /** Absolute time (runtime.now) by which the action must be done. */
+  /** Absolute time (runtime.now) past which nothing runs or waits here: later work goes to the sweep. */
   deadline: number;
   replay: boolean;
-  /** Called after every change of the record, to save it. */
-  onProgress: () => void;
+  /** The lease on the action's item; without one, commits happen only while nobody else holds it. */
+  lease: Lease | undefined;
 }
+
+/** What became of the action in this run. */
+export type RunOutcome = "succeeded" | "dead" | "rescheduled" | "lost";
+
+/** Less time than this left: the attempt is left to the sweep rather than started cut short. */
+const MIN_ATTEMPT_MS = 250;
 
 interface Failure {
   message: string;
@@ -54,14 +67,17 @@ export function classifyFailure(error: unknown): Failure {
   return { message: scrub(message), retryable: true, httpStatus: undefined, retryAfterMs: undefined };
 }
 
-/** Runs one attempt, cut at `timeoutMs` even if the action ignores its signal. */
-async function attemptWithTimeout<E extends RunEvent>(
+/**
+ * Runs one attempt, cut at `timeoutMs` even if the action ignores its signal. `settled` resolves
+ * when the action's own promise has settled (later than the answer when it ignored the abort).
+ */
+function attemptWithTimeout<E extends RunEvent>(
   action: Action<E>,
   event: E,
   fields: AttemptFields,
   internals: ActionInternals,
   timeoutMs: number,
-): Promise<Awaited<ReturnType<Action<E>["attempt"]>>> {
+): { outcome: Promise<Awaited<ReturnType<Action<E>["attempt"]>>>; settled: Promise<void> } {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new ActionError(`timed out after ${timeoutMs} ms`, { retryable: true })),
@@ -70,87 +86,142 @@ async function attemptWithTimeout<E extends RunEvent>(
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason as unknown), { once: true });
   });
-  try {
-    const context = createActionContext(fields, controller.signal, internals);
-    return await Promise.race([action.attempt(event, context), aborted]);
-  } finally {
-    clearTimeout(timer);
+  aborted.catch(() => undefined);
+  const context = createActionContext(fields, controller.signal, internals);
+  const running = Promise.resolve().then(() => action.attempt(event, context));
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+  const outcome = Promise.race([running, aborted]).finally(() => clearTimeout(timer));
+  return { outcome, settled };
+}
+
+/** Commits with a few quick retries: a store that blinks must not strand the action's progress. */
+async function commit(
+  runtime: Runtime,
+  deliveryId: string,
+  record: ActionRecord,
+  lease: Lease | undefined,
+  next: ActionNext,
+): Promise<boolean> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await runtime.store.commitAction(deliveryId, record, lease, next, runtime.now());
+    } catch (error) {
+      const fields = { delivery_id: deliveryId, action: record.name, tries, error: describeError(error) };
+      if (tries >= 6) {
+        // The lease runs out and the sweep takes the action again: at least once, never lost.
+        runtime.log.error("could not save delivery progress; the sweep will take the action again", fields);
+        return false;
+      }
+      if (tries === 1) runtime.log.warn("could not save delivery progress; retrying", fields);
+      await runtime.sleep(Math.min(2_000, 100 * 2 ** (tries - 1)));
+    }
   }
 }
 
 /**
- * Runs `action` until it succeeds, fails for good, exhausts its retries or reaches the deadline,
- * recording each attempt on `record` (numbers continue from earlier attempts). Never throws.
+ * Runs `action` until it succeeds, dies, is rescheduled past `deadline`, or its lease is lost,
+ * recording and committing each attempt on `record` (numbers continue from earlier attempts).
+ * Never throws.
  */
 export async function runAction<E extends RunEvent>(
   action: Action<E>,
   record: ActionRecord,
   event: E,
   options: RunOptions,
-): Promise<void> {
-  const { runtime } = options;
-  const policy = resolvePolicy(action.retry);
+): Promise<RunOutcome> {
+  const { runtime, lease } = options;
+  const policy = resolvePolicy(action.retry, runtime.config.retrySchedule);
   const began = runtime.now();
-  let attemptsNow = 0;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const fields = () => ({
+    delivery_id: options.delivery_id,
+    action: record.name,
+    type: record.type,
+    attempts: record.attempts.length,
+    ms: runtime.now() - began,
+    replay: options.replay,
+  });
 
-  const finish = (state: "succeeded" | "failed", error?: string) => {
-    record.state = state;
-    if (error !== undefined) record.last_error = error;
+  const lost = (): RunOutcome => {
+    runtime.log.warn("action lease lost; another holder runs it", fields());
+    return "lost";
+  };
+  const succeed = async (): Promise<RunOutcome> => {
+    record.state = "succeeded";
+    delete record.last_error;
+    delete record.next_attempt_at;
     record.updated_at = iso(runtime.now());
-    options.onProgress();
-    const fields = {
-      delivery_id: options.delivery_id,
-      action: record.name,
-      type: record.type,
-      state,
-      attempts: record.attempts.length,
-      ms: runtime.now() - began,
-      replay: options.replay,
-      ...(error === undefined ? {} : { error }),
-    };
-    if (state === "succeeded") runtime.log.info("action succeeded", fields);
-    else runtime.log.warn("action failed", fields);
+    if (!(await commit(runtime, options.delivery_id, record, lease, { kind: "done" }))) return lost();
+    runtime.log.info("action succeeded", { ...fields(), state: "succeeded" });
+    return "succeeded";
+  };
+  const die = async (error: string, why = "final error"): Promise<RunOutcome> => {
+    record.state = "failed";
+    record.last_error = error;
+    delete record.next_attempt_at;
+    record.dead_at = iso(runtime.now());
+    record.updated_at = record.dead_at;
+    if (!(await commit(runtime, options.delivery_id, record, lease, { kind: "done" }))) return lost();
+    // The dead letter: said once, at error level, with what a redrive needs.
+    runtime.log.error("action failed", { ...fields(), state: "failed", dead: true, why, error });
+    return "dead";
+  };
+  const later = async (at: number, why?: string): Promise<RunOutcome> => {
+    record.state = "pending";
+    record.next_attempt_at = iso(at);
+    record.updated_at = iso(runtime.now());
+    if (!(await commit(runtime, options.delivery_id, record, lease, { kind: "at", at }))) return lost();
+    runtime.log.info("action retry scheduled", { ...fields(), next_attempt_at: record.next_attempt_at, ...(why === undefined ? {} : { why }) });
+    return "rescheduled";
   };
 
   record.state = "pending";
+  delete record.dead_at;
   record.updated_at = iso(began);
   const slots = slotsFor(runtime, record.name);
   for (;;) {
-    if (options.deadline - runtime.now() <= 0) {
-      return finish("failed", withPrevious("not attempted: the delivery's time budget was spent", attemptsNow, record));
-    }
-    if (!(await slots.acquire(options.deadline - runtime.now()))) {
-      return finish(
-        "failed",
-        withPrevious(
-          `not attempted: the delivery's time budget was spent waiting behind ${ATTEMPTS_IN_FLIGHT} attempts of this action in flight`,
-          attemptsNow,
-          record,
-        ),
-      );
+    if (options.deadline - runtime.now() < MIN_ATTEMPT_MS) return later(runtime.now(), "the function's time budget was spent");
+    if (!(await slots.acquire(options.deadline - runtime.now() - MIN_ATTEMPT_MS))) {
+      return later(runtime.now(), `${ATTEMPTS_IN_FLIGHT} attempts of this action were in flight until the function's time budget was spent`);
     }
     const remaining = options.deadline - runtime.now();
-    if (remaining <= 0) {
+    if (remaining < MIN_ATTEMPT_MS) {
       slots.release();
-      continue; // reported as a spent budget at the top of the loop
+      continue; // rescheduled at the top of the loop
     }
-    attemptsNow += 1;
-    const number = record.attempts.length + 1;
     const timeoutMs = Math.min(policy.timeoutMs, remaining);
+    // The lease outlasts the attempt: a holder that dies mid-attempt leaves it due again soon after.
+    if (lease !== undefined && lease.until < runtime.now() + timeoutMs + LEASE_MARGIN_MS) {
+      let extended = false;
+      try {
+        extended = await runtime.store.extend(lease, runtime.now() + timeoutMs + LEASE_MARGIN_MS);
+      } catch (error) {
+        runtime.log.warn("could not extend an action's lease", { ...fields(), error: describeError(error) });
+      }
+      if (!extended) {
+        slots.release();
+        return lost();
+      }
+    }
+    const number = record.attempts.length + 1;
     const startedAt = runtime.now();
     const attempt: ActionAttempt = { number, started_at: iso(startedAt), ended_at: "", duration_ms: 0, ok: false };
     if (options.replay) attempt.replay = true;
     let failure: Failure | undefined;
+    const { outcome, settled } = attemptWithTimeout(
+      action,
+      event,
+      { delivery_id: options.delivery_id, action: record.name, attempt: number, replay: options.replay },
+      { runtime },
+      timeoutMs,
+    );
+    // The slot is held until the action's own work has settled, not merely until its timeout.
+    void settled.then(() => slots.release());
     try {
-      // Guarded by the slot taken above; released in the `finally` whatever the outcome.
-      const result = await attemptWithTimeout(
-        action,
-        event,
-        { delivery_id: options.delivery_id, action: record.name, attempt: number, replay: options.replay },
-        { runtime },
-        timeoutMs,
-      );
+      const result = await outcome;
       attempt.ok = true;
       if (result?.http_status !== undefined) attempt.http_status = result.http_status;
       if (result?.result !== undefined) attempt.result = result.result;
@@ -158,41 +229,33 @@ export async function runAction<E extends RunEvent>(
       failure = classifyFailure(error);
       if (failure.httpStatus !== undefined) attempt.http_status = failure.httpStatus;
       attempt.error = failure.message;
-    } finally {
-      slots.release();
     }
     const endedAt = runtime.now();
     attempt.ended_at = iso(endedAt);
     attempt.duration_ms = Math.max(0, endedAt - startedAt);
     record.attempts.push(attempt);
 
-    if (failure === undefined) {
-      delete record.last_error;
-      return finish("succeeded");
-    }
+    if (failure === undefined) return succeed();
     record.last_error = failure.message;
-    if (!failure.retryable) return finish("failed", failure.message);
-    if (attemptsNow > policy.retries) return finish("failed", failure.message);
-
-    let delay = jittered(backoffMs(attemptsNow, policy), runtime.random);
-    if (failure.retryAfterMs !== undefined) {
-      if (failure.retryAfterMs > policy.maxRetryAfterMs) {
-        return finish(
-          "failed",
-          `${failure.message} (Retry-After ${Math.ceil(failure.retryAfterMs / 1000)} s is longer than this action may wait; replay it later)`,
-        );
+    if (!failure.retryable) return die(failure.message);
+    const retry = record.attempts.filter((past) => past.number >= (record.schedule_from ?? 1)).length;
+    const delay = retryDelayMs(policy, retry, runtime.random, failure.retryAfterMs);
+    if (delay === undefined) {
+      return die(failure.message, "retry schedule exhausted");
+    }
+    const at = runtime.now() + delay;
+    // Due within this function's budget, with time for the attempt: wait here, holding the lease.
+    if (at + Math.min(policy.timeoutMs, 1_000) <= options.deadline) {
+      record.next_attempt_at = iso(at);
+      record.updated_at = iso(runtime.now());
+      const until = at + policy.timeoutMs + LEASE_MARGIN_MS;
+      if (!(await commit(runtime, options.delivery_id, record, lease, lease === undefined ? { kind: "at", at } : { kind: "extend", until }))) {
+        return lost();
       }
-      delay = Math.max(delay, failure.retryAfterMs);
+      await runtime.sleep(delay);
+      delete record.next_attempt_at;
+      continue;
     }
-    if (runtime.now() + delay >= options.deadline) {
-      return finish("failed", `${failure.message} (no time left for another attempt within the delivery's budget)`);
-    }
-    record.updated_at = iso(runtime.now());
-    options.onProgress();
-    await runtime.sleep(delay);
+    return later(at);
   }
-}
-
-function withPrevious(message: string, attemptsNow: number, record: ActionRecord): string {
-  return attemptsNow > 0 && record.last_error !== undefined ? `${record.last_error} (${message})` : message;
 }

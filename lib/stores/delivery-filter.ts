@@ -13,6 +13,12 @@ export interface DeliveryFilter {
   assistant_id?: string | undefined;
   thread_id?: string | undefined;
   run_id?: string | undefined;
+  /** The named route the run was started with. */
+  route?: string | undefined;
+  /** Where the delivery came from; records of older relays count as `webhook`. */
+  source?: "webhook" | "reconciled" | undefined;
+  /** Received at or after this time (ms). */
+  since?: number | undefined;
 }
 
 export function hasFilter(filter: DeliveryFilter | undefined): filter is DeliveryFilter {
@@ -38,5 +44,8 @@ export function matchesFilter(record: DeliveryRecord, filter: DeliveryFilter): b
   }
   if (filter.thread_id !== undefined && record.thread_id !== filter.thread_id) return false;
   if (filter.run_id !== undefined && record.run_id !== filter.run_id) return false;
+  if (filter.route !== undefined && record.route !== filter.route) return false;
+  if (filter.source !== undefined && (record.source ?? "webhook") !== filter.source) return false;
+  if (filter.since !== undefined && !(Date.parse(record.received_at) >= filter.since)) return false;
   return true;
 }

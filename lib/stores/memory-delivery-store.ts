@@ -3,8 +3,12 @@
 // Bytes are each record's JSON size, measured at claim and at each save: a record held as objects
 // takes a small multiple of that in the heap, so the budget bounds memory up to that factor.
 // On Vercel each function instance has its own memory: use Redis there (see docs/operations.md).
-import type { DeliveryRecord } from "../model/delivery.js";
-import type { ClaimResult, DeliveryStore, ListOptions, ListPage } from "./delivery-store.js";
+// Due work and leases (lib/stores/due-work.ts) live in a Map beside the records: they survive nothing
+// but this process, which is what `npm run dev` and tests need.
+import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
+import type { ClaimOptions, ClaimResult, DeliveryStore, ListOptions, ListPage, PlanCommit } from "./delivery-store.js";
+import type { ActionNext, Lease } from "./due-work.js";
+import { actionItem, DEFAULT_ROUTE_LEASE_MS, newLeaseToken, routeItem } from "./due-work.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./delivery-store.js";
 import { hasFilter, matchesFilter } from "./delivery-filter.js";
 import { DEFAULT_STORED_PAYLOAD_MAX_BYTES, measureRecord, prepareForClaim } from "./stored-record.js";
@@ -44,6 +48,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   #order: string[] = [];
   #head = 0;
   #bytes = 0;
+  /** Due work: item → when it is due (or its lease runs out) and the token of the lease on it. */
+  readonly #due = new Map<string, { at: number; token: string | undefined }>();
   /** Routing gates (see DeliveryStore.claimRouting), in the order they were taken. */
   readonly #gates = new Map<string, { holder: string; expiresAt: number }>();
   readonly #maxDeliveries: number;
@@ -69,10 +75,16 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return this.#bytes;
   }
 
-  async claim(record: DeliveryRecord): Promise<ClaimResult> {
+  async claim(record: DeliveryRecord, options: ClaimOptions = {}): Promise<ClaimResult> {
     this.#evict();
     // Check and insert happen in one synchronous step, so concurrent claims cannot both win.
     if (this.#records.has(record.id)) return { duplicate: true };
+    const lease: Lease = {
+      item: routeItem(record.id),
+      token: newLeaseToken(),
+      until: this.#now() + (options.routeLeaseMs ?? DEFAULT_ROUTE_LEASE_MS),
+    };
+    this.#due.set(lease.item, { at: lease.until, token: lease.token });
     const { bytes } = prepareForClaim(record, this.#maxPayloadBytes);
     this.#records.set(record.id, {
       record,
@@ -83,13 +95,112 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.#bytes += bytes;
     this.#order.push(record.id);
     this.#evict();
-    return { duplicate: false };
+    return { duplicate: false, lease };
   }
 
   async save(record: DeliveryRecord): Promise<void> {
     const entry = this.#records.get(record.id);
     if (entry === undefined) return;
-    // Measured again: a save may add a pause's interrupts or attempts. Saves run after the answer.
+    // Actions stored and absent from the record given stay (as in Redis, where they are a hash).
+    const kept = entry.record === record ? [] : entry.record.actions.filter((stored) => !record.actions.some((action) => action.name === stored.name));
+    if (kept.length > 0) record.actions.push(...kept);
+    this.#replace(entry, record);
+  }
+
+  /** Whether another holder's lease on `item` is still running at `now`. */
+  #busy(item: string, now: number, token?: string): boolean {
+    const due = this.#due.get(item);
+    return due !== undefined && due.token !== undefined && due.token !== token && due.at > now;
+  }
+
+  async commitPlan(record: DeliveryRecord, lease: Lease | undefined, now: number, actionLeaseMs: number): Promise<PlanCommit | undefined> {
+    const entry = this.#records.get(record.id);
+    const route = routeItem(record.id);
+    if (lease !== undefined && this.#due.get(route)?.token !== lease.token) return undefined;
+    if (entry === undefined) {
+      this.#due.delete(route);
+      return undefined;
+    }
+    // The stored actions win over the plan's (a previous holder's progress); planned ones are added.
+    const stored = entry.record.actions;
+    const actions = stored === record.actions ? stored : [...stored];
+    for (const planned of record.actions) {
+      if (!actions.some((action) => action.name === planned.name)) actions.push(planned);
+    }
+    record.actions = actions;
+    this.#due.delete(route);
+    const token = newLeaseToken();
+    const commit: PlanCommit = { actions: [] };
+    for (const action of actions) {
+      const item = actionItem(record.id, action.name);
+      if (action.state !== "pending" || this.#busy(item, now)) continue;
+      const until = now + actionLeaseMs;
+      this.#due.set(item, { at: until, token });
+      commit.actions.push({ record: action, lease: { item, token, until } });
+    }
+    this.#replace(entry, record);
+    return commit;
+  }
+
+  async commitAction(deliveryId: string, action: ActionRecord, lease: Lease | undefined, next: ActionNext, now: number): Promise<boolean> {
+    const entry = this.#records.get(deliveryId);
+    const item = actionItem(deliveryId, action.name);
+    if (entry === undefined) {
+      this.#due.delete(item);
+      return false;
+    }
+    if (lease !== undefined ? this.#due.get(item)?.token !== lease.token : this.#busy(item, now)) return false;
+    const actions = entry.record.actions;
+    const index = actions.findIndex((stored) => stored.name === action.name);
+    if (index === -1) actions.push(action);
+    else actions[index] = action;
+    if (next.kind === "done") this.#due.delete(item);
+    else if (next.kind === "at") this.#due.set(item, { at: next.at, token: undefined });
+    else this.#due.set(item, { at: next.until, token: lease?.token });
+    this.#replace(entry, entry.record);
+    return true;
+  }
+
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<Lease[]> {
+    const due: [string, number][] = [];
+    for (const [item, { at }] of this.#due) if (at <= now) due.push([item, at]);
+    due.sort((a, b) => a[1] - b[1]);
+    const token = newLeaseToken();
+    const until = now + leaseMs;
+    return due.slice(0, limit).map(([item]) => {
+      this.#due.set(item, { at: until, token });
+      return { item, token, until };
+    });
+  }
+
+  async acquire(item: string, now: number, leaseMs: number): Promise<Lease | undefined> {
+    if (this.#busy(item, now)) return undefined;
+    const lease = { item, token: newLeaseToken(), until: now + leaseMs };
+    this.#due.set(item, { at: lease.until, token: lease.token });
+    return lease;
+  }
+
+  async release(lease: Lease, at?: number): Promise<boolean> {
+    if (this.#due.get(lease.item)?.token !== lease.token) return false;
+    if (at === undefined) this.#due.delete(lease.item);
+    else this.#due.set(lease.item, { at, token: undefined });
+    return true;
+  }
+
+  async extend(lease: Lease, until: number): Promise<boolean> {
+    const due = this.#due.get(lease.item);
+    if (due?.token !== lease.token) return false;
+    due.at = until;
+    lease.until = until;
+    return true;
+  }
+
+  async dueCount(): Promise<number> {
+    return this.#due.size;
+  }
+
+  /** Puts `record` in the entry, measured again: a save may add a pause's interrupts or attempts. */
+  #replace(entry: Entry, record: DeliveryRecord): void {
     const { bytes } = measureRecord(record);
     this.#bytes += bytes - entry.bytes;
     entry.record = record;

@@ -5,13 +5,16 @@
 // The claim is one script: `SET … NX EX` of the record, then — only if it was new — its index entries,
 // so a record is never claimed without being stored and indexed. The `redis` package is imported only
 // when this store is used, so the receiver does not pay for it with the memory store.
-import type { DeliveryRecord } from "../model/delivery.js";
+import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import { storeUnavailable } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
-import type { ClaimOptions, ClaimResult, DeliveryStore, ListOptions, ListPage } from "./delivery-store.js";
+import type { ClaimOptions, ClaimResult, DeliveryStore, ListOptions, ListPage, PlanCommit } from "./delivery-store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./delivery-store.js";
 import { hasFilter, matchesFilter } from "./delivery-filter.js";
-import { CLAIM_SCRIPT, DeliveryKeys, SAVE_SCRIPT, saveTargets } from "./redis-delivery-indexes.js";
+import type { ActionNext, Lease } from "./due-work.js";
+import { actionItem, DEFAULT_ROUTE_LEASE_MS, newLeaseToken, routeItem } from "./due-work.js";
+import { actionArguments, CLAIM_SCRIPT, DeliveryKeys, eventSets, mergeActions } from "./redis-delivery-indexes.js";
+import { ACQUIRE_SCRIPT, CLAIM_DUE_SCRIPT, COMMIT_ACTION_SCRIPT, COMMIT_PLAN_SCRIPT, RELEASE_SCRIPT, SAVE_SCRIPT } from "./redis-due-scripts.js";
 import { PRODUCTION_PREFIX } from "./redis-namespace.js";
 import { DEFAULT_STORED_PAYLOAD_MAX_BYTES, prepareForClaim } from "./stored-record.js";
 
@@ -62,6 +65,7 @@ export class RedisDeliveryStore implements DeliveryStore {
   readonly #redis: RedisConnection;
   /** The received time of the first delivery indexed in this namespace, once known (it never changes). */
   #indexedSince: number | undefined;
+  #indexedSince2: number | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#options = {
@@ -87,33 +91,140 @@ export class RedisDeliveryStore implements DeliveryStore {
   async claim(record: DeliveryRecord, options: ClaimOptions = {}): Promise<ClaimResult> {
     const { json } = prepareForClaim(record, this.#options.maxPayloadBytes);
     const score = String(Date.parse(record.received_at));
-    const keys = [this.#keys.record(record.id), this.#keys.since, ...this.#keys.setsOf(record)];
-    const args = [json, String(this.#options.retentionSeconds), score, record.id, this.#pruneBound()];
-    let sent: Promise<ClaimResult> | undefined;
-    try {
-      return await this.#redis.run((client) => {
-        sent = client.eval(CLAIM_SCRIPT, { keys, arguments: args }).then((reply) => ({ duplicate: Number(reply) !== 1 }));
-        return sent;
-      });
-    } catch (error) {
-      // Timed out with the command sent: a Redis that was slow, not gone, still runs it later.
-      const { onLateResult } = options;
-      if (sent !== undefined && onLateResult !== undefined) sent.then(onLateResult, () => undefined);
-      throw error;
-    }
+    const keys = this.#keys;
+    const lease: Lease = {
+      item: routeItem(record.id),
+      token: newLeaseToken(),
+      until: this.#options.now() + (options.routeLeaseMs ?? DEFAULT_ROUTE_LEASE_MS),
+    };
+    const script = {
+      keys: [keys.record(record.id), keys.since, keys.since2, keys.due, keys.lease, keys.actions(record.id), ...keys.setsOf(record)],
+      arguments: [
+        json,
+        String(this.#options.retentionSeconds),
+        score,
+        record.id,
+        this.#pruneBound(),
+        lease.item,
+        String(lease.until),
+        lease.token,
+        ...actionArguments(record),
+      ],
+    };
+    // A claim whose reply is lost (timed out here, carried out by Redis) leaves its routing item due
+    // once the lease runs out: the sweep routes it. Nothing in this process has to outlive the request.
+    const reply = await this.#redis.run((client) => client.eval(CLAIM_SCRIPT, script));
+    return Number(reply) === 1 ? { duplicate: false, lease } : { duplicate: true };
+  }
+
+  /** The keys the save scripts share: record, actions, the state sets, the event sets. */
+  #recordKeys(record: DeliveryRecord): string[] {
+    return [this.#keys.record(record.id), this.#keys.actions(record.id), ...this.#keys.stateSets, ...eventSets(this.#keys, record)];
   }
 
   async save(record: DeliveryRecord): Promise<void> {
-    const targets = saveTargets(this.#keys, record);
+    const [recordKey, actionsKey, ...rest] = this.#recordKeys(record);
     const args = [
       JSON.stringify(record),
-      String(Date.parse(record.received_at)),
       record.id,
-      ...targets.states,
+      String(Date.parse(record.received_at)),
+      String(this.#options.retentionSeconds),
+      this.#pruneBound(),
+      ...actionArguments(record),
+    ];
+    await this.#redis.run((client) => client.eval(SAVE_SCRIPT, { keys: [recordKey as string, actionsKey as string, ...rest], arguments: args }));
+  }
+
+  async commitPlan(record: DeliveryRecord, lease: Lease | undefined, now: number, actionLeaseMs: number): Promise<PlanCommit | undefined> {
+    const [recordKey, actionsKey, ...rest] = this.#recordKeys(record);
+    const token = newLeaseToken();
+    const until = now + actionLeaseMs;
+    const args = [
+      JSON.stringify(record),
+      record.id,
+      String(Date.parse(record.received_at)),
+      String(this.#options.retentionSeconds),
+      this.#pruneBound(),
+      routeItem(record.id),
+      lease?.token ?? "",
+      String(now),
+      String(until),
+      token,
+      ...record.actions.flatMap((action) => [action.name, JSON.stringify(action), actionItem(record.id, action.name)]),
+    ];
+    const keys = [recordKey as string, actionsKey as string, this.#keys.due, this.#keys.lease, ...rest];
+    const reply = await this.#redis.run((client) => client.eval(COMMIT_PLAN_SCRIPT, { keys, arguments: args }));
+    if (!Array.isArray(reply)) return undefined;
+    const flat = reply as unknown as string[];
+    const commit: PlanCommit = { actions: [] };
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const name = flat[i] as string;
+      commit.actions.push({ record: JSON.parse(flat[i + 1] as string) as ActionRecord, lease: { item: actionItem(record.id, name), token, until } });
+    }
+    return commit;
+  }
+
+  async commitAction(deliveryId: string, action: ActionRecord, lease: Lease | undefined, next: ActionNext, now: number): Promise<boolean> {
+    const item = actionItem(deliveryId, action.name);
+    const time = next.kind === "at" ? next.at : next.kind === "extend" ? next.until : 0;
+    const keys = [
+      this.#keys.record(deliveryId),
+      this.#keys.actions(deliveryId),
+      this.#keys.due,
+      this.#keys.lease,
+      ...this.#keys.stateSets,
+      this.#keys.index,
+    ];
+    const args = [
+      deliveryId,
+      String(this.#options.now()),
+      item,
+      lease?.token ?? "",
+      String(now),
+      next.kind,
+      String(time),
+      action.name,
+      JSON.stringify(action),
       String(this.#options.retentionSeconds),
       this.#pruneBound(),
     ];
-    await this.#redis.run((client) => client.eval(SAVE_SCRIPT, { keys: targets.keys, arguments: args }));
+    const reply = await this.#redis.run((client) => client.eval(COMMIT_ACTION_SCRIPT, { keys, arguments: args }));
+    if (Number(reply) === 1 && next.kind === "extend" && lease !== undefined) lease.until = next.until;
+    return Number(reply) === 1;
+  }
+
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<Lease[]> {
+    const token = newLeaseToken();
+    const until = now + leaseMs;
+    const reply = await this.#redis.run((client) =>
+      client.eval(CLAIM_DUE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [String(now), String(limit), String(until), token] }),
+    );
+    return (reply as unknown as string[]).map((item) => ({ item, token, until }));
+  }
+
+  async acquire(item: string, now: number, leaseMs: number): Promise<Lease | undefined> {
+    const lease: Lease = { item, token: newLeaseToken(), until: now + leaseMs };
+    const reply = await this.#redis.run((client) =>
+      client.eval(ACQUIRE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [item, String(now), String(lease.until), lease.token] }),
+    );
+    return Number(reply) === 1 ? lease : undefined;
+  }
+
+  async release(lease: Lease, at?: number): Promise<boolean> {
+    const args = [lease.item, lease.token, at === undefined ? "done" : "at", String(at ?? 0)];
+    const reply = await this.#redis.run((client) => client.eval(RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
+    return Number(reply) === 1;
+  }
+
+  async extend(lease: Lease, until: number): Promise<boolean> {
+    const args = [lease.item, lease.token, "extend", String(until)];
+    const reply = await this.#redis.run((client) => client.eval(RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
+    if (Number(reply) === 1) lease.until = until;
+    return Number(reply) === 1;
+  }
+
+  dueCount(): Promise<number> {
+    return this.#redis.run((client) => client.zCard(this.#keys.due));
   }
 
   async claimRouting(key: string, deliveryId: string): Promise<{ won: boolean; holder: string }> {
@@ -129,8 +240,10 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    const raw = await this.#redis.run((client) => client.get(this.#keys.record(id)));
-    return raw === null ? undefined : (JSON.parse(raw) as DeliveryRecord);
+    const [raw, hash] = await this.#redis.run((client) =>
+      Promise.all([client.get(this.#keys.record(id)), client.hGetAll(this.#keys.actions(id))]),
+    );
+    return raw === null ? undefined : mergeActions(JSON.parse(raw) as DeliveryRecord, hash);
   }
 
   async list(options: ListOptions): Promise<ListPage> {
@@ -146,20 +259,28 @@ export class RedisDeliveryStore implements DeliveryStore {
     if (filter === undefined) {
       more = await this.#walk({ set: this.#keys.index, max: top, min: "-inf", alsoIn: [], exact: true }, cursor, page);
     } else {
-      const since = await this.#readIndexedSince();
+      // Route and source were indexed from a later version on (their own marker); the others from x:since.
+      const newer = filter.route !== undefined || filter.source !== undefined;
+      const since = await this.#readIndexedSince(newer);
+      const floor = filter.since === undefined ? "-inf" : String(filter.since);
+      const sets = this.#keys.setsFor(filter);
       more = false;
-      if (since !== undefined) {
-        // The smallest set drives the walk; the others are checked per batch of ids, never read whole.
-        const [driver, ...others] = await this.#smallestFirst(this.#keys.setsFor(filter));
-        if (driver !== undefined) {
-          more = await this.#walk({ set: driver, max: top, min: String(since), alsoIn: others, exact: true }, cursor, page);
+      if (sets.length === 0) {
+        // `since` alone: a range of the main index.
+        more = await this.#walk({ set: this.#keys.index, max: top, min: floor, alsoIn: [], exact: true }, cursor, page);
+      } else {
+        if (since !== undefined) {
+          // The smallest set drives the walk; the others are checked per batch of ids, never read whole.
+          const [driver, ...others] = await this.#smallestFirst(sets);
+          const min = String(Math.max(since, filter.since ?? since));
+          if (driver !== undefined) more = await this.#walk({ set: driver, max: top, min, alsoIn: others, exact: true }, cursor, page);
         }
-      }
-      // Deliveries stored before the indexes existed are matched by reading them, as earlier versions
-      // did; there are none in a namespace that started with this version, and none once they expire.
-      if (!more) {
-        const max = since === undefined || (cursor !== undefined && cursor.time < since) ? top : `(${since}`;
-        more = await this.#walk({ set: this.#keys.index, max, min: "-inf", alsoIn: [], exact: false }, cursor, page);
+        // Deliveries stored before the indexes existed are matched by reading them, as earlier versions
+        // did; there are none in a namespace that started with this version, and none once they expire.
+        if (!more && (since === undefined || filter.since === undefined || filter.since < since)) {
+          const max = since === undefined || (cursor !== undefined && cursor.time < since) ? top : `(${since}`;
+          more = await this.#walk({ set: this.#keys.index, max, min: floor, alsoIn: [], exact: false }, cursor, page);
+        }
       }
     }
     const last = page.deliveries.at(-1);
@@ -192,10 +313,15 @@ export class RedisDeliveryStore implements DeliveryStore {
         if (page.deliveries.length === page.limit) return true;
         const chunk = ids.slice(next, source.exact ? next + page.limit - page.deliveries.length : ids.length);
         next += chunk.length;
-        const raws = await this.#redis.run((client) => client.mGet(chunk.map((id) => this.#keys.record(id))));
-        for (const raw of raws) {
+        const [raws, hashes] = await this.#redis.run((client) =>
+          Promise.all([
+            client.mGet(chunk.map((id) => this.#keys.record(id))),
+            Promise.all(chunk.map((id) => client.hGetAll(this.#keys.actions(id)))),
+          ]),
+        );
+        for (const [index, raw] of raws.entries()) {
           if (raw === null) continue; // expired since it was indexed
-          const record = JSON.parse(raw) as DeliveryRecord;
+          const record = mergeActions(JSON.parse(raw) as DeliveryRecord, hashes[index] ?? {});
           if (!page.matches(record)) continue;
           if (page.deliveries.length === page.limit) return true;
           page.deliveries.push(record);
@@ -240,10 +366,13 @@ export class RedisDeliveryStore implements DeliveryStore {
       .map((entry) => entry.set);
   }
 
-  async #readIndexedSince(): Promise<number | undefined> {
-    if (this.#indexedSince !== undefined) return this.#indexedSince;
-    const raw = await this.#redis.run((client) => client.get(this.#keys.since));
-    if (raw !== null && Number.isFinite(Number(raw))) this.#indexedSince = Number(raw);
-    return this.#indexedSince;
+  async #readIndexedSince(newer = false): Promise<number | undefined> {
+    const cached = newer ? this.#indexedSince2 : this.#indexedSince;
+    if (cached !== undefined) return cached;
+    const raw = await this.#redis.run((client) => client.get(newer ? this.#keys.since2 : this.#keys.since));
+    if (raw === null || !Number.isFinite(Number(raw))) return undefined;
+    if (newer) this.#indexedSince2 = Number(raw);
+    else this.#indexedSince = Number(raw);
+    return Number(raw);
   }
 }

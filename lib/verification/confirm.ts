@@ -37,9 +37,12 @@ const CALLBACK_BEFORE_END_MS = 1_500;
 /** The token the callback presented, once its signature, expiry and environment were checked. */
 export type PresentedCredential =
   /** `threadBound`: the token names the thread of a thread run or cron (stateless ones name none). */
-  | { type: "minted"; tokenId: string; kind: "run" | "cron"; token: string; threadBound?: boolean }
-  /** `token`: the static token as presented (in the URL or a Bearer header). */
-  | { type: "static"; token?: string | undefined };
+  | { type: "minted"; tokenId: string; kind: "run" | "cron"; token?: string | undefined; threadBound?: boolean }
+  /**
+   * `token`: the static token as presented (in the URL or a Bearer header). A delivery confirmed again
+   * later (the sweep: no token is ever stored) gives `anyOf` instead: the configured static tokens.
+   */
+  | { type: "static"; token?: string | undefined; anyOf?: readonly string[] | undefined };
 
 /** The ledger's entry for a minted token, as far as confirmation needs it. */
 export interface LedgerView {
@@ -71,6 +74,12 @@ export interface ConfirmDependencies {
   claimCallback(tokenId: string, runId: string): Promise<boolean>;
   /** True when a webhook URL is this relay's own /api/webhook (a static token vouches for no one else's runs). */
   isOwnWebhook(url: string): boolean;
+  /**
+   * The id of a minted token, once its signature is verified (undefined when it is not one of ours).
+   * Confirms a minted credential given without its token (the sweep): LangGraph's run must hold a
+   * valid token with the same id.
+   */
+  verifiedTokenId?(token: string): string | undefined;
 }
 
 export interface ConfirmOptions {
@@ -231,8 +240,19 @@ export async function confirmCallback(
   if (upstream.webhook === undefined) return { state: "rejected", reason: "LangGraph's run has no webhook" };
   const held = tokenOfWebhook(upstream.webhook);
   if (credential.type === "minted") {
-    if (held === undefined || !sameSecret(held, credential.token)) {
+    const same =
+      held !== undefined &&
+      (credential.token !== undefined ? sameSecret(held, credential.token) : deps.verifiedTokenId?.(held) === credential.tokenId);
+    if (!same) {
       return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
+    }
+  } else if (credential.anyOf !== undefined && credential.token === undefined) {
+    // Confirmed again without the token that authenticated: any configured static token vouches.
+    if (held !== undefined && !credential.anyOf.some((token) => sameSecret(held, token))) {
+      return { state: "rejected", reason: "LangGraph's run was given another webhook token" };
+    }
+    if (held === undefined && !deps.isOwnWebhook(upstream.webhook)) {
+      return { state: "rejected", reason: "LangGraph's run calls another webhook than this relay's" };
     }
   } else if (held !== undefined && (credential.token === undefined || !sameSecret(held, credential.token))) {
     // A static token vouches for runs whose webhook carries it (or, with LangGraph's webhooks.headers, no token at all).

@@ -7,6 +7,7 @@ import * as triggerApi from "../../api/trigger.js";
 import { handleWebhook } from "../../lib/handlers/webhook.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import { durableOf } from "../support/stores.js";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
@@ -146,6 +147,7 @@ describe("refusals leave a trace", () => {
       list: (options) => store.list(options),
       claimRouting: (key, id) => store.claimRouting(key, id),
       close: () => store.close(),
+      ...durableOf(store),
     };
     runtime = installTestRuntime({}, { store: down });
     const response = await webhookApi.POST(callback(fixture("thread_runs_create")));

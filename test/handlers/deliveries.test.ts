@@ -111,7 +111,7 @@ function record(n: number, shape: Shape = {}, receivedAt = Date.now() - 600_000 
 }
 
 async function claimAll(store: DeliveryStore, records: DeliveryRecord[]): Promise<void> {
-  for (const item of records) expect(await store.claim(item)).toEqual({ duplicate: false });
+  for (const item of records) expect(await store.claim(item)).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
 }
 
 /** Every page of a query, following next_cursor. */
@@ -236,6 +236,13 @@ describe("/api/deliveries guards", () => {
       list: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
       claimRouting: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
       close: () => Promise.resolve(),
+      commitPlan: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      commitAction: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      claimDue: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      acquire: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      release: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      extend: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
+      dueCount: () => Promise.reject(storeUnavailable(new Error("ECONNREFUSED"))),
     };
     installTestRuntime({}, { store: down });
     await expectError(await call("GET"), 503, "store_unavailable");
@@ -275,7 +282,8 @@ describe.each(stores)("/api/deliveries with the $name", ({ enabled, make }) => {
     if (!enabled) context.skip();
     receiver = await new TestReceiver(SECRET).listen();
     store = make();
-    runtime = installTestRuntime({ FORWARD_URL: `${receiver.url}/in`, FORWARD_SECRET: SECRET }, { store });
+    // A short retry schedule: three retries within the function, the way the default earlier backoff ran.
+    runtime = installTestRuntime({ FORWARD_URL: `${receiver.url}/in`, FORWARD_SECRET: SECRET, RETRY_SCHEDULE: "50ms,100ms,200ms" }, { store });
   });
   afterEach(async () => {
     await runtime?.idle();
@@ -453,7 +461,7 @@ describe.each(stores)("/api/deliveries with the $name", ({ enabled, make }) => {
     const dead = failed.actions.find((action) => action.name === FORWARD);
     expect(dead?.state).toBe("failed");
     expect(dead?.last_error).toMatch(/answered 500: receiver broken/);
-    // Retried by the router within its bounds: 1 attempt + 3 retries.
+    // Retried by the router along RETRY_SCHEDULE (three steps): 1 attempt + 3 retries, then dead.
     expect(dead?.attempts.map((attempt) => [attempt.number, attempt.ok, attempt.http_status])).toEqual([
       [1, false, 500],
       [2, false, 500],

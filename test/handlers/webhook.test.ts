@@ -7,6 +7,7 @@ import type { DeliveryRouter } from "../../lib/routing/delivery-router.js";
 import { handleWebhook } from "../../lib/handlers/webhook.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import { durableOf } from "../support/stores.js";
 import { mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import { installTestRuntime, TEST_SECRET, TEST_STATIC_TOKEN, type TestRuntime } from "../support/runtime.js";
 import { expectError } from "../support/errors.js";
@@ -287,7 +288,22 @@ describe("POST /api/webhook records exactly once", () => {
   it("records a delivery that no route handles as no_route, with its verdict, in one save after the ack", async () => {
     let saves = 0;
     const store = runtime.store;
-    const counted = installTestRuntime({}, { store: wrapStore(store, { save: async (record) => { saves += 1; return store.save(record); } }) });
+    const counted = installTestRuntime(
+      {},
+      {
+        store: wrapStore(store, {
+          save: async (record) => {
+            saves += 1;
+            return store.save(record);
+          },
+          // The plan of nothing: the verdict, and the routing item out of the due-time index, in one write.
+          commitPlan: async (...args) => {
+            saves += 1;
+            return store.commitPlan(...args);
+          },
+        }),
+      },
+    );
     const payload = fixture("error_graph_create");
     expect((await post(JSON.stringify(payload))).status).toBe(200);
     await counted.idle();
@@ -320,7 +336,7 @@ describe("POST /api/webhook records exactly once", () => {
 });
 
 /** A store that delegates to `inner` except for the given methods. */
-function wrapStore(inner: DeliveryStore, overrides: Partial<Pick<DeliveryStore, "claim" | "save">>): DeliveryStore {
+function wrapStore(inner: DeliveryStore, overrides: Partial<Pick<DeliveryStore, "claim" | "save" | "commitPlan">>): DeliveryStore {
   return {
     kind: inner.kind,
     claim: overrides.claim ?? ((record) => inner.claim(record)),
@@ -329,6 +345,8 @@ function wrapStore(inner: DeliveryStore, overrides: Partial<Pick<DeliveryStore, 
     list: (options) => inner.list(options),
     claimRouting: (key, id) => inner.claimRouting(key, id),
     close: () => inner.close(),
+    ...durableOf(inner),
+    ...(overrides.commitPlan === undefined ? {} : { commitPlan: overrides.commitPlan }),
   };
 }
 

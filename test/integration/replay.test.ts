@@ -182,7 +182,7 @@ describe.each(stores)("a chain record the previous version stored (type start_ru
 
     const list = (await (await handleDeliveriesGet(api(""), runtime)).json()) as { deliveries: { id: string; actions: unknown[] }[] };
     expect(list.deliveries.find((summary) => summary.id === delivery.id)?.actions).toEqual([
-      { name: "next", type: "chain", state: "failed", attempts: 1 },
+      { name: "next", type: "chain", state: "failed", attempts: 1, next_attempt_at: null, dead_at: null },
     ]);
     const shown = (await (await handleDeliveriesGet(api(`?id=${delivery.id}`), runtime)).json()) as { delivery: DeliveryRecord };
     expect(shown.delivery.actions).toEqual([expect.objectContaining({ name: "next", type: "chain", state: "failed" })]);

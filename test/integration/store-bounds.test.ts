@@ -126,12 +126,12 @@ describe.runIf(haveRedis)("redis store: namespaces and indexes on a real Redis",
     const preview = new RedisDeliveryStore({ url: redis.url, prefix: redisNamespace("preview") });
     try {
       const record = delivery(1);
-      expect(await production.claim(structuredClone(record))).toEqual({ duplicate: false });
+      expect(await production.claim(structuredClone(record))).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
       // The same callback reaching preview is new there, and production's copy is unknown to it.
       expect(await preview.get(record.id)).toBeUndefined();
       expect((await preview.list({ limit: 10 })).deliveries).toEqual([]);
       expect((await preview.list({ limit: 10, filter: { run_id: "run-1" } })).deliveries).toEqual([]);
-      expect(await preview.claim(structuredClone(record))).toEqual({ duplicate: false });
+      expect(await preview.claim(structuredClone(record))).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
       expect(await production.claim(structuredClone(record))).toEqual({ duplicate: true });
       const onlyPreview = delivery(2);
       await preview.claim(onlyPreview);

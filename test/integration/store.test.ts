@@ -49,7 +49,7 @@ function storeContract(name: string, makeStore: () => Promise<DeliveryStore>, of
 
     it("claims a new delivery once and reads it back", async () => {
       const record = delivery(1);
-      expect(await store.claim(record)).toEqual({ duplicate: false });
+      expect(await store.claim(record)).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
       expect(await store.claim(record)).toEqual({ duplicate: true });
       expect(await store.get(record.id)).toEqual(record);
     });
@@ -202,7 +202,7 @@ function storeContract(name: string, makeStore: () => Promise<DeliveryStore>, of
     it("cuts a payload over the size cap, marks what was cut, and keeps the run's fields", async () => {
       const record = delivery(400, { values: { big: "v".repeat(400 * 1024) }, kwargs: { input: { small: true } } });
       const originalBytes = Buffer.byteLength(JSON.stringify(record.payload), "utf8");
-      expect(await store.claim(record)).toEqual({ duplicate: false });
+      expect(await store.claim(record)).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
       // Cut in the record given, so that what is routed is what is stored.
       expect(record.payload_truncated).toMatchObject({ fields: ["values"], max_bytes: 256 * 1024 });
       const stored = await store.get(record.id);
@@ -292,7 +292,7 @@ describe.runIf(haveRedis)("redis store", () => {
     const own = await startRedis();
     const store = new RedisDeliveryStore({ url: own.url, operationTimeoutMs: 1000 });
     try {
-      expect(await store.claim(delivery(1))).toEqual({ duplicate: false });
+      expect(await store.claim(delivery(1))).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
       await own.kill();
       const started = Date.now();
       const failure = await store.claim(delivery(2)).catch((error: unknown) => error);
@@ -317,7 +317,7 @@ describe.runIf(haveRedis)("redis store", () => {
       expect((failure as RelayError).status).toBe(503);
       expect(Date.now() - started).toBeLessThan(1000);
       await own.restart();
-      expect(await store.claim(delivery(1))).toEqual({ duplicate: false });
+      expect(await store.claim(delivery(1))).toMatchObject({ duplicate: false, lease: { item: expect.stringMatching(/^r\|dlv_/) } });
     } finally {
       await store.close();
       await own.stop();

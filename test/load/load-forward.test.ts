@@ -15,6 +15,7 @@ import { ATTEMPTS_IN_FLIGHT } from "../../lib/routing/slots.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
+import { durableOf } from "../support/stores.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, fixture, newSecret, TestReceiver, testRuntime, type Json } from "../support/routing.js";
 import { postCallback } from "../support/post-callback.js";
@@ -365,6 +366,7 @@ describe("what the load runs exposed, one behaviour each", () => {
       list: (options) => inner.list(options),
       claimRouting: (key, id) => inner.claimRouting(key, id),
       close: () => inner.close(),
+      ...durableOf(inner),
     };
     const runtime = testRuntime({}, { store: blinking });
     const router = defineRoutes([{ on: "*", actions: [custom({ name: "noop", handler: () => undefined })] }], { envDefaults: false });

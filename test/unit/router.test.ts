@@ -8,7 +8,7 @@ import { chainDepthOf } from "../../lib/routing/actions/chain.js";
 import { formatDuration, slackMessage } from "../../lib/routing/actions/slack.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { eventOf } from "../../lib/model/events.js";
-import { DISPATCH_BUDGET_MS, RETRY_DEFAULTS, worstCaseMs } from "../../lib/routing/retry-policy.js";
+import { DISPATCH_BUDGET_MS, resolvePolicy, RETRY_DEFAULTS, worstCaseMs } from "../../lib/routing/retry-policy.js";
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../../lib/langgraph/thread-state.js";
 import type { ActionContext, Route, RouterOptions } from "../../lib/routing/index.js";
 import { chain, custom, defineRoutes, FinalError } from "../../lib/routing/index.js";
@@ -237,7 +237,7 @@ describe("fan-out and isolation", () => {
     expect(delays).toEqual([100, 200]);
   });
 
-  it("stops at the delivery's time budget", async () => {
+  it("stops at the delivery's time budget and leaves the next attempt to the sweep", async () => {
     // The runtime's clock jumps 20 s per attempt and per wait: the 52 s budget ends the third attempt.
     let now = 1_000_000;
     runtime = testRuntime({}, { now: () => now });
@@ -249,18 +249,22 @@ describe("fan-out and isolation", () => {
       },
     });
     const stored = await route([{ on: "*", actions: [slow] }], success(), { sleep: async (ms) => void (now += ms) });
-    expect(stored.actions[0]?.state).toBe("failed");
+    // Still pending, its next attempt scheduled in the store's due-time index: nothing is dropped at the budget.
+    expect(stored.actions[0]?.state).toBe("pending");
     expect(stored.actions[0]?.attempts.length).toBeLessThan(4);
-    expect(stored.actions[0]?.last_error).toMatch(/no time left|budget/);
+    expect(stored.actions[0]?.last_error).toBe("Error: still down");
+    expect(Date.parse(stored.actions[0]?.next_attempt_at ?? "")).toBeGreaterThanOrEqual(now);
+    const due = await runtime.store.claimDue(Date.parse(stored.actions[0]?.next_attempt_at ?? "") + 1, 10, 1_000);
+    expect(due.map((lease) => lease.item)).toEqual([`a|${stored.id}|slow`]);
   });
 });
 
 describe("saving progress", () => {
   it("tries a failed save again after the runtime's sleep, so the record does not stay pending", async () => {
     const { store } = runtime;
-    const save = store.save.bind(store);
+    const commitAction = store.commitAction.bind(store);
     let failures = 2;
-    store.save = (record) => (failures-- > 0 ? Promise.reject(new Error("store down")) : save(record));
+    store.commitAction = (...args) => (failures-- > 0 ? Promise.reject(new Error("store down")) : commitAction(...args));
     const { sleep, delays } = recordingSleep();
     const stored = await route([{ on: "*", actions: [custom({ name: "noop", handler: () => undefined })] }], success(), { sleep });
     expect(delays).toEqual([100, 200]);
@@ -314,8 +318,10 @@ describe("definition", () => {
     expect(() => defineRoutes([{ on: "*", actions: [noop] }, { on: "run.error", actions: [noop] }])).not.toThrow();
   });
 
-  it("keeps the default worst case (every attempt timing out) inside the webhook function's budget", () => {
-    expect(worstCaseMs(RETRY_DEFAULTS) + 2 * PAUSE_CHECK_TIMEOUT_MS).toBeLessThanOrEqual(DISPATCH_BUDGET_MS);
+  it("retries for at least 24 hours by default, and the earlier backoff style still fits one function's budget", () => {
+    const schedule = resolvePolicy({}, runtime.config.retrySchedule);
+    expect(schedule.delays.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(worstCaseMs(resolvePolicy({ retries: RETRY_DEFAULTS.retries }, [])) + 2 * PAUSE_CHECK_TIMEOUT_MS).toBeLessThanOrEqual(DISPATCH_BUDGET_MS);
     expect(DISPATCH_BUDGET_MS).toBeLessThan(60_000);
   });
 });
