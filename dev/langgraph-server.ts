@@ -1,6 +1,6 @@
 /**
  * Launcher for the embedded LangGraph server (the official `@langchain/langgraph-api`) with the
- * deterministic example graphs of dev/graphs (`agent`, `error_graph`, `hitl`). Used by `npm run dev`
+ * deterministic example graphs of dev/graphs (`agent`, `error_graph`, `hitl`, `hitl_tools`). Used by `npm run dev`
  * when LANGGRAPH_API_URL is unset, and by the vitest suites that need a real LangGraph server.
  *
  *   const langgraph = await startLangGraphServer({ log: (line) => console.log(`[langgraph] ${line}`) });

@@ -76,6 +76,15 @@ describe("unanswered pauses", () => {
     expect(started).toHaveLength(1);
   });
 
+  it("record a resume value redacted like payloads, while LangGraph gets it whole", async () => {
+    const { runtime, started, delivery } = await setup((url) => [{ on: "run.paused", actions: [slack({ url })] }]);
+    await resumePause({ deliveryId: delivery.id, channel: "link", by: "resume link", answer: { resume: { note: "ok", api_key: "sk-live-123" } } }, runtime);
+    expect(started[0]?.command).toEqual({ resume: { note: "ok", api_key: "sk-live-123" } });
+    const [decision] = await runtime.decisions.list(delivery.id);
+    expect(decision?.value).toEqual({ note: "ok", api_key: "[redacted]" });
+    expect(JSON.stringify(decision)).not.toContain("sk-live-123");
+  });
+
   it("remind by running the route's actions once more, once", async () => {
     const { receiver, advance, sweep } = await setup((url) => [{ on: "run.paused", unanswered: { after: "30m", then: "remind" }, actions: [slack({ url })] }]);
     expect(receiver.requests).toHaveLength(1);
