@@ -4,7 +4,7 @@
 // runs through /api/trigger — so the whole loop can be driven from a browser.
 //
 // Plain JavaScript modules served as they are (public/ is not built). Views (login, list, detail,
-// health, redrive, run-form) import only api, dom, format and their own helpers, never each other: what
+// health, redrive, run-form, dev-notice) import only api, dom, format and their own helpers, never each other: what
 // one view's action means for another is decided here, through the hooks each init function takes.
 // Rules kept throughout:
 // - The token lives in this tab's sessionStorage only and travels as `Authorization: Bearer`, never
@@ -13,6 +13,7 @@
 // - Nothing is loaded from another origin.
 import { currentToken, onUnauthorized, setToken } from "./api.js";
 import { $ } from "./dom.js";
+import { refreshDevNotice } from "./dev-notice.js";
 import { closeDetail, initDetail, openDeliveryId, openDetail, refreshOpenDetail, setLangSmith } from "./detail.js";
 import { initHealth, refreshHealth, resetHealth } from "./health.js";
 import { focusRow, initList, markCurrent, refreshHead, resetList, startPolling, stopPolling } from "./list.js";
@@ -79,6 +80,7 @@ initList({
   onTick: async () => {
     await refreshOpenDetail();
     void refreshHealth();
+    void refreshDevNotice();
   },
 });
 initDetail({
@@ -105,5 +107,6 @@ window.addEventListener("hashchange", () => {
   else closeDetail();
 });
 
+void refreshDevNotice();
 if (currentToken()) openApp();
 else showLogin();

@@ -36,26 +36,31 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
   const ids: Record<string, string> = {};
   const THREAD = "5a1e0d2c-4b5f-4c3a-9d8e-1f2a3b4c5d6e";
 
+  function startStack(port: number): Promise<DevStack> {
+    return startDevStack({
+      port,
+      env: {
+        TRIGGER_TOKEN: TOKEN,
+        LANGGRAPH_API_URL: langgraph.url,
+        LANGSMITH_API_KEY: LANGSMITH_KEY,
+        FORWARD_URL: `${receiver.url}/hooks`,
+        FORWARD_SECRET: SECRET,
+        RETRY_SCHEDULE: "300ms",
+      },
+      log: jsonLogger(() => {}),
+      // Reloads are the test's to make (stack.reload): edits elsewhere in the tree must not reload it.
+      watch: false,
+      // The fake serves no /ok: a start-up check would only say so in the page's notice.
+      checkServices: false,
+    });
+  }
+
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     receiver = await new TestReceiver(SECRET).listen();
     langgraph = new FakeLangGraph();
     await langgraph.start();
-    const [started, launched] = await Promise.all([
-      startDevStack({
-        port: 0,
-        env: {
-          TRIGGER_TOKEN: TOKEN,
-          LANGGRAPH_API_URL: langgraph.url,
-          LANGSMITH_API_KEY: LANGSMITH_KEY,
-          FORWARD_URL: `${receiver.url}/hooks`,
-          FORWARD_SECRET: SECRET,
-          RETRY_SCHEDULE: "300ms",
-        },
-        log: jsonLogger(() => {}),
-      }),
-      launchChromium(),
-    ]);
+    const [started, launched] = await Promise.all([startStack(0), launchChromium()]);
     stack = started;
     browser = launched;
     const store = stack.runtime.store;
@@ -261,7 +266,7 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     await page.locator(`#detail-title .delivery-id:text("${ids["retrying"]}")`).waitFor();
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
     await page.locator("#detail-tools button.copy").click();
-    expect(await page.locator("#detail-tools button.copy").innerText()).toBe("Copied");
+    await expect.poll(() => page.locator("#detail-tools button.copy").innerText()).toBe("Copied");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${stack?.url ?? ""}/#/deliveries/${ids["retrying"]}`);
     // A link to a delivery that does not exist says so in the panel.
     await page.evaluate(() => (location.hash = "#/deliveries/dlv_000000000000000000000000"));
@@ -353,4 +358,29 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     expect(blocked).toEqual([]);
     await page.context().close();
   }, 60_000);
+
+  // Last: it restarts the stack, and the memory store starts empty.
+  it("says when the dev server reloaded its functions after a save, and when it restarted with an empty memory store", async () => {
+    if (stack === undefined) throw new Error("not started");
+    const page = await signedInPage();
+    const notice = page.locator("#dev-notice");
+    await page.waitForResponse((response) => new URL(response.url()).pathname === "/api/dev");
+    expect(await notice.isHidden()).toBe(true);
+
+    expect(await stack.reload(["routes.ts"])).toBe(true);
+    await notice.locator("xpath=self::*[@data-kind='reload']").waitFor({ timeout: 15_000 });
+    expect(await notice.innerText()).toMatch(/^Reloaded after saving routes\.ts at .+: nothing lost\.$/);
+    expect(await page.locator("#list tr.delivery").count()).toBe(Object.keys(ids).length);
+
+    const port = stack.port;
+    await stack.stop();
+    stack = await startStack(port);
+    await notice.locator("xpath=self::*[@data-kind='restart']").waitFor({ timeout: 20_000 });
+    expect(await notice.innerText()).toMatch(/^The dev server restarted at .+: the deliveries it kept in memory are gone \(your token still works\)\.$/);
+    await page.locator("#list-status", { hasText: "No deliveries yet" }).waitFor({ timeout: 20_000 });
+    expect(await page.locator("#app").isVisible()).toBe(true);
+    expect(await page.evaluate(contrastProblems)).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}inspector-dev-restart.png` });
+    await page.context().close();
+  }, 90_000);
 });

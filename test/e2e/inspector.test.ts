@@ -60,6 +60,8 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
           LANGSMITH_API_KEY: LANGSMITH_KEY,
         },
         log: jsonLogger((line) => logs.push(line)),
+        // Edits elsewhere in the working tree must not reload the functions under the test.
+        watch: false,
       }),
       launchChromium(),
     ]);
