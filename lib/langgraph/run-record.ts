@@ -39,3 +39,21 @@ export async function loadRunRecord(threadId: string, runId: string, config: Con
     throw error;
   }
 }
+
+/** How many of a thread's newest runs are read to find the run a token was given to. */
+const THREAD_RUNS = 20;
+
+/**
+ * The newest runs of a thread (`GET /threads/{thread}/runs`), as LangGraph answers them, or `missing`
+ * when the thread is gone: reconciliation looks there for the run a start never learned the id of.
+ */
+export async function loadThreadRuns(threadId: string, config: Config): Promise<Record<string, unknown>[] | "missing"> {
+  const client = await langGraphClient(config, LOOKUP);
+  try {
+    const runs: unknown[] = await client.runs.list(threadId, { limit: THREAD_RUNS });
+    return runs.map((run) => asRecord(run)).filter((run): run is Record<string, unknown> => run !== undefined);
+  } catch (error) {
+    if (isNotFound(error)) return "missing";
+    throw error;
+  }
+}

@@ -14,6 +14,9 @@
 //                                 LangGraph can no longer say how it ended. Outcome `unknown`, logged
 //                                 at error with the run's id — never silently dropped
 //   LangGraph out of reach        counted as a look: look again later
+//   run id never learned          the start never heard LangGraph's answer (aborted, or its function
+//                                 died): the run is looked for among its thread's runs by the token
+//                                 in its webhook; none holds it → nothing was started (`no_run`)
 //
 // The real callback arriving after all is a duplicate: the receiver finds the reconciled record
 // under its id (lib/handlers/webhook.ts), and the routing gate lets one delivery per run and status
@@ -22,9 +25,24 @@ import { deliveryIdFor, alternateDeliveryIdFor, type DeliveryRecord } from "../m
 import type { DeliveryRouter } from "../routing/delivery-router.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { LedgerEntry } from "../stores/run-ledger.js";
+import { looksMinted, mintedTokenId } from "../security/webhook-tokens.js";
+import { asRecord } from "../shared/json.js";
 import { describeError } from "../shared/log.js";
 import { withTimeout } from "../shared/timeout.js";
 import { reconciledRecord } from "./record.js";
+
+/** The id of the minted token in a run's webhook, as LangGraph holds it; undefined for anything else. */
+function tokenIdOfRun(run: Record<string, unknown>): string | undefined {
+  const webhook = asRecord(run["kwargs"])?.["webhook"];
+  if (typeof webhook !== "string" || !URL.canParse(webhook)) return undefined;
+  const token = new URL(webhook).searchParams.get("token");
+  if (token === null || !looksMinted(token)) return undefined;
+  try {
+    return mintedTokenId(token);
+  } catch {
+    return undefined;
+  }
+}
 
 /** What one sweep's reconciliation did; the sweep's answer carries these counts. */
 export interface ReconcileCounts {
@@ -32,7 +50,10 @@ export interface ReconcileCounts {
   reconciled: number;
   /** Runs still going, or LangGraph out of reach: looked at again later. */
   deferred: number;
-  /** Runs whose end LangGraph can no longer say (thread gone), or that outlived every look. */
+  /**
+   * Runs whose end LangGraph can no longer say (thread gone), or that outlived every look; and
+   * starts that turned out to have started nothing.
+   */
   unknown: number;
 }
 
@@ -105,9 +126,33 @@ interface EntryContext {
 export async function reconcileEntry(entry: LedgerEntry, runtime: Runtime, router: DeliveryRouter, context: EntryContext): Promise<Outcome> {
   const { ledger, log } = runtime;
   const fields = { token_id: entry.token_id, run_id: entry.run_id, thread_id: entry.thread_id, assistant_id: entry.assistant_id };
-  if (entry.run_id === undefined || entry.thread_id === undefined) {
-    // The start never heard LangGraph's answer (the function died in between): no run to ask about.
+  if (entry.thread_id === undefined) {
+    // A stateless start that never heard LangGraph's answer: no run and no thread to ask about.
     return lookAgainOrGiveUp(entry, runtime, context, "the relay never learned which run LangGraph started");
+  }
+  if (entry.run_id === undefined) {
+    // The start never heard LangGraph's answer (it was aborted, or its function died): the run, if
+    // LangGraph created it, is on the thread, holding this entry's token in its webhook.
+    let runs;
+    try {
+      runs = await withTimeout(runtime.readThreadRuns(entry.thread_id), LOOK_TIMEOUT_MS, "LangGraph did not answer");
+    } catch (error) {
+      return lookAgainOrGiveUp(entry, runtime, context, `LangGraph could not be asked: ${describeError(error)}`);
+    }
+    if (runs === "missing") {
+      await ledger.settleReconcile(entry.token_id, "unknown");
+      log.error("a run start never heard LangGraph's answer and its thread is gone: whether a run ended there is unknown", fields);
+      return "unknown";
+    }
+    const run = runs.find((candidate) => tokenIdOfRun(candidate) === entry.token_id);
+    if (run === undefined) {
+      await ledger.settleReconcile(entry.token_id, "no_run");
+      log.warn("a run start never heard LangGraph's answer, and no run on its thread holds its token: nothing was started", fields);
+      return "unknown";
+    }
+    const runId = String(run["run_id"]);
+    await ledger.bindRun(entry.token_id, runId, entry.thread_id);
+    return reconcileEntry({ ...entry, run_id: runId }, runtime, router, context);
   }
   let upstream;
   try {
@@ -170,7 +215,9 @@ async function recordAndRoute(
   context: EntryContext,
 ): Promise<Outcome> {
   const { store, ledger, log } = runtime;
-  let { duplicate } = await store.claim(record);
+  // The claim holds the routing (a lease on its item in the due-time index): should this sweep die
+  // before the plan is committed, the item falls due and the durable sweep routes the delivery.
+  let { duplicate, lease } = await store.claim(record);
   if (duplicate) {
     const first = await store.get(record.id);
     if (first?.source === "reconciled") {
@@ -181,7 +228,7 @@ async function recordAndRoute(
     // A callback holds the id but was not confirmed (or is being confirmed now): recorded beside it;
     // the routing gate below lets one of them route.
     record.id = alternateDeliveryIdFor(record.run_id, record.status, "reconciled");
-    ({ duplicate } = await store.claim(record));
+    ({ duplicate, lease } = await store.claim(record));
     if (duplicate) {
       await ledger.settleReconcile(entry.token_id, "reconciled");
       return "skipped";
@@ -192,7 +239,7 @@ async function recordAndRoute(
   if (!gate.won) {
     record.routing = "skipped";
     record.duplicate_of = gate.holder;
-    await store.save(record);
+    await store.commitPlan(record, lease, runtime.now(), 0);
     log.info("reconciled run already routed", { delivery_id: record.id, run_id: record.run_id, duplicate_of: gate.holder });
     return "reconciled";
   }
@@ -205,10 +252,10 @@ async function recordAndRoute(
   });
   record.actions = router.plan(record, runtime);
   if (record.routing === "no_route") {
-    await store.save(record);
+    await store.commitPlan(record, lease, runtime.now(), 0);
     log.info("no route matched", { delivery_id: record.id, event: record.event });
     return "reconciled";
   }
-  await router.dispatch(record, runtime, { deadline: context.deadline });
+  await router.dispatch(record, runtime, { deadline: context.deadline, lease });
   return "reconciled";
 }

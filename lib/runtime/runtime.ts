@@ -5,7 +5,7 @@
 import { waitUntil } from "@vercel/functions";
 import type { Config, Env } from "../config/env.js";
 import { loadConfig } from "../config/env.js";
-import { loadRunRecord, type RunRecord } from "../langgraph/run-record.js";
+import { loadRunRecord, loadThreadRuns, type RunRecord } from "../langgraph/run-record.js";
 import { loadThreadState } from "../langgraph/thread-state.js";
 import type { IdempotencyStore } from "../stores/idempotency-store.js";
 import { type DecisionStore, MemoryDecisionStore, RedisDecisionStore } from "../stores/decision-store.js";
@@ -48,6 +48,8 @@ export interface Runtime {
   readThreadState: (threadId: string, runId?: string) => Promise<unknown>;
   /** Reads LangGraph's record of a run (status, webhook), to confirm its callback. */
   readRun: (threadId: string, runId: string) => Promise<RunRecord>;
+  /** A thread's newest runs (`GET /threads/{id}/runs`), `missing` when it is gone: reconciliation of a start that never learned its run's id. */
+  readThreadRuns: (threadId: string) => Promise<Record<string, unknown>[] | "missing">;
   /**
    * Starts the run a chain action asks for. Unset in production: lib/trigger's `startRun` is
    * loaded when a chain action first runs, so that the receiver never loads the LangGraph SDK.
@@ -71,6 +73,7 @@ export interface RuntimeOptions {
   random?: () => number;
   readThreadState?: (threadId: string, runId?: string) => Promise<unknown>;
   readRun?: (threadId: string, runId: string) => Promise<RunRecord>;
+  readThreadRuns?: (threadId: string) => Promise<Record<string, unknown>[] | "missing">;
   idempotency?: IdempotencyStore;
   decisions?: DecisionStore;
   startRun?: RunStarter;
@@ -165,6 +168,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     random: options.random ?? Math.random,
     readThreadState: options.readThreadState ?? ((threadId, runId) => loadThreadState(threadId, config, runId)),
     readRun: options.readRun ?? ((threadId, runId) => loadRunRecord(threadId, runId, config)),
+    readThreadRuns: options.readThreadRuns ?? ((threadId) => loadThreadRuns(threadId, config)),
     idempotency: options.idempotency ?? createIdempotencyStore(config, log, now),
     decisions: options.decisions ?? createDecisionStore(config, log, now),
     ...(options.startRun === undefined ? {} : { startRun: options.startRun }),

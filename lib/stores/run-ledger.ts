@@ -55,14 +55,15 @@ export interface LedgerEntry {
   /**
    * What reconciliation concluded: `reconciled` — it recorded the run's end as a delivery (or found
    * it recorded); `unknown` — LangGraph could no longer say (thread gone) or the run outlived every
-   * look. Final: the entry is then in no list.
+   * look; `no_run` — the start never heard LangGraph's answer, and no run on its thread holds its
+   * token: nothing was started. Final: the entry is then in no list.
    */
   reconcile_outcome?: ReconcileOutcome;
   /** When reconcile_outcome was set. */
   reconciled_at?: string;
 }
 
-export type ReconcileOutcome = "reconciled" | "unknown";
+export type ReconcileOutcome = "reconciled" | "unknown" | "no_run";
 
 /** What `put` is given: the entry as it is before anything happened to it. */
 export type NewLedgerEntry = Omit<
@@ -165,6 +166,8 @@ export function entryOf(fields: Partial<Record<keyof LedgerEntry, unknown>>): Le
   if (fields.revoked === true || fields.revoked === "1") entry.revoked = true;
   const attempts = Number(fields.reconcile_attempts);
   if (fields.reconcile_attempts !== undefined && Number.isInteger(attempts) && attempts > 0) entry.reconcile_attempts = attempts;
-  if (fields.reconcile_outcome === "reconciled" || fields.reconcile_outcome === "unknown") entry.reconcile_outcome = fields.reconcile_outcome;
+  if (fields.reconcile_outcome === "reconciled" || fields.reconcile_outcome === "unknown" || fields.reconcile_outcome === "no_run") {
+    entry.reconcile_outcome = fields.reconcile_outcome;
+  }
   return entry;
 }

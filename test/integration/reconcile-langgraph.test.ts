@@ -5,11 +5,15 @@
 // step then asks LangGraph, records the run's end as a reconciled delivery and routes it (a signed
 // forward, checked by a Standard Webhooks receiver); the captured real callback, posted late to
 // /api/webhook, is answered as a duplicate and forwards nothing again.
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LangGraphServer, startLangGraphServer } from "../../dev/langgraph-server.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
+import { webhookUrl } from "../../lib/config/public-url.js";
 import { reconcileLostCallbacks } from "../../lib/reconcile/reconcile.js";
+import { runSweep } from "../../lib/sweep/sweep.js";
+import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import type { LedgerEntry } from "../../lib/stores/run-ledger.js";
 import { router } from "../../routes.js";
 import { trigger } from "../support/kit.js";
@@ -46,6 +50,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
+const client = () => new Client({ apiUrl: String(langgraph?.url), apiKey: null });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 for (const storeKind of ["memory", "redis"] as const) {
@@ -164,6 +169,16 @@ for (const storeKind of ["memory", "redis"] as const) {
       await reconcileLostCallbacks(api.runtime, router);
       await api.runtime.idle();
       expect(forwardsOf(runId)).toHaveLength(1);
+      // Nor does the durable sweep, an hour later (every lease run out): reconciliation committed the
+      // routing it claimed, so no routing item of the delivery is left due.
+      const later = Date.now() + 3_600_000;
+      const anHourLater = createTestRuntime(
+        { LANGGRAPH_API_URL: langgraph?.url, PUBLIC_URL: lost.url, RECONCILE_AFTER: "off", FORWARD_URL: forwards.url, FORWARD_SECRET: secret },
+        { store: api.runtime.store, ledger: api.runtime.ledger, now: () => later },
+      );
+      expect(await runSweep(anHourLater, router, { deadline: later + 20_000 })).toMatchObject({ attempted: 0, routed: 0 });
+      await anHourLater.idle();
+      expect(forwardsOf(runId)).toHaveLength(1);
     });
 
     it("a wait whose callback was lost is reconciled as run.success with the values the caller got", async () => {
@@ -226,6 +241,32 @@ for (const storeKind of ["memory", "redis"] as const) {
       expect(logged?.["msg"]).toMatch(/unknown/);
       // The real callback arriving after all is still taken (the ledger vouches for it once).
       expect((await deliverLate(runId)).body["duplicate"]).toBe(false);
+    });
+
+    it("a start that never heard LangGraph's answer is reconciled through the token its run holds; one that started nothing is closed as no_run", async () => {
+      const { config, ledger } = api.runtime;
+      const thread = (await client().threads.create()).thread_id;
+      // What a start leaves when LangGraph created the run but the answer never came back: a ledger
+      // entry with its thread and no run id — and a run on that thread whose webhook holds the token.
+      const entry = async () => {
+        const token = mintWebhookToken(config.webhookSecrets, { kind: "run", threadId: thread, environment: config.deploymentEnvironment });
+        const now = Date.now();
+        await ledger.put({ token_id: mintedTokenId(token), kind: "run", assistant_id: "agent", thread_id: thread, created_at: new Date(now).toISOString(), expires_at: new Date(now + 3_600_000).toISOString() });
+        return { token, tokenId: mintedTokenId(token), createdAt: now };
+      };
+      const started = await entry();
+      const nothing = await entry();
+      const run = await client().runs.create(thread, "agent", { input: { input: "answer lost" }, webhook: webhookUrl(config, started.token) });
+      await lostCallback(run.run_id);
+      await sleep(nothing.createdAt + RECONCILE_AFTER_MS + 50 - Date.now());
+      await reconcileLostCallbacks(api.runtime, router);
+      await api.runtime.idle();
+      const record = await routed(deliveryIdFor(run.run_id, "success"));
+      expect(record).toMatchObject({ source: "reconciled", run_id: run.run_id, token_id: started.tokenId });
+      expect((record.payload.values as Json)["output"]).toBe("echo: answer lost");
+      expect(await ledger.get(started.tokenId)).toMatchObject({ run_id: run.run_id, reconcile_outcome: "reconciled" });
+      expect(await ledger.get(nothing.tokenId)).toMatchObject({ reconcile_outcome: "no_run" });
+      expect((await ledger.get(nothing.tokenId))?.run_id).toBeUndefined();
     });
 
     it("RECONCILE_AFTER=off looks at nothing, however overdue", async () => {
