@@ -31,6 +31,11 @@ export interface PauseRouter {
   remind?(delivery: DeliveryRecord, runtime: Runtime): Promise<void>;
 }
 
+/** True for a router that can say what a route wants for its pauses (routes.ts's). */
+export function isPauseRouter(router: object): router is PauseRouter {
+  return "pauseOptionsFor" in router && typeof router.pauseOptionsFor === "function";
+}
+
 /** Checks a route's pause options when the routes file loads; throws a TypeError naming the route. */
 export function validatePauseOptions(options: PauseOptions, label: string): PauseOptions {
   const { decisions, unanswered } = options;

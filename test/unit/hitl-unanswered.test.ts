@@ -4,6 +4,7 @@
 // from the runtime's clock; LangGraph is replaced by its captured thread state and a recording starter.
 import { afterEach, describe, expect, it } from "vitest";
 import { sweepUnansweredPauses } from "../../lib/hitl/unanswered.js";
+import { runSweep } from "../../lib/sweep/sweep.js";
 import { resumePause } from "../../lib/hitl/resume.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { defineRoutes, slack, type Route } from "../../lib/routing/index.js";
@@ -83,6 +84,14 @@ describe("unanswered pauses", () => {
     const [decision] = await runtime.decisions.list(delivery.id);
     expect(decision?.value).toEqual({ note: "ok", api_key: "[redacted]" });
     expect(JSON.stringify(decision)).not.toContain("sk-live-123");
+  });
+
+  it("are acted on by the sweep (/api/sweep), whose answer counts them", async () => {
+    const { runtime, router, started, advance } = await setup((url) => [{ on: "run.paused", unanswered: { after: "1h", then: "approve" }, actions: [slack({ url })] }]);
+    advance(2 * HOUR);
+    const counts = await runSweep(runtime, router, { deadline: runtime.now() + 20_000 });
+    expect(counts).toMatchObject({ reminded: 0, timed_out: 1 });
+    expect(started).toEqual([expect.objectContaining({ command: { resume: { approved: true, by: "timeout" } } })]);
   });
 
   it("remind by running the route's actions once more, once", async () => {
