@@ -589,6 +589,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     const decision = page.locator("#detail [data-part=decisions] li");
     expect(await decision.innerText()).toMatch(new RegExp(`^approved in the inspector · .+ · resumed run ${resumedRun}$`));
     expect(await page.locator("#detail #resume-form").count()).toBe(0);
+    await page.locator("#detail").screenshot({ path: `${ARTIFACTS}inspector-resumed.png` });
     // The resumed run ends, and its callback arrives like any other.
     await waitForOutcome(page, resumedRun, "succeeded");
 
