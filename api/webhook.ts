@@ -4,10 +4,14 @@ import { route } from "../lib/http/methods.js";
 import { presentsWebhookCredential } from "../lib/handlers/quiet-errors.js";
 import { getRuntime } from "../lib/runtime/runtime.js";
 import { handleWebhook } from "../lib/handlers/webhook.js";
-import { router } from "../routes.js";
+
+// routes.ts (and the routing engine behind it) is loaded once a callback is recorded, after the answer:
+// a cold start answers LangGraph without it.
+let routes: Promise<(typeof import("../routes.js"))["router"]> | undefined;
+const loadRoutes = () => (routes ??= import("../routes.js").then((module) => module.router));
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
-  { POST: (request) => handleWebhook(request, getRuntime(), router) },
+  { POST: (request) => handleWebhook(request, getRuntime(), loadRoutes) },
   () => getRuntime().log,
   { authenticated: presentsWebhookCredential },
 );

@@ -83,13 +83,16 @@ if (authorization) headers.authorization = authorization;
 const response = await mod[method](new Request(url, { method, headers, body: body || undefined }));
 const text = await response.text();
 const answered = performance.now();
-process.stdout.write("\\n@cold-sample " + JSON.stringify({ imported, answered, status: response.status, text: text.slice(0, 300) }) + "\\n");
+const cpu = process.cpuUsage();
+process.stdout.write("\\n@cold-sample " + JSON.stringify({ imported, answered, cpuMs: (cpu.user + cpu.system) / 1000, status: response.status, text: text.slice(0, 300) }) + "\\n");
 process.exit(0);
 `;
 
 interface Sample {
   imported: number;
   answered: number;
+  /** CPU time (user + system, every thread) from process start to the answer: what the machine's load hardly changes. */
+  cpuMs: number;
   status: number;
   text: string;
 }
@@ -209,10 +212,12 @@ export async function benchColdStart(): Promise<BenchResult[]> {
     const of = (label: string) => samples.get(label) ?? [];
     const helloAnswered = median(of("hello").map((s) => s.answered));
     const helloImported = median(of("hello").map((s) => s.imported));
+    const helloCpu = median(of("hello").map((s) => s.cpuMs));
     const helloSize = sizeOf(hello.dir);
     const row = (label: string, name: string, target: string | undefined): BenchResult => {
       const answered = median(of(label).map((s) => s.answered));
       const imported = median(of(label).map((s) => s.imported));
+      const cpu = median(of(label).map((s) => s.cpuMs));
       return {
         name,
         baseline: helloAnswered,
@@ -222,7 +227,8 @@ export async function benchColdStart(): Promise<BenchResult[]> {
         ...(target === undefined ? {} : { target }),
         note:
           `median of ${SPAWNS} spawns each, interleaved, from process start to the answer; ` +
-          `of which to the handler imported: ${imported.toFixed(0)} ms vs ${helloImported.toFixed(0)} ms`,
+          `of which to the handler imported: ${imported.toFixed(0)} ms vs ${helloImported.toFixed(0)} ms; ` +
+          `CPU time to the answer ${cpu.toFixed(0)} ms vs ${helloCpu.toFixed(0)} ms (×${(cpu / helloCpu).toFixed(2)})`,
       };
     };
     const results: BenchResult[] = [

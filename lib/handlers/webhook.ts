@@ -16,14 +16,23 @@ import { json } from "../http/response.js";
 import { describeError } from "../shared/log.js";
 import { sha256Hex } from "../shared/digest.js";
 import type { DeliveryRouter } from "../routing/delivery-router.js";
-import { redactPayload, runPayloadSchema } from "../model/run-payload.js";
+import { redactPayload } from "../model/redaction.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { assertScopeAllows, authenticateWebhook, type WebhookCredential } from "../security/webhook-tokens.js";
 import type { PresentedCredential } from "../verification/confirm.js";
-import { verifyAndRoute } from "../verification/verify-delivery.js";
 import type { Lease } from "../stores/due-work.js";
 import { DISPATCH_BUDGET_MS } from "../config/limits.js";
-import { drainSoon, isSweepRouter } from "../sweep/drain.js";
+
+// Loaded by the first request that needs them, so that a cold start answers sooner: the payload's
+// schema once a token is good (a 401 never builds it), confirmation and routing — and the routes
+// file, when given as a loader — after the answer. Later requests reuse the loaded modules.
+let payloadSchema: Promise<typeof import("../model/run-payload.js")> | undefined;
+let afterAnswer: Promise<[typeof import("../verification/verify-delivery.js"), typeof import("../sweep/drain.js")]> | undefined;
+const loadPayloadSchema = () => (payloadSchema ??= import("../model/run-payload.js"));
+const loadAfterAnswer = () => (afterAnswer ??= Promise.all([import("../verification/verify-delivery.js"), import("../sweep/drain.js")]));
+
+/** The routes, or how to load them (api/webhook.ts loads routes.ts only once a callback is recorded). */
+export type RouterSource = DeliveryRouter | (() => Promise<DeliveryRouter>);
 
 export interface WebhookAck {
   ok: true;
@@ -50,7 +59,7 @@ function presented(credential: WebhookCredential): PresentedCredential {
   return { type: "static", token: credential.token };
 }
 
-export async function handleWebhook(request: Request, runtime: Runtime, router: DeliveryRouter): Promise<Response> {
+export async function handleWebhook(request: Request, runtime: Runtime, routes: RouterSource): Promise<Response> {
   const started = performance.now();
   const receivedAt = runtime.now();
   const { config, store, log } = runtime;
@@ -64,6 +73,7 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
   );
 
   const { value: body, text } = await readJsonText(request, config.webhookMaxBytes);
+  const { runPayloadSchema } = await loadPayloadSchema();
   const parsed = runPayloadSchema.safeParse(body);
   if (!parsed.success) {
     throw badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`);
@@ -91,12 +101,14 @@ export async function handleWebhook(request: Request, runtime: Runtime, router: 
 
   const verify = (recorded: DeliveryRecord, lease: Lease | undefined) => {
     runtime.background(
-      verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt, lease).catch((error: unknown) =>
-        log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) }),
-      ),
+      Promise.all([loadAfterAnswer(), typeof routes === "function" ? routes() : routes])
+        .then(([[{ verifyAndRoute }, { drainSoon, isSweepRouter }], router]) => {
+          // Due work of earlier deliveries (retries, stranded routings), bounded, after this one's answer.
+          if (isSweepRouter(router)) drainSoon(runtime, router, receivedAt + DISPATCH_BUDGET_MS);
+          return verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt, lease);
+        })
+        .catch((error: unknown) => log.error("routing failed", { delivery_id: recorded.id, error: describeError(error) })),
     );
-    // Due work of earlier deliveries (retries, stranded routings), bounded, after this one's answer.
-    if (isSweepRouter(router)) drainSoon(runtime, router, receivedAt + DISPATCH_BUDGET_MS);
   };
 
   // A claim that times out here but lands in Redis answers 503 (LangGraph's retry is then a

@@ -4,7 +4,7 @@
 import { sha256Hex } from "../shared/digest.js";
 import type { PayloadTruncation } from "./payload-cap.js";
 import type { RunPayload } from "./run-payload.js";
-import { graphIdOf } from "./run-payload.js";
+import { graphIdOf } from "./run-fields.js";
 
 export type ActionState = "pending" | "succeeded" | "failed";
 

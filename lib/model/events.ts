@@ -3,7 +3,7 @@
 // still arrive (as `run.<status>`) and are caught by the `"*"` pattern.
 import type { DeliveryRecord, PendingInterrupt } from "./delivery.js";
 import type { RunPayload } from "./run-payload.js";
-import { runErrorMessage } from "./run-payload.js";
+import { runErrorMessage } from "./run-fields.js";
 
 export const EVENT_NAMES = [
   "run.success",

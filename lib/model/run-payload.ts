@@ -3,7 +3,6 @@
 // what the relay relies on and keeps every other field, because servers differ (JS vs Python) and
 // grow fields over time.
 import * as z from "zod";
-import { asRecord } from "../shared/json.js";
 
 /** `error` is a string on the JS server and older servers, `{error, message}` on current Python ones. */
 export const runErrorSchema = z.union([
@@ -15,9 +14,6 @@ export const runErrorSchema = z.union([
 const id = z.string().min(1).max(256);
 /** ISO times, and LangGraph's short words (`multitask_strategy`). */
 const short = z.string().max(64).nullish();
-
-/** The statuses LangGraph sends today; others are data, and can only be confirmed by LangGraph itself. */
-export const RUN_STATUSES = ["success", "error", "timeout", "interrupted", "rollback"] as const;
 
 export const runFieldsSchema = z.object({
   run_id: id,
@@ -67,21 +63,8 @@ export const runPayloadSchema = {
 export type RunError = z.infer<typeof runErrorSchema>;
 
 
-/** A readable error message whatever shape the server used. */
-export function runErrorMessage(error: RunError | null | undefined): string | undefined {
-  if (error === null || error === undefined) return undefined;
-  if (typeof error === "string") return error;
-  return error.message ?? error.error;
-}
-
-/** The graph id, when the server put it in the run's metadata or config. */
-export function graphIdOf(payload: RunPayload): string | undefined {
-  const fromMetadata = payload.metadata?.["graph_id"];
-  if (typeof fromMetadata === "string") return fromMetadata;
-  const configurable = asRecord(asRecord(payload.kwargs?.["config"])?.["configurable"]);
-  const fromConfig = configurable?.["graph_id"];
-  return typeof fromConfig === "string" ? fromConfig : undefined;
-}
+// The zod-free readers live in run-fields.ts (loaded by every request); re-exported for the others.
+export { graphIdOf, RUN_STATUSES, runErrorMessage } from "./run-fields.js";
 
 // Redaction lives in redaction.ts; re-exported so the payload's importers keep one import.
 export { REDACTED, redactPayload, redactUrl } from "./redaction.js";

@@ -14,7 +14,7 @@
 // rely on LangGraph alone; what nothing can confirm is `unverified` and routed nowhere unless a route
 // opts in. Pure: the ledger, LangGraph and the clock are passed in.
 import type { RunRecord } from "../langgraph/run-record.js";
-import { RUN_STATUSES } from "../model/run-payload.js";
+import { RUN_STATUSES } from "../model/run-fields.js";
 import { sha256 } from "../shared/digest.js";
 import { timingSafeEqual } from "node:crypto";
 

@@ -116,10 +116,16 @@ describe("the built webhook in plain node", () => {
   const eagerFiles = () => [...eagerOutputs("webhook")].map((file) => file.slice(file.indexOf(".func/") + ".func/".length));
   const lazyChunks = () => chunksWith("webhook", LAZY);
 
-  it("answers a wrong token with 401 having loaded nothing past its import", () => {
+  it("answers a wrong token with 401 having loaded nothing past its import, the payload's schema not even built", () => {
     const { status, loaded } = answerOnce("http://127.0.0.1/api/webhook?token=wrong-token-0123456789abcdef0123", { WEBHOOK_TOKEN: token });
     expect(status).toBe(401);
     expect(loaded.filter((file) => !eagerFiles().includes(file))).toEqual([]);
+    // The schema lives in a chunk of its own, which the import does not load: a 401 never builds it.
+    const schema = chunksWith("webhook", /lib\/model\/run-payload\.ts$/);
+    expect(schema).toHaveLength(1);
+    expect(eagerFiles()).not.toContain(schema[0]);
+    // Neither the routes file nor the routing engine behind it is loaded before a callback is recorded.
+    expect(eagerFiles().filter((file) => chunksWith("webhook", /(^|\/)routes\.ts$|lib\/routing\/dispatch\.ts$/).includes(file))).toEqual([]);
   }, 60_000);
 
   it("records a callback with the memory store without loading the SDK, Redis or Standard Webhooks", () => {
