@@ -17,10 +17,13 @@ export const DEV_ROUTE_ACTIONS = ["dev-log", "notify"] as const;
 function summary(event: RunEvent): Record<string, unknown> {
   return {
     event: event.type,
-    assistant_id: event.assistant_id,
+    graph_id: event.graph_id ?? event.assistant_id,
     run_id: event.run_id,
     thread_id: event.thread_id,
-    ...(event.error === undefined ? {} : { error: event.error }),
+    ...(event.error === undefined ? {} : { error: event.error.split("\n")[0] }),
+    ...(event.error !== undefined && /no checkpointer/i.test(event.error)
+      ? { hint: 'this graph needs a thread (it pauses with interrupt()): start it with "thread_id": "new"' }
+      : {}),
     ...(event.type === "run.paused" && "next" in event ? { waiting_on: event.next.join(",") } : {}),
   };
 }

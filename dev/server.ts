@@ -1,4 +1,5 @@
 // `npm run dev`: the local stack with a banner that says what to paste next.
+import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DevStack, startDevStack } from "./stack.js";
@@ -32,6 +33,8 @@ const secretsLine = (): string => {
   const from = stack.fromFile.filter((name) => name === "TRIGGER_TOKEN" || name === "WEBHOOK_SECRET");
   return from.length > 0 ? `${from.join(" and ")} from ${fileName}` : "TRIGGER_TOKEN and WEBHOOK_SECRET from your environment";
 };
+/** The example graphs, as dev/langgraph.json lists them for the embedded server. */
+const graphs = Object.keys((JSON.parse(readFileSync(new URL("./langgraph.json", import.meta.url), "utf8")) as { graphs: Record<string, string> }).graphs);
 const langgraphCheck = stack.checks.find((check) => check.service === "LangGraph");
 const noCrons = langgraphCheck?.crons === false ? "; no crons: /api/crons and mode cron answer 501" : "";
 const routesLine = stack.usingDevRoutes
@@ -47,7 +50,7 @@ const banner = [
   "",
   `  App and inspector   ${stack.url}/`,
   `  Functions           ${stack.functions.map((name) => `/api/${name}`).join("  ")}`,
-  `  LangGraph           ${stack.langgraphUrl}${stack.embeddedLangGraph ? `  (embedded: assistants agent, error_graph, hitl${noCrons})` : noCrons === "" ? "" : `  (${noCrons.slice(2)})`}`,
+  `  LangGraph           ${stack.langgraphUrl}${stack.embeddedLangGraph ? `  (embedded: assistants ${graphs.join(", ")}${noCrons})` : noCrons === "" ? "" : `  (${noCrons.slice(2)})`}`,
   `  Delivery store      ${stack.runtime.store.kind}${stack.runtime.store.kind === "memory" ? "  (kept across reloads; a restart empties it)" : ""}`,
   `  Routes              ${routesLine}`,
   `  Secrets             ${secretsLine()}`,

@@ -105,7 +105,8 @@ export async function waitRun(body: TriggerRequest, context: TriggerContext, sig
     const ids = idHeaders(runId, prepared.threadId);
     const runError = asRecord(values)?.["__error__"];
     if (runError !== undefined) {
-      throw new RelayError(502, "run_failed", `The run failed: ${describeRunError(runError, prepared.secrets)}`, {
+      const described = describeRunError(runError, prepared.secrets);
+      throw new RelayError(502, "run_failed", `The run failed: ${described}${prepared.threadId === null ? statelessHint(described) : ""}`, {
         headers: ids,
       });
     }
@@ -128,6 +129,17 @@ export async function waitRun(body: TriggerRequest, context: TriggerContext, sig
  * The message of a run's `__error__` ({error, message}); the JS server nests the same shape as a JSON
  * string inside `message`.
  */
+/**
+ * What a stateless run's "No checkpointer set" means (LangGraph's own text names no cause): the graph
+ * pauses on a human (interrupt()) or keeps state, which needs a thread — the example graph `hitl` of
+ * `npm run dev` is one.
+ */
+function statelessHint(described: string): string {
+  return /no checkpointer/i.test(described)
+    ? ' This graph needs a thread to keep its state (it pauses with interrupt(), like the example graph hitl): start it with "thread_id": "new".'
+    : "";
+}
+
 function describeRunError(value: unknown, secrets: readonly string[]): string {
   let record = asRecord(value);
   for (let depth = 0; depth < 3 && record !== undefined; depth++) {

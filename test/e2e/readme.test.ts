@@ -138,6 +138,20 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
       timeout: 60_000,
     });
 
+  /**
+   * A README block run as a reader runs it: in a shell where the banner's "Paste into your shell" lines
+   * were pasted (they set RELAY and TRIGGER_TOKEN; the test's environment sets neither), the block as
+   * written, nothing replaced.
+   */
+  const pasted = (block: string) => {
+    const exports = output
+      .split("\n")
+      .filter((line) => /^\s+export [A-Z_]+=/.test(line))
+      .map((line) => line.trim());
+    const { TRIGGER_TOKEN: _token, RELAY: _relay, ...env } = process.env;
+    return spawnSync("bash", ["-c", ["set -euo pipefail", ...exports, block].join("\n")], { encoding: "utf8", env, timeout: 60_000 });
+  };
+
   it("gives the two commands on its first screen", () => {
     const firstScreen = readme.split("\n").slice(0, 15).join("\n");
     expect(firstScreen).toContain("npm ci && npm run dev");
@@ -154,7 +168,7 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
   });
 
   it("runs the README's curl: the run answers, and its callback is recorded", async () => {
-    const triggered = bash(readmeBlock("trigger"));
+    const triggered = pasted(readmeBlock("trigger"));
     expect(triggered.status, triggered.stderr).toBe(0);
     const answer = JSON.parse(triggered.stdout) as { run_id: string; values: unknown };
     expect(JSON.stringify(answer.values)).toContain("echo: Hello!");
@@ -163,11 +177,37 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
     let listed = "";
     for (let i = 0; i < 50 && !listed.includes(answer.run_id); i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      listed = bash(readmeBlock("deliveries")).stdout;
+      listed = pasted(readmeBlock("deliveries")).stdout;
     }
     expect(listed).toContain(answer.run_id);
+    // The dev routes handled it: the delivery shows an action.
+    const delivery = (JSON.parse(listed) as { deliveries: { run_id: string; actions: { name: string; state: string }[] }[] }).deliveries.find(
+      (candidate) => candidate.run_id === answer.run_id,
+    );
+    expect(delivery?.actions).toEqual([expect.objectContaining({ name: "dev-log", state: "succeeded" })]);
     expect(listed).toContain("run.success");
   }, 90_000);
+
+  it("runs the README's hitl example: it pauses, and its callback is run.paused", async () => {
+    const triggered = pasted(readmeBlock("hitl"));
+    expect(triggered.status, triggered.stderr).toBe(0);
+    const answer = JSON.parse(triggered.stdout) as { run_id: string; values: unknown };
+    expect(JSON.stringify(answer.values)).toContain("__interrupt__");
+    let paused: { event: string } | undefined;
+    for (let i = 0; i < 50 && paused?.event !== "run.paused"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const listed = JSON.parse(pasted(readmeBlock("deliveries")).stdout) as { deliveries: { run_id: string; event: string }[] };
+      paused = listed.deliveries.find((candidate) => candidate.run_id === answer.run_id);
+    }
+    expect(paused?.event).toBe("run.paused");
+  }, 90_000);
+
+  it("says why a stateless run of hitl fails: it needs a thread", () => {
+    const result = pasted(readmeBlock("hitl").replace(', "thread_id": "new"', ""));
+    const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe("run_failed");
+    expect(error.message).toContain('"thread_id": "new"');
+  });
 
   it("runs the blocks of docs/http-api.md marked <!-- run -->, in order, in one shell", () => {
     const runnable = fencedBlocks("docs/http-api.md").filter((block) => block.before === "<!-- run -->");
