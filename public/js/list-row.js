@@ -49,8 +49,12 @@ export function rowCells(item, onOpen) {
   ];
 }
 
-/** UUIDs read by their first block in a dense table; the whole id is in the title and the detail. */
-export const shortId = (id) => (/^[0-9a-f]{8}-/i.test(id) ? id.slice(0, 8) : id.length > 14 ? `${id.slice(0, 12)}…` : id);
+/**
+ * A run id short enough for a table cell: LangGraph's ids are time-ordered UUIDs (v6/v7) whose first
+ * block is the same for runs started close together, so a UUID reads by its last 8 characters. The
+ * whole id is in the title, the detail, and its Copy button.
+ */
+export const shortId = (id) => (/^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(id) ? `…${id.slice(-8)}` : id.length > 14 ? `${id.slice(0, 12)}…` : id);
 
 function actionsText(item) {
   // A forged, unconfirmed or duplicate callback says so in words, where its actions would be.

@@ -75,7 +75,7 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
       });
     }
     ids["run-error"] = await seedDelivery(store, {
-      runId: "e0000000-aaaa-4bbb-8ccc-000000000001",
+      runId: "e0000000-aaaa-4bbb-8ccc-0000000e1e01",
       status: "error",
       error: "ValueError: the model refused",
       agoMs: 20 * min,
@@ -83,7 +83,7 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     });
     for (const n of [1, 2]) {
       ids[`dead-${n}`] = await seedDelivery(store, {
-        runId: `d000000${n}-aaaa-4bbb-8ccc-000000000001`,
+        runId: `d000000${n}-aaaa-4bbb-8ccc-00000000dd0${n}`,
         agoMs: (15 - n) * min,
         route: "billing",
         actions: [
@@ -98,18 +98,18 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
       });
     }
     ids["retrying"] = await seedDelivery(store, {
-      runId: "r0000000-aaaa-4bbb-8ccc-000000000001",
+      runId: "b0000000-aaaa-4bbb-8ccc-000000007701",
       agoMs: 6 * min,
       actions: [{ name: FORWARD, state: "pending", next_attempt_at: new Date(Date.now() + 3_600_000).toISOString(), attempts: [attempt(1, false, 6 * min, 502)] }],
     });
     ids["reconciled"] = await seedDelivery(store, {
-      runId: "c0000000-aaaa-4bbb-8ccc-000000000001",
+      runId: "c0000000-aaaa-4bbb-8ccc-0000000cc001",
       agoMs: 4 * min,
       source: "reconciled",
       actions: [{ name: FORWARD, state: "succeeded", attempts: [attempt(1, true, 4 * min, 200)] }],
     });
     ids["decided"] = await seedDelivery(store, {
-      runId: "p0000000-aaaa-4bbb-8ccc-000000000002",
+      runId: "a0000000-aaaa-4bbb-8ccc-0000000aa002",
       event: "run.paused",
       agoMs: 3 * min,
       threadId: THREAD,
@@ -118,7 +118,7 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
       routing: "done",
     });
     ids["paused"] = await seedDelivery(store, {
-      runId: "p0000000-aaaa-4bbb-8ccc-000000000001",
+      runId: "a0000000-aaaa-4bbb-8ccc-0000000aa001",
       event: "run.paused",
       agoMs: 1 * min,
       threadId: THREAD,
@@ -172,7 +172,8 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     expect(await cell("paused", "event")).toBe("run.paused");
     // Deliveries no route handled: a dash, not a grey badge on every row.
     expect(await rowOf(page, "quiet-0").locator(".c-status .badge").count()).toBe(0);
-    expect(await cell("ok-0", "run")).toBe("00000000");
+    expect(await cell("ok-0", "run")).toBe("…00000000");
+    expect(await cell("quiet-0", "run")).toBe("quiet-run-0");
     expect(await cell("ok-0", "graph")).toBe("agent");
     expect(await cell("paused", "age")).toMatch(/^(1|2) min$/);
 
