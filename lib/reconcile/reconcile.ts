@@ -73,6 +73,8 @@ const LOOK_TIMEOUT_MS = 10_000;
 /** No new look starts with less time than this left before the deadline: its routing needs time too. */
 const LOOK_MARGIN_MS = 5_000;
 const DEFAULT_BUDGET_MS = 20_000;
+/** A run a sweep took is left to the next sweep this long after the taking one's deadline. */
+const LOOK_LEASE_MARGIN_MS = 60_000;
 const STILL_GOING = new Set(["pending", "running", ""]);
 
 type Outcome = keyof ReconcileCounts | "skipped";
@@ -101,7 +103,8 @@ export async function reconcileLostCallbacks(
   if (after === undefined || runtime.config.langgraphApiUrl === undefined) return counts;
   const now = runtime.now();
   const deadline = options.deadline ?? now + DEFAULT_BUDGET_MS;
-  const due = await runtime.ledger.listReconcileDue(now - after, now, options.limit ?? 50);
+  // Taken for the sweep's life and a margin: a sweep at the same time looks at other runs.
+  const due = await runtime.ledger.listReconcileDue(now - after, now, options.limit ?? 50, Math.max(deadline - now, 0) + LOOK_LEASE_MARGIN_MS);
   let next = 0;
   const worker = async () => {
     while (next < due.length && deadline - runtime.now() > LOOK_MARGIN_MS) {

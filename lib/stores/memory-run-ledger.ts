@@ -30,6 +30,8 @@ export class MemoryRunLedger implements RunLedger {
   // Insertion order is creation order: the bound evicts from the front.
   readonly #entries = new Map<string, Held>();
   readonly #byCron = new Map<string, Set<string>>();
+  /** Entries a reconciliation listing took, until when (see RunLedger.listReconcileDue). */
+  readonly #leases = new Map<string, number>();
   readonly #maxEntries: number;
   readonly #now: () => number;
   #putsSinceSweep = 0;
@@ -112,12 +114,13 @@ export class MemoryRunLedger implements RunLedger {
       .map((entry) => structuredClone(entry));
   }
 
-  async listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]> {
+  async listReconcileDue(startedBefore: number, now: number, limit: number, leaseMs?: number): Promise<LedgerEntry[]> {
     const fresh: LedgerEntry[] = [];
     const deferred: LedgerEntry[] = [];
     const clock = this.#now();
     for (const { entry, expiresAt } of this.#entries.values()) {
       if (expiresAt <= clock || !isOpen(entry)) continue;
+      if ((this.#leases.get(entry.token_id) ?? 0) > now) continue;
       if (entry.reconcile_next_at === undefined) {
         if (Date.parse(entry.created_at) < startedBefore) fresh.push(entry);
       } else if (Date.parse(entry.reconcile_next_at) <= now) {
@@ -126,12 +129,18 @@ export class MemoryRunLedger implements RunLedger {
     }
     const byCreated = (a: LedgerEntry, b: LedgerEntry) => Date.parse(a.created_at) - Date.parse(b.created_at);
     const byNext = (a: LedgerEntry, b: LedgerEntry) => Date.parse(a.reconcile_next_at ?? "") - Date.parse(b.reconcile_next_at ?? "");
-    return [...fresh.sort(byCreated), ...deferred.sort(byNext)].slice(0, Math.max(0, limit)).map((entry) => structuredClone(entry));
+    const due = [...fresh.sort(byCreated), ...deferred.sort(byNext)].slice(0, Math.max(0, limit));
+    if (leaseMs !== undefined) {
+      for (const [tokenId, until] of this.#leases) if (until <= now || this.#live(tokenId) === undefined) this.#leases.delete(tokenId);
+      for (const entry of due) this.#leases.set(entry.token_id, now + leaseMs);
+    }
+    return due.map((entry) => structuredClone(entry));
   }
 
   async deferReconcile(tokenId: string, attempts: number, nextCheckAt: number): Promise<boolean> {
     const entry = this.#live(tokenId);
     if (entry === undefined || !isOpen(entry)) return false;
+    this.#leases.delete(tokenId);
     entry.reconcile_attempts = attempts;
     entry.reconcile_next_at = new Date(nextCheckAt).toISOString();
     return true;
@@ -140,6 +149,7 @@ export class MemoryRunLedger implements RunLedger {
   async settleReconcile(tokenId: string, outcome: ReconcileOutcome): Promise<boolean> {
     const entry = this.#live(tokenId);
     if (entry === undefined || !isOpen(entry)) return false;
+    this.#leases.delete(tokenId);
     const now = new Date(this.#now()).toISOString();
     entry.reconcile_outcome = outcome;
     entry.reconciled_at = now;

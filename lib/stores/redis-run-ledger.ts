@@ -4,7 +4,8 @@
 //   t:<token id>     the entry, a hash (one field per entry field), expiring at the entry's expires_at
 //   cron:<cron id>   the token ids bound to a cron (a set), expiring with the longest-lived of them
 //   open             run entries without a callback yet: sorted set, score = created time (ms)
-//   recheck          the entries reconciliation deferred (moved out of `open`): score = next look (ms)
+//   recheck          the entries reconciliation deferred or took (moved out of `open`): score = next
+//                    look, or the end of the taking sweep's lease (ms)
 //   expiry           the members of both, score = expiry (ms): each put and each listing of what is
 //                    due drop up to 100 expired ones from all three, so that neither list grows with
 //                    runs that never called back
@@ -132,7 +133,8 @@ local function open(key)
 end
 `;
 
-// KEYS: open, expiry, recheck. ARGV: started before (ms), now (ms), limit, now.
+// KEYS: open, expiry, recheck. ARGV: started before (ms), now (ms), limit, lease end (ms) or '', now.
+// With a lease end, the entries listed move to recheck at that time: the listing takes them.
 const LIST_DUE_SCRIPT = `${PRUNE}
 prune(KEYS[1], KEYS[2], KEYS[3], ARGV[2])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -140,6 +142,10 @@ local left = tonumber(ARGV[3]) - #ids
 if left > 0 then
   local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[2], 'LIMIT', 0, left)
   for _, id in ipairs(due) do ids[#ids + 1] = id end
+end
+if ARGV[4] ~= '' and #ids > 0 then
+  redis.call('ZREM', KEYS[1], unpack(ids))
+  for _, id in ipairs(ids) do redis.call('ZADD', KEYS[3], ARGV[4], id) end
 end
 return ids
 `;
@@ -260,10 +266,14 @@ export class RedisRunLedger implements RunLedger {
     );
   }
 
-  async listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]> {
+  async listReconcileDue(startedBefore: number, now: number, limit: number, leaseMs?: number): Promise<LedgerEntry[]> {
     if (limit <= 0) return [];
+    const leaseEnd = leaseMs === undefined ? "" : String(now + leaseMs);
     const reply = await this.#redis.run((client) =>
-      client.eval(LIST_DUE_SCRIPT, { keys: this.#openKeys, arguments: [String(startedBefore), String(now), String(limit), String(this.#now())] }),
+      client.eval(LIST_DUE_SCRIPT, {
+        keys: this.#openKeys,
+        arguments: [String(startedBefore), String(now), String(limit), leaseEnd, String(this.#now())],
+      }),
     );
     const tokenIds = Array.isArray(reply) ? reply.map(String) : [];
     return (await this.#read(tokenIds)).filter(

@@ -101,9 +101,11 @@ export interface RunLedger {
    * What reconciliation looks at now: run entries created before `startedBefore` (ms) that it never
    * deferred, and deferred ones whose next look is at or before `now` (ms) — without a callback, not
    * revoked, not settled; at most `limit`, the never-seen oldest first. In Redis one command when
-   * there is nothing to look at.
+   * there is nothing to look at. With `leaseMs`, the entries listed are taken, in the same step:
+   * no other listing returns them before `now + leaseMs` (two sweeps at once look at different runs;
+   * a sweep that dies leaves its runs to a later one).
    */
-  listReconcileDue(startedBefore: number, now: number, limit: number): Promise<LedgerEntry[]>;
+  listReconcileDue(startedBefore: number, now: number, limit: number, leaseMs?: number): Promise<LedgerEntry[]>;
   /**
    * Reconciliation looked and the run is still going: look again at `nextCheckAt` (ms), `attempts`
    * looks so far. False when the entry is unknown, expired, revoked, called back or settled.

@@ -69,6 +69,26 @@ function reconcileContract(name: string, makeLedger: (now: () => number) => Prom
       await ledger.settleReconcile(recent!.token_id, "unknown");
     });
 
+    it("a listing with a lease takes what it lists: another listing gets other runs until the lease ends, a deferral sets the next look", async () => {
+      now = Date.now();
+      const entries = [runEntry(HOUR_MS + 3), runEntry(HOUR_MS + 2), runEntry(HOUR_MS + 1)];
+      for (const entry of entries) await ledger.put(entry);
+      const cutOff = now - 30 * MINUTE_MS;
+      const first = await ledger.listReconcileDue(cutOff, now, 2, 5 * MINUTE_MS);
+      const second = await ledger.listReconcileDue(cutOff, now, 2, 5 * MINUTE_MS);
+      expect(ids(first)).toEqual([entries[0]!.token_id, entries[1]!.token_id]);
+      expect(ids(second)).toEqual([entries[2]!.token_id]);
+      expect(await ledger.listReconcileDue(cutOff, now, 10, 5 * MINUTE_MS)).toEqual([]);
+      // The first listing's holder deferred one to a minute on, and died holding the other.
+      await ledger.deferReconcile(entries[0]!.token_id, 1, now + MINUTE_MS);
+      now += MINUTE_MS;
+      expect(ids(await ledger.listReconcileDue(cutOff, now, 10))).toEqual([entries[0]!.token_id]);
+      now += 4 * MINUTE_MS;
+      expect(ids(await ledger.listReconcileDue(cutOff, now, 10)).sort()).toEqual([entries[0]!.token_id, entries[1]!.token_id, entries[2]!.token_id].sort());
+      for (const entry of entries) await ledger.settleReconcile(entry.token_id, "no_run");
+      expect(await ledger.get(entries[2]!.token_id)).toMatchObject({ reconcile_outcome: "no_run" });
+    });
+
     it("settles once: `reconciled` counts as the run's callback, `unknown` leaves a later callback free to be confirmed", async () => {
       now = Date.now();
       const reconciled = runEntry(HOUR_MS);
