@@ -82,6 +82,17 @@ export function upstreamError(error: unknown, secrets: readonly string[] = []): 
         { cause: error },
       );
     }
+    // A server without the feature (the local JS server has no crons and says so only this way when
+    // its /info is silent): 501 naming the alternative, not a 502 that reads like an outage.
+    if ((status === 500 || status === 501) && /^not implemented\.?$/i.test(detail)) {
+      return new RelayError(
+        501,
+        "not_implemented",
+        `This LangGraph server does not implement this (it answered HTTP ${status} "${detail}"; the local server of \`npm run dev\` has no crons): ` +
+          "point LANGGRAPH_API_URL at a LangGraph Platform deployment, or start runs with mode create on a schedule of your own.",
+        { cause: error },
+      );
+    }
     if (status >= 400 && status < 500) {
       return new RelayError(status, "langgraph_rejected", `LangGraph rejected the request (HTTP ${status}): ${detail}`, {
         cause: error,
