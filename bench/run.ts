@@ -173,14 +173,19 @@ minutes.
   100 callbacks of ~3.8 MB (4,000 messages in \`values\`) through the real handler into the memory
   store, RSS after full GCs before and after; once with the defaults (64 MiB budget, payloads cut at
   256 KiB) and once with both lifted, which is how the store behaved before them.
-- **Cold start.** \`bench/cold-start.ts\` imports each built handler
-  (\`.vercel/output/functions/api/<name>.func/<handler>\`, rebuilt first with \`npm run build:vercel\`
-  when older than the sources) in a fresh plain \`node\` (no loader, empty environment but PATH),
-  against a hello-world (\`api/hello.ts\` exporting \`GET\` → "hi", same package.json \`type\` and
-  \`engines\`) built by the same \`vercel build\` in a temporary project, npm kept offline. Medians of
-  ${process.env["BENCH_COLD_SPAWNS"] ?? 11} interleaved spawns each, after one discarded round. The
-  ratio is of the \`import()\` alone; the note gives the time from process start, which adds Node's
-  own start-up to both. Sizes are \`du\` (allocated blocks) of the \`.func\` directory.
+- **Cold start.** \`bench/cold-start.ts\` spawns a fresh plain \`node\` (no loader, an environment of
+  its own) that imports a built function (\`.vercel/output/functions/api/<name>.func/index.js\`, rebuilt
+  first with \`npm run build:vercel\` when older than the sources) and answers one request through its
+  exported handler, as Vercel's launcher calls it: the webhook one real callback (static token, memory
+  store) and a wrong token (401), the trigger one \`create\` against a fake LangGraph on loopback
+  (\`test/support/fake-langgraph.ts\`: the embedded server takes seconds to start, and a run started in
+  it would cost both sides the same). The figure is the time from process start (Node's time origin)
+  to the answer read; the baseline, a hello-world (\`api/hello.ts\`: \`POST\` reads the body, answers
+  "hi") bundled by the same \`scripts/bundle-functions.mjs\` in a temporary project, answering one
+  request the same way. Medians of ${process.env["BENCH_COLD_SPAWNS"] ?? 15} interleaved spawns each,
+  after one discarded round; the note adds the time to the handler imported and the CPU time (user +
+  system) to the answer, which a loaded machine disturbs less than the wall clock. Sizes are the bytes
+  of every file of the \`.func\` directory (what Vercel counts), with \`du\` beside them.
 `;
 
 await main();

@@ -201,6 +201,12 @@ async function bundleFunction(root, fn, dir) {
     metafile: true,
     logLevel: "warning",
   });
+  // The shim is for the files that call `require`; in the others it would only cost its import.
+  for (const file of Object.keys(result.metafile.outputs)) {
+    const path = join(root, file);
+    const code = readFileSync(path, "utf8");
+    if (code.startsWith(REQUIRE_SHIM) && !/\brequire\b/.test(code.slice(REQUIRE_SHIM.length))) writeFileSync(path, code.slice(REQUIRE_SHIM.length).replace(/^\n/, ""));
+  }
   // The bundle is ESM in .js files, as `vercel build` emits it: the function's own package.json says so.
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }) + "\n");
   return result.metafile;
