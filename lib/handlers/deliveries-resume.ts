@@ -3,7 +3,6 @@
 // `{"resume": <any JSON>}`. 202 `{run_id, thread_id, delivery}` once the thread is resumed; 400 when
 // the delivery is not paused; 409 `already_decided` when the pause was answered already (Slack, a
 // link, another tab) or the thread moved on. Shares lib/hitl/resume.ts with /api/slack and /api/resume.
-import * as z from "zod";
 import { toDetail } from "../inspector/present.js";
 import { readJson } from "../http/body.js";
 import { json } from "../http/response.js";
@@ -12,12 +11,7 @@ import { badRequest } from "../shared/errors.js";
 import { describeIssuesAsSentences } from "../shared/zod-issues.js";
 import { resumePause, withDecisions } from "../hitl/resume.js";
 import type { PauseRouter } from "../hitl/pause-options.js";
-import { parseAnswer, RESUME_MAX_BYTES } from "./resume.js";
-
-export const resumeQuerySchema = z.strictObject({
-  id: z.string({ message: "is required: the id of a paused delivery (dlv_…)" }).max(64),
-  resume: z.literal("1", { message: 'must be "1" (POST /api/deliveries?id=…&resume=1)' }),
-});
+import { parseAnswer, RESUME_MAX_BYTES, resumeQuerySchema } from "../hitl/answer.js";
 
 /** The caller is already authenticated with full access (TRIGGER_TOKEN). */
 export async function handleDeliveriesResume(request: Request, runtime: Runtime, router: PauseRouter): Promise<Response> {

@@ -4,33 +4,14 @@
 // WEBHOOK_SECRET, expiring after RESUME_LINK_TTL, one-time through the decision store). Body
 // `{"resume": <any JSON>}` (sent as the Command's resume) or `{"decision": "approve" | "reject"}`
 // (the route's button values). 202 with the new run's id; 401 tampered or expired; 409 used.
-import * as z from "zod";
 import type { Runtime } from "../runtime/runtime.js";
 import { readJson } from "../http/body.js";
 import { json } from "../http/response.js";
-import { badRequest, unauthorized } from "../shared/errors.js";
-import { describeIssues } from "../shared/zod-issues.js";
+import { unauthorized } from "../shared/errors.js";
 import { verifyReference } from "../hitl/references.js";
-import { resumePause, type Answer } from "../hitl/resume.js";
+import { resumePause } from "../hitl/resume.js";
 import type { PauseRouter } from "../hitl/pause-options.js";
-import { DECISIONS } from "../hitl/resume-values.js";
-
-/** A resume value is a human's answer, not a thread state. */
-export const RESUME_MAX_BYTES = 256 * 1024;
-
-export const answerSchema = z.union([
-  z.strictObject({ resume: z.json().meta({ description: "Sent to LangGraph as the Command's `resume`." }) }),
-  z.strictObject({ decision: z.enum(DECISIONS).meta({ description: "The Approve / Reject value of the run's route (or the default)." }) }),
-]);
-
-/** The body of a resume: exactly one of `resume` or `decision`. */
-export function parseAnswer(body: unknown): Answer {
-  const parsed = answerSchema.safeParse(body);
-  if (!parsed.success) {
-    throw badRequest("invalid_body", `Expected {"resume": <any JSON>} or {"decision": "approve" | "reject"}: ${describeIssues(parsed.error)}.`);
-  }
-  return "decision" in parsed.data ? { decision: parsed.data.decision } : { resume: parsed.data.resume };
-}
+import { parseAnswer, RESUME_MAX_BYTES } from "../hitl/answer.js";
 
 export async function handleResume(request: Request, runtime: Runtime, router: PauseRouter): Promise<Response> {
   const params = new URL(request.url).searchParams;

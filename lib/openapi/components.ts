@@ -23,6 +23,8 @@ import {
   webhookAckSchema,
 } from "./deliveries.js";
 import { componentSchemas, type JsonSchema } from "./json-schema.js";
+import { answerSchema, slackFormSchema } from "../hitl/answer.js";
+import { inspectorResumedSchema, resumedSchema } from "./hitl.js";
 
 /** What callers send: described as they may send it. */
 export const REQUEST_SCHEMAS = {
@@ -30,6 +32,8 @@ export const REQUEST_SCHEMAS = {
   CronUpdate: cronUpdateBodySchema,
   // Loose: LangGraph's servers send more fields than the relay checks, and every one is kept.
   RunCallback: runFieldsSchema.loose(),
+  ResumeRequest: answerSchema,
+  SlackInteraction: slackFormSchema,
 } as const;
 
 /** What the relay answers: described as it answers. */
@@ -48,6 +52,8 @@ export const ANSWER_SCHEMAS = {
   DeliveryAnswer: deliveryAnswerSchema,
   DeliveryStats: deliveryStatsAnswerSchema,
   ReplayAnswer: replayAnswerSchema,
+  Resumed: resumedSchema,
+  InspectorResumed: inspectorResumedSchema,
   Error: errorBodySchema,
 } as const;
 
@@ -74,6 +80,18 @@ export const SECURITY_SCHEMES = {
     name: "token",
     description:
       "The token in the webhook URL: minted by the relay for each run or cron it starts (never shown to callers), or a static WEBHOOK_TOKEN for runs wired by hand.",
+  },
+  slackSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Slack-Signature",
+    description: "Slack's v0 request signature (with X-Slack-Request-Timestamp), verified with SLACK_SIGNING_SECRET.",
+  },
+  resumeLink: {
+    type: "apiKey",
+    in: "query",
+    name: "token",
+    description: "The signed, expiring, one-time reference in a forwarded run.paused's resume_url: it names one pause and holds no token of the relay.",
   },
   webhookBearer: {
     type: "http",

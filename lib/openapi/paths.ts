@@ -6,6 +6,8 @@ import { cronActionQuerySchema, cronIdQuerySchema, cronListQuerySchema } from ".
 import { FULL_ACCESS, READ_ACCESS, WEBHOOK_ACCESS, type SchemaName } from "./components.js";
 import { cronUpdateExamples, triggerExamples, webhookExamples, type Example } from "./examples.js";
 import { componentRef, mergedParameters, queryParameters, type JsonSchema } from "./json-schema.js";
+import { resumeQuerySchema } from "../hitl/answer.js";
+import { RESUME_ERRORS, resumeOperation, slackOperation } from "./hitl.js";
 
 type Responses = Record<string, JsonSchema>;
 
@@ -229,16 +231,20 @@ const deliveries = {
   },
   post: {
     operationId: "replayDelivery",
-    summary: "Replay a delivery's failed actions (or one action by name)",
-    description: "Answers once the replay's attempts are done, retries included.",
+    summary: "Replay a delivery's failed actions (or one action by name); or, with resume=1, answer a paused run",
+    description:
+      "replay=1 answers once the replay's attempts are done, retries included. resume=1 (with a ResumeRequest body) answers a run.paused delivery once, whatever the channel, and resumes its thread: 202 with the new run.",
     tags: ["deliveries"],
     security: FULL_ACCESS,
-    parameters: queryParameters(replaySchema),
+    parameters: mergedParameters(queryParameters(replaySchema), queryParameters(resumeQuerySchema, { resume: "Answer the paused delivery with the body instead of replaying." })),
+    requestBody: { required: false, content: json(componentRef("ResumeRequest")) },
     responses: {
       "200": answer("The delivery after the replay, and what the replay did.", "ReplayAnswer"),
+      "202": answer("resume=1: the thread is resumed; the delivery with its decisions.", "InspectorResumed"),
       ...AUTH_ERRORS,
+      ...RESUME_ERRORS,
       "404": failure("not_found: no such delivery, or no such action."),
-      "409": failure("conflict: the delivery's first routing is still running."),
+      "409": failure("conflict: the delivery's first routing is still running (replay); already_decided: the pause was answered or the thread moved on (resume)."),
       "503": failure("store_unavailable: the delivery store (Redis) is unavailable."),
       ...COMMON_ERRORS,
     },
@@ -262,4 +268,6 @@ export const PATHS = {
   "/api/webhook": webhook,
   "/api/deliveries": deliveries,
   "/api/openapi.json": openapi,
+  "/api/slack": slackOperation,
+  "/api/resume": resumeOperation,
 } as const;
