@@ -2,7 +2,7 @@
 // LangGraph server; a restart keeps the token (.env.local) and says it is a new process; a port in
 // use is explained; the remote-deployment warning; the Redis start-up check.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -148,6 +148,9 @@ describe("npm run dev keeps its state", () => {
       // The banner's lines paste into a shell as they are.
       expect(banner).toContain(`export RELAY=http://localhost:${port}`);
       expect(readFileSync(envFile, "utf8")).toContain(`TRIGGER_TOKEN=${token}`);
+      // Readable by its owner only, and never committed.
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(root, ".gitignore"), "utf8").split("\n")).toContain(".env.local");
       const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
       const before = (await (await fetch(`${base}/api/dev`)).json()) as { stack_id: string; generation: number; langgraph: { url: string } };
