@@ -25,9 +25,23 @@ export function pausePart(delivery, { onResume, note }) {
   );
 }
 
+/** LangChain's human-in-the-loop middleware asks about tool calls: `actionRequests` in JS, `action_requests` in Python. */
+function middlewareRequests(value) {
+  if (!value || typeof value !== "object") return null;
+  const requests = Array.isArray(value.actionRequests) ? value.actionRequests : Array.isArray(value.action_requests) ? value.action_requests : null;
+  if (requests === null) return null;
+  const configs = Array.isArray(value.reviewConfigs) ? value.reviewConfigs : Array.isArray(value.review_configs) ? value.review_configs : [];
+  return requests.map((request) => {
+    const name = String(request?.name ?? request?.action ?? "action");
+    const config = configs.find((item) => (item?.actionName ?? item?.action_name) === name);
+    const allowed = config?.allowedDecisions ?? config?.allowed_decisions;
+    return { name, request, allowed: Array.isArray(allowed) ? allowed : null };
+  });
+}
+
 function askItem(interrupt, index) {
   const value = interrupt.value;
-  const requests = value && typeof value === "object" && Array.isArray(value.action_requests) ? value.action_requests : null;
+  const requests = middlewareRequests(value);
   return el(
     "li",
     { class: "ask", dataset: { interrupt: interrupt.id ?? String(index) } },
@@ -35,11 +49,12 @@ function askItem(interrupt, index) {
       ? el(
           "ul",
           { class: "requests" },
-          requests.map((request) =>
+          requests.map(({ name, request, allowed }) =>
             el(
               "li",
-              {},
-              el("strong", { class: "mono", text: String(request?.name ?? request?.action ?? "action") }),
+              { dataset: { request: name } },
+              el("strong", { class: "mono", text: name }),
+              allowed ? el("span", { class: "meta", text: ` · may be: ${allowed.join(", ")}` }) : null,
               request?.description ? el("p", { class: "ask-text", text: String(request.description) }) : null,
               request?.args !== undefined ? readableValue(request.args) : null,
             ),

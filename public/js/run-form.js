@@ -76,7 +76,7 @@ function hint(input, property) {
 }
 
 /** Graphs that call interrupt(): they pause, and a pause needs a thread (a checkpointer) to wait on. */
-const NEEDS_THREAD = new Set(["hitl"]);
+const NEEDS_THREAD = new Set(["hitl", "hitl_tools"]);
 
 /**
  * For the hitl example, thread "new" is chosen (it cannot pause without one: "No checkpointer set"),
@@ -89,8 +89,8 @@ function suggestThread(choose = true) {
   const hint = $("run-thread-hint");
   hint.hidden = !needs;
   hint.textContent = none?.checked
-    ? "hitl pauses on interrupt(): with no thread it fails (\"No checkpointer set\"). Choose new."
-    : "hitl pauses on interrupt() and waits on its thread: thread new is chosen. Resume it from its delivery.";
+    ? "This example pauses on interrupt(): with no thread it fails (\"No checkpointer set\"). Choose new."
+    : "This example pauses on interrupt() and waits on its thread: thread new is chosen. Resume it from its delivery.";
   hint.classList.toggle("field-error", needs && Boolean(none?.checked));
 }
 

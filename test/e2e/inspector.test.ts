@@ -606,6 +606,38 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     await page.context().close();
   }, 90_000);
 
+  it("shows the tool calls a LangChain human-in-the-loop pause asks about, and Reject answers each of them", async () => {
+    receiver.respond = () => ({ status: 200 });
+    const page = await signedInPage();
+    await unfoldRunForm(page);
+    await page.locator("#run-assistant").fill("hitl_tools");
+    expect(await page.locator("input[name=thread][value=new]").isChecked()).toBe(true);
+    await page.locator("#run-input").fill(JSON.stringify({ to: "ops@example.com" }));
+    await page.locator("#run-submit").click();
+    const runId = await runIdOfAnswer(page);
+    await page.locator(`#list tr.delivery[data-run="${runId}"][data-event="run.paused"]`).waitFor({ timeout: ARRIVAL_MS });
+    await row(page, runId).locator("button.open").click();
+    const requests = page.locator("#detail [data-part=pause] .requests > li");
+    await requests.first().waitFor();
+    expect(await requests.evaluateAll((nodes) => nodes.map((node) => (node as HTMLElement).dataset["request"]))).toEqual(["send_email", "delete_file"]);
+    expect(await requests.nth(0).innerText()).toMatch(/^send_email · may be: approve, edit, reject\s+Tool execution requires approval[\s\S]*to\s+ops@example\.com\s+subject\s+Weekly report/);
+    expect(await requests.nth(1).innerText()).toMatch(/^delete_file · may be: approve, reject[\s\S]*path\s+\/tmp\/report\.csv/);
+
+    await page.locator("#detail button[data-decision=reject]").click();
+    await page.locator("#resume-status", { hasText: /^Rejected: the thread goes on as run [0-9a-f-]{36}\.$/ }).waitFor({ timeout: ARRIVAL_MS });
+    const resumedRun = /run ([0-9a-f-]{36})/.exec(await page.locator("#resume-status").innerText())?.[1] ?? "";
+    // The resumed run ends as the middleware would: each tool call rejected, none executed.
+    await waitForOutcome(page, resumedRun, "succeeded");
+    await row(page, resumedRun).locator("button.open").click();
+    await page.locator(`#detail-title .delivery-id`).waitFor();
+    await expect.poll(async () => JSON.parse((await page.locator("#detail [data-part=raw-payload]").textContent()) ?? "{}").run_id).toBe(resumedRun);
+    const payload = JSON.parse((await page.locator("#detail [data-part=raw-payload]").textContent()) ?? "{}") as { values: { executed: string[]; rejected: { name: string }[] } };
+    expect(payload.values.executed).toEqual([]);
+    expect(payload.values.rejected.map((item) => item.name)).toEqual(["send_email", "delete_file"]);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+
   it("offers the modes of the relay's schema: cron shows its fields, and the local server's 501 is said plainly", async () => {
     const page = await signedInPage();
     // The radios come from GET /api/openapi.json's TriggerRequest: cron is added beside the page's own.
