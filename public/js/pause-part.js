@@ -16,7 +16,7 @@ export function pausePart(delivery, { onResume, note }) {
   return el(
     "div",
     { class: "pause", dataset: { part: "pause" } },
-    el("h3", { text: "Waiting on a human: the run asks" }),
+    el("h3", { text: answered ? "Answered: the run asked" : "Waiting on a human: the run asks" }),
     el("ol", { class: "asks" }, pause.interrupts.map((interrupt, index) => askItem(interrupt, index))),
     pause.next.length > 0 ? el("p", { class: "meta", text: `On resume, runs: ${pause.next.join(", ")}` }) : null,
     decisions.length > 0 ? decisionList(decisions) : null,
