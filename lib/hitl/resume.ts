@@ -67,6 +67,13 @@ export function stillWaiting(pause: PauseRecord, current: unknown): boolean {
   return now.next.length === pause.next.length && now.next.every((node, index) => node === pause.next[index]);
 }
 
+/**
+ * A claim with no outcome this long after it was made was abandoned (its function died between the
+ * claim and the resume): the next answer may take it over. Safe even if that function did start the
+ * run: the thread then no longer waits on the pause (or is busy), so the takeover resumes nothing.
+ */
+export const CLAIM_LEASE_MS = 2 * 60_000;
+
 /** How long a claim is kept: as long as the delivery record, and never shorter than a link lives. */
 function claimSeconds(runtime: Runtime): number {
   return Math.max(runtime.config.retentionSeconds, Math.ceil(runtime.config.resumeLinkTtlMs / 1000));
@@ -97,7 +104,12 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
   };
   if (!(await runtime.decisions.claim(delivery.id, record, claimSeconds(runtime)))) {
     const [first] = await runtime.decisions.list(delivery.id);
-    throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first)}`, first);
+    const abandoned =
+      first !== undefined && first.run_id === undefined && first.error === undefined && runtime.now() - Date.parse(first.at) > CLAIM_LEASE_MS;
+    if (!abandoned || !(await runtime.decisions.reclaim(delivery.id, first, record))) {
+      throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first)}`, first);
+    }
+    runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
   }
 
   const movedOn = async (why: string): Promise<never> => {

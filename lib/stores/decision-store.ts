@@ -17,6 +17,11 @@ export interface DecisionStore {
   settle(deliveryId: string, record: DecisionRecord): Promise<void>;
   /** Drops a claim whose resume could not be started, so that the pause can be answered again. */
   release(deliveryId: string): Promise<void>;
+  /**
+   * Replaces the claim with `record` only if it is still exactly `previous` (compare and set): how a
+   * claim abandoned by a function that died before resuming is taken over, by one caller only.
+   */
+  reclaim(deliveryId: string, previous: DecisionRecord, record: DecisionRecord): Promise<boolean>;
   /** The delivery's decisions (none or one), for /api/deliveries. */
   list(deliveryId: string): Promise<DecisionRecord[]>;
   /** A once-only marker (e.g. the unanswered-pause reminder was sent): true the first time only. */
@@ -58,6 +63,13 @@ export class MemoryDecisionStore implements DecisionStore {
     this.#entries.delete(`decision:${deliveryId}`);
   }
 
+  async reclaim(deliveryId: string, previous: DecisionRecord, record: DecisionRecord): Promise<boolean> {
+    const entry = this.#entries.get(`decision:${deliveryId}`);
+    if (entry === undefined || entry.value !== JSON.stringify(previous)) return false;
+    entry.value = JSON.stringify(record);
+    return true;
+  }
+
   async list(deliveryId: string): Promise<DecisionRecord[]> {
     this.#evict();
     const entry = this.#entries.get(`decision:${deliveryId}`);
@@ -90,7 +102,10 @@ export interface RedisDecisionOptions {
   onError?: (error: Error) => void;
 }
 
-/** Decisions in Redis: the claim is one `SET NX EX`, the outcome a `SET XX KEEPTTL`. */
+/** Compare and set, keeping the claim's expiry. */
+const RECLAIM_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') return 1 else return 0 end`;
+
+/** Decisions in Redis: the claim is one `SET NX EX`, the outcome a `SET XX KEEPTTL`, a takeover a compare and set. */
 export class RedisDecisionStore implements DecisionStore {
   readonly kind = "redis" as const;
   readonly #prefix: string;
@@ -125,6 +140,13 @@ export class RedisDecisionStore implements DecisionStore {
 
   async release(deliveryId: string): Promise<void> {
     await this.#redis.run((client) => client.del(this.#key(deliveryId)));
+  }
+
+  async reclaim(deliveryId: string, previous: DecisionRecord, record: DecisionRecord): Promise<boolean> {
+    const reply = await this.#redis.run((client) =>
+      client.eval(RECLAIM_SCRIPT, { keys: [this.#key(deliveryId)], arguments: [JSON.stringify(previous), JSON.stringify(record)] }),
+    );
+    return reply === 1;
   }
 
   async list(deliveryId: string): Promise<DecisionRecord[]> {

@@ -36,6 +36,17 @@ function contract(kind: string, make: () => DecisionStore): void {
       expect(await store.mark(`remind:${id}`, 60)).toBe(true);
       expect(await store.mark(`remind:${id}`, 60)).toBe(false);
     });
+
+    it("takes over a claim only while it is exactly the one seen (compare and set), once", async () => {
+      const [a, b] = [make(), make()];
+      const id = freshId();
+      await a.claim(id, decision("ann"), 60);
+      expect(await b.reclaim(id, decision("someone else"), decision("bob"))).toBe(false);
+      const takeovers = await Promise.all([a.reclaim(id, decision("ann"), decision("bob")), b.reclaim(id, decision("ann"), decision("carl"))]);
+      expect(takeovers.filter(Boolean)).toHaveLength(1);
+      expect((await a.list(id))[0]?.by).toBe(takeovers[0] ? "bob" : "carl");
+      expect(await a.reclaim(freshId(), decision("ann"), decision("bob"))).toBe(false);
+    });
   });
 }
 

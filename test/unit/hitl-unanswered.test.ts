@@ -77,6 +77,19 @@ describe("unanswered pauses", () => {
     expect(started).toHaveLength(1);
   });
 
+  it("take over a claim abandoned by a function that died before resuming, but not a live one", async () => {
+    const { runtime, started, delivery, advance } = await setup((url) => [{ on: "run.paused", actions: [slack({ url })] }]);
+    const stale = { channel: "slack" as const, decision: "approve" as const, by: "ann", at: new Date(runtime.now()).toISOString() };
+    await runtime.decisions.claim(delivery.id, stale, 3600);
+    advance(60_000);
+    await expect(resumePause({ deliveryId: delivery.id, channel: "inspector", by: "inspector", answer: { decision: "reject" } }, runtime)).rejects.toMatchObject({ status: 409, code: "already_decided" });
+    expect(started).toHaveLength(0);
+    advance(2 * 60_000);
+    const resumed = await resumePause({ deliveryId: delivery.id, channel: "inspector", by: "inspector", answer: { decision: "reject" } }, runtime);
+    expect(started).toHaveLength(1);
+    expect(await runtime.decisions.list(delivery.id)).toEqual([expect.objectContaining({ channel: "inspector", decision: "reject", run_id: resumed.run_id })]);
+  });
+
   it("record a resume value redacted like payloads, while LangGraph gets it whole", async () => {
     const { runtime, started, delivery } = await setup((url) => [{ on: "run.paused", actions: [slack({ url })] }]);
     await resumePause({ deliveryId: delivery.id, channel: "link", by: "resume link", answer: { resume: { note: "ok", api_key: "sk-live-123" } } }, runtime);
