@@ -25,6 +25,8 @@ const WAIT_MS = 30_000;
 class SlowCreates {
   delayMs = 0;
   hungUp = 0;
+  /** Called when a run creation reaches the proxy (and LangGraph), before its answer is held back. */
+  onCreate: () => void = () => undefined;
   url = "";
   private readonly server: Server;
 
@@ -33,6 +35,7 @@ class SlowCreates {
       const upstream = new URL(req.url ?? "/", this.target);
       const isCreate = req.method === "POST" && /^\/(threads\/[^/]+\/)?runs$/.test(upstream.pathname);
       const delay = isCreate ? this.delayMs : 0;
+      if (isCreate) this.onCreate();
       let answered = false;
       res.on("close", () => {
         if (!answered && delay > 0) this.hungUp += 1;
@@ -100,10 +103,10 @@ function finishedRun(threadId: string = randomUUID()): DeliveryRecord {
   return deliveryFrom("thread_runs_create", { run_id: randomUUID(), thread_id: threadId });
 }
 
-/** One attempt of the action, as the runner makes it: its own abort signal, cut at `timeoutMs`. */
-async function attempt(action: ReturnType<typeof chain>, delivery: DeliveryRecord, options: { timeoutMs?: number; replay?: boolean } = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs ?? 30_000);
+/** One attempt of the action, as the runner makes it: its own abort signal (aborted by `controller`'s owner). */
+async function attempt(action: ReturnType<typeof chain>, delivery: DeliveryRecord, options: { controller?: AbortController; replay?: boolean } = {}) {
+  const controller = options.controller ?? new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("timed out after 30000 ms")), 30_000);
   try {
     const context = createActionContext(
       { delivery_id: delivery.id, action: action.name, attempt: 1, replay: options.replay ?? false },
@@ -126,8 +129,12 @@ describe("a chained run is started once", () => {
     const key = chainKeyFor(delivery.id, action.name);
     const thread = threadIdForKey(key);
 
+    // The attempt's time runs out while LangGraph holds the creation (it has the request; its answer is late).
     proxy.delayMs = 2_000;
-    await expect(attempt(action, delivery, { timeoutMs: 400 })).rejects.toThrow();
+    const timeout = new AbortController();
+    proxy.onCreate = () => setTimeout(() => timeout.abort(new Error("timed out after 8000 ms")), 100);
+    await expect(attempt(action, delivery, { controller: timeout })).rejects.toThrow(/timed out/);
+    proxy.onCreate = () => undefined;
     // The abort reached the SDK call: the relay hung up on LangGraph before its answer came.
     await until("the relay hanging up", async () => (proxy.hungUp >= 1 ? true : undefined));
     proxy.delayMs = 0;
