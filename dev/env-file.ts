@@ -31,13 +31,20 @@ export interface DevEnvironment {
 
 const isSet = (value: string | undefined) => value !== undefined && value.trim() !== "";
 
+/**
+ * `vercel env pull` also writes the system variables of a deployment (VERCEL=1, VERCEL_URL, …): on a
+ * laptop they would make the relay believe it runs on Vercel. Only these two of them mean something here.
+ */
+const fromDeploymentOnly = (name: string) =>
+  (name === "VERCEL" || name.startsWith("VERCEL_")) && name !== "VERCEL_ENV" && name !== "VERCEL_AUTOMATION_BYPASS_SECRET";
+
 /** Reads `file` (when given) under `source`, then generates and saves the secrets still missing. */
 export function loadDevEnvironment(source: Readonly<Record<string, string | undefined>>, file: string | undefined): DevEnvironment {
   const env: Record<string, string | undefined> = { ...source };
   const fromFile: string[] = [];
   const fileValues = file !== undefined && existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
   for (const [name, value] of Object.entries(fileValues)) {
-    if (!isSet(env[name]) && isSet(value)) {
+    if (!isSet(env[name]) && isSet(value) && !fromDeploymentOnly(name)) {
       env[name] = value;
       fromFile.push(name);
     }

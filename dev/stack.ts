@@ -41,7 +41,10 @@ export interface DevStackOptions {
   langgraphLog?: ((line: string) => void) | undefined;
   /** Check that Redis and LangGraph answer before the banner. @default true */
   checkServices?: boolean;
-  /** Reload the functions when a file they import changes. @default true */
+  /**
+   * Reload the functions when a file they import changes.
+   * @default true when `env` is not given (`npm run dev`), false when it is (tests: a save elsewhere must not reload them)
+   */
   watch?: boolean;
 }
 
@@ -265,7 +268,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       langgraph: { url: langgraphUrl, embedded: embeddedLangGraph, crons: checks.find((check) => check.service === "LangGraph")?.crons ?? null },
       checks,
     });
-    if (options.watch !== false) {
+    if (options.watch ?? options.env === undefined) {
       const watcher = watchSources(() => generation.files, async (changed) => {
         await reload(changed);
       });

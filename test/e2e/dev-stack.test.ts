@@ -211,7 +211,8 @@ describe("npm run dev keeps its state", () => {
 
   it("a token set in the shell wins over .env.local, which is left as it was", async () => {
     const envFile = join(scratch, "shell.env.local");
-    writeFileSync(envFile, "TRIGGER_TOKEN=from-the-file-0123456789abcdef0123456\n");
+    // As `vercel env pull` writes it: the deployment's system variables too, which a laptop must not take.
+    writeFileSync(envFile, 'TRIGGER_TOKEN=from-the-file-0123456789abcdef0123456\nVERCEL="1"\nVERCEL_URL="my-app.vercel.app"\nFORWARD_SECRET="whsec_ZnJvbS10aGUtZmlsZQ=="\n');
     const stack = await startDevStack({
       port: 0,
       env: { TRIGGER_TOKEN: "from-the-shell-0123456789abcdef012345", LANGGRAPH_API_URL: "http://127.0.0.1:9" },
@@ -223,6 +224,9 @@ describe("npm run dev keeps its state", () => {
     try {
       expect(stack.env["TRIGGER_TOKEN"]).toBe("from-the-shell-0123456789abcdef012345");
       expect(stack.generated).toEqual(["WEBHOOK_SECRET"]);
+      expect(stack.fromFile).toEqual(["FORWARD_SECRET"]);
+      expect(stack.env["VERCEL"]).toBeUndefined();
+      expect(stack.runtime.config.onVercel).toBe(false);
       const file = readFileSync(envFile, "utf8");
       expect(file).toContain("TRIGGER_TOKEN=from-the-file-0123456789abcdef0123456");
       expect(file).not.toContain("from-the-shell");
