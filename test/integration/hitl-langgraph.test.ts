@@ -329,4 +329,14 @@ describe("the inspector's resume endpoint", { timeout: 90_000 }, () => {
     expect(notPaused.status).toBe(400);
     expect(await runsOf(threadId)).toBe(2);
   });
+
+  it("answers two interrupts pending at once, each by its interrupt id", async () => {
+    const { delivery } = await paused("hitl", { input: "both", parallel: true });
+    expect(delivery.pause?.interrupts.map((interrupt) => interrupt.value)).toEqual([{ question: "Approve?", input: "both" }, { question: "Confirm?" }]);
+    const answer = await resume(delivery.id, { decision: "approve" });
+    expect(answer.status).toBe(202);
+    const { run_id: runId } = (await answer.json()) as { run_id: string };
+    const finished = await routed(runId);
+    expect(finished.payload.values).toMatchObject({ answer: { approved: true, by: "inspector" }, confirmation: { approved: true, by: "inspector" } });
+  });
 });
