@@ -69,7 +69,8 @@ export function route(
         if (error.code === "not_configured" && options.authenticated !== undefined && !options.authenticated(request)) answer = NOT_AUTHORISED;
         const fields = { status: answer.status, code: answer.code, ...where, ...error.logFields };
         if (error.code === "not_configured") logger.error("configuration error", { ...fields, error: error.message });
-        else if (error.status >= 500) logger.error("request failed", { ...fields, error: error.message });
+        // 501: a feature this deployment's LangGraph lacks (crons on the local server), said plainly — not a failure.
+        else if (error.status >= 500 && error.status !== 501) logger.error("request failed", { ...fields, error: error.message });
         else logger.warn("request refused", { ...fields, error: error.message });
         return errorResponse(answer, logger);
       }
