@@ -15,7 +15,12 @@ import { eventOf } from "../../lib/model/events.js";
 import { chain, chainKeyFor } from "../../lib/routing/actions/chain.js";
 import { createActionContext } from "../../lib/routing/context.js";
 import { RUN_KEY_METADATA_KEY, threadIdForKey } from "../../lib/trigger/start-once.js";
-import { deliveryFrom } from "../support/routing.js";
+import { handleWebhook } from "../../lib/handlers/webhook.js";
+import { replayDelivery } from "../../lib/inspector/replay.js";
+import { defineRoutes } from "../../lib/routing/index.js";
+import { startRun } from "../../lib/trigger/runs.js";
+import { deliveryFrom, TestReceiver } from "../support/routing.js";
+import { createTestRuntime } from "../support/runtime.js";
 import { type ApiServer, serveApi } from "../support/serve-api.js";
 
 const START_TIMEOUT_MS = 180_000;
@@ -187,5 +192,47 @@ describe("a chained run is started once", () => {
     const first = await attempt(action, delivery);
     const again = await attempt(action, delivery, { replay: true });
     expect(again?.result?.["run_id"]).toBe(first?.result?.["run_id"]);
+  });
+
+  it("through the routes: a chain attempt that times out while LangGraph creates the run, then a replay, leave one follow-up run", async () => {
+    const router = defineRoutes([
+      { on: "run.success", metadata: { case: "chain-timeout" }, actions: [chain({ name: "follow", assistant_id: "agent", input: () => ({ input: "follow" }), retry: { timeoutMs: 1_000 } })] },
+    ]);
+    // The parent run's callback is captured, then handed to the receiver with these routes.
+    const capture = await new TestReceiver().listen();
+    try {
+      const starter = createTestRuntime({ LANGGRAPH_API_URL: proxy.url, PUBLIC_URL: capture.url }, { store: api.runtime.store, ledger: api.runtime.ledger });
+      const parent = await startRun({ assistant_id: "agent", thread_id: "new", input: { input: "parent" }, metadata: { case: "chain-timeout" } }, { runtime: starter });
+      const callback = await until("the parent's callback", async () => capture.requests.find((request) => request.raw.includes(parent.run_id)));
+
+      proxy.delayMs = 3_000;
+      const hungUpBefore = proxy.hungUp;
+      const answer = await handleWebhook(new Request(new URL(callback.url, api.url), { method: "POST", body: callback.raw }), api.runtime, router);
+      expect(answer.status).toBe(200);
+      const { delivery_id: deliveryId } = (await answer.json()) as { delivery_id: string };
+      const timedOut = await until("the chain attempt's end", async () => {
+        const record = await api.runtime.store.get(deliveryId);
+        const action = record?.actions.find((candidate) => candidate.name === "follow");
+        return action !== undefined && action.attempts.length > 0 && action.state !== "pending" ? action : undefined;
+      });
+      expect(timedOut.attempts[0]?.error).toMatch(/timed out/);
+      expect(proxy.hungUp).toBeGreaterThan(hungUpBefore);
+      proxy.delayMs = 0;
+
+      const key = chainKeyFor(deliveryId, "follow");
+      const [created] = await until("the run LangGraph created all the same", async () => {
+        const runs = await runsWithKey(threadIdForKey(key), key);
+        return runs.length > 0 ? runs : undefined;
+      });
+      const replayed = await replayDelivery(deliveryId, { action: "follow" }, api.runtime, router);
+      const follow = replayed.actions.find((action) => action.name === "follow");
+      expect(follow).toMatchObject({ state: "succeeded" });
+      expect(follow?.attempts.at(-1)?.result?.["run_id"]).toBe(created?.run_id);
+      expect(await client.runs.list(threadIdForKey(key), { limit: 50 })).toHaveLength(1);
+    } finally {
+      proxy.delayMs = 0;
+      await api.runtime.idle();
+      await capture.close();
+    }
   });
 });
