@@ -13,6 +13,8 @@ import type { RunPayload } from "./lib/model/run-payload.js";
 import type { CreatedCron, CronList, CronView, WaitedRun, cronAnswerSchema, cronDeletedSchema, startedRunSchema } from "./lib/trigger/answers.js";
 import type { CronAction, cronListQuerySchema, cronUpdateBodySchema } from "./lib/trigger/cron-requests.js";
 import type { TriggerMode, triggerBodySchema } from "./lib/trigger/request.js";
+import type { answerSchema } from "./lib/hitl/answer.js";
+import type { inspectorResumedSchema, resumedSchema } from "./lib/openapi/hitl.js";
 
 // POST /api/trigger
 export type { TriggerMode };
@@ -43,6 +45,14 @@ export type DeliveryList = z.output<typeof deliveryListSchema>;
 export type DeliveryDetail = z.output<typeof deliveryDetailSchema>;
 export type DeliveryAnswer = z.output<typeof deliveryAnswerSchema>;
 export type ReplayAnswer = z.output<typeof replayAnswerSchema>;
+
+// Human in the loop: POST /api/resume?token=… and POST /api/deliveries?id=…&resume=1
+/** `{"resume": <any JSON>}` or `{"decision": "approve" | "reject"}`. */
+export type ResumeRequest = z.input<typeof answerSchema>;
+/** 202 of POST /api/resume. */
+export type Resumed = z.output<typeof resumedSchema>;
+/** 202 of POST /api/deliveries?id=…&resume=1. */
+export type InspectorResumed = z.output<typeof inspectorResumedSchema>;
 
 // Every error, everywhere
 export type { ErrorBody };

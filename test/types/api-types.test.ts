@@ -3,7 +3,7 @@
 // the schema the relay validates with or answers from, so the documented examples type-check.
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import type { Cron, CronUpdate, DeliverySummary, ErrorBody, StartedRun, TriggerMode, TriggerRequest, WebhookAck } from "langgraph-relay/types";
+import type { Cron, CronUpdate, DeliverySummary, ErrorBody, ResumeRequest, Resumed, StartedRun, TriggerMode, TriggerRequest, WebhookAck } from "langgraph-relay/types";
 import { cronUpdateExamples, triggerExamples } from "../../lib/openapi/examples.js";
 import type { cronUpdateBodySchema } from "../../lib/trigger/cron-requests.js";
 import type { triggerBodySchema } from "../../lib/trigger/request.js";
@@ -25,6 +25,11 @@ describe("langgraph-relay/types", () => {
     expectTypeOf<WebhookAck["duplicate"]>().toEqualTypeOf<boolean>();
     expectTypeOf<ErrorBody>().toEqualTypeOf<{ error: { code: string; message: string } }>();
     expectTypeOf<Cron["enabled"]>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<Resumed>().toEqualTypeOf<{ run_id: string; thread_id: string; delivery_id: string }>();
+    const approve: ResumeRequest = { decision: "approve" };
+    // @ts-expect-error a decision is approve or reject, as the endpoint says with a 400
+    const maybe: ResumeRequest = { decision: "maybe" };
+    expect([approve, maybe]).toHaveLength(2);
     expectTypeOf<DeliverySummary["outcome"]>().toEqualTypeOf<"succeeded" | "failed" | "pending" | "no_route" | "rejected" | "unverified" | "duplicate">();
   });
 });
