@@ -4,7 +4,7 @@
 // the runtime's sleep, random, thread-state reader and startRun replaced.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunStarter, Runtime, StartRunRequest } from "../../lib/runtime/runtime.js";
-import { chainDepthOf } from "../../lib/routing/actions/chain.js";
+import { chainDepthOf, chainKeyFor } from "../../lib/routing/actions/chain.js";
 import { formatDuration, slackMessage } from "../../lib/routing/actions/slack.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { eventOf } from "../../lib/model/events.js";
@@ -522,6 +522,8 @@ describe("chain", () => {
         publicUrl: "https://relay.test",
         request: {
           assistant_id: "agent",
+          // The same key for every attempt and replay of this action on this delivery (lib/trigger/start-once.ts).
+          dedupe_key: chainKeyFor(stored.id, "chain"),
           thread_id: "new",
           input: { messages: [{ role: "user", content: "echo: create" }] },
           route: "second",
