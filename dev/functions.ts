@@ -45,10 +45,17 @@ export interface Generation {
   retire(): Promise<void>;
 }
 
+/**
+ * Every load gets a namespace of its own, a failed one too: Node keeps a module that failed (a syntax
+ * error) under its URL, so a retry under the same namespace would fail again after the fix.
+ */
+let loads = 0;
+
 /** Imports every function of api/ afresh, with its own lib/ and routes. */
 export async function loadGeneration(id: number): Promise<Generation> {
   const files = new Set<string>();
-  const namespace = `relay-dev-${process.pid}-${id}`;
+  loads += 1;
+  const namespace = `relay-dev-${process.pid}-${loads}`;
   const tsx = registerTsx({
     namespace,
     onImport: (url) => {

@@ -2,7 +2,7 @@
 // LangGraph server; a restart keeps the token (.env.local) and says it is a new process; a port in
 // use is explained; the remote-deployment warning; the Redis start-up check.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,19 @@ import { freePort } from "../support/ports.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "relay-dev-stack-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A copy of the project a user would have (its node_modules linked), whose routes.ts the tests edit:
+ * saving the repository's own file would reload every other dev server of the suite.
+ */
+function copyProject(): string {
+  const project = join(scratch, "project");
+  for (const entry of ["api", "lib", "dev", "public", "routes.ts", "types.ts", "package.json", "tsconfig.json", "vercel.json", ".gitignore"]) {
+    cpSync(join(root, entry), join(project, entry), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(project, "node_modules"), "dir");
+  return project;
+}
 
 describe("startDevStack with LANGGRAPH_API_URL set", () => {
   it("starts no LangGraph server and warns that a remote deployment cannot call back a laptop", async () => {
@@ -98,11 +111,11 @@ interface DevProcess {
 }
 
 /** `npm run dev`'s command (package.json), on a free port, with its .env.local in a temp dir. */
-function startServer(port: number, envFile: string, extra: Record<string, string> = {}): DevProcess {
+function startServer(port: number, envFile: string, cwd = root): DevProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "dev/server.ts"], {
-    cwd: root,
+    cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), RELAY_DEV_ENV_FILE: envFile, LOG_FORMAT: "json", LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", REDIS_URL: "", ...extra },
+    env: { ...process.env, PORT: String(port), RELAY_DEV_ENV_FILE: envFile, LOG_FORMAT: "json", LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", REDIS_URL: "" },
   });
   let output = "";
   const onData = (chunk: Buffer) => (output += chunk.toString());
@@ -139,7 +152,8 @@ describe("npm run dev keeps its state", () => {
   it("a save of routes.ts reloads the functions: same token, same deliveries, same LangGraph server", async () => {
     const port = await freePort();
     const envFile = join(scratch, "reload.env.local");
-    const dev = startServer(port, envFile);
+    const project = copyProject();
+    const dev = startServer(port, envFile, project);
     const base = `http://127.0.0.1:${port}`;
     try {
       const banner = await dev.ready;
@@ -167,9 +181,10 @@ describe("npm run dev keeps its state", () => {
       for (let i = 0; i < 50 && !(await listed()).includes(run.run_id); i++) await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await listed()).toContain(run.run_id);
 
-      // The save an editor makes (the same bytes: the repository's file is left as it was).
-      const routes = join(root, "routes.ts");
-      writeFileSync(routes, readFileSync(routes));
+      // The save an editor makes.
+      const routes = join(project, "routes.ts");
+      const original = readFileSync(routes, "utf8");
+      writeFileSync(routes, original);
       await dev.waitFor(/functions reloaded/, 30_000);
 
       const after = (await (await fetch(`${base}/api/dev`)).json()) as typeof before & { last_reload: { files: string[]; ok: boolean } };
@@ -189,9 +204,27 @@ describe("npm run dev keeps its state", () => {
       expect(JSON.stringify(await again.json())).toContain("echo: Hello!");
       expect(dev.output()).not.toMatch(/"msg":"request (refused|failed)"/);
 
+      // A save that does not load is reported, and the functions loaded before keep serving.
+      writeFileSync(routes, `${original}\nexport const broken = ;\n`);
+      await dev.waitFor(/reload failed/, 30_000);
+      expect(await listed()).toContain(run.run_id);
+      const failed = (await (await fetch(`${base}/api/dev`)).json()) as typeof after;
+      expect(failed.last_reload).toMatchObject({ ok: false, files: ["routes.ts"] });
+      expect(failed.last_reload.error).toMatch(/routes\.ts/);
+      // Fixed with a route of the user's own: it loads, and the dev routes step aside.
+      writeFileSync(
+        routes,
+        original
+          .replace("import { defineRoutes }", "import { custom, defineRoutes }")
+          .replace("defineRoutes([])", 'defineRoutes([{ on: "*", actions: [custom({ name: "mine", handler: () => undefined })] }])'),
+      );
+      await dev.waitFor(/functions reloaded[\s\S]*functions reloaded/, 30_000);
+      const fixed = (await (await fetch(`${base}/api/dev`)).json()) as typeof after & { dev_routes: boolean };
+      expect(fixed).toMatchObject({ stack_id: before.stack_id, last_reload: { ok: true }, dev_routes: false });
+
       // A restart is a new process: the same token from .env.local, another stack id.
       await dev.stop();
-      const second = startServer(port, envFile);
+      const second = startServer(port, envFile, project);
       try {
         const output = await second.ready;
         expect(tokenIn(output)).toBe(token);
