@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { errorResponse } from "../lib/http/errors.js";
 import { HTTP_METHODS, type Handler, type HttpMethod } from "../lib/http/methods.js";
 import { notFound } from "../lib/shared/errors.js";
+import type { Logger } from "../lib/shared/log.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const apiDir = join(root, "api");
@@ -67,8 +68,15 @@ async function serveStatic(pathname: string): Promise<Response> {
   }
 }
 
-/** A fetch handler for the whole app. */
-export function appHandler(modules: Map<string, FunctionModule>): (request: Request) => Promise<Response> {
+/**
+ * A fetch handler for the whole app. `log` gets the line of a request no function answered (an unknown
+ * /api/ path), as the functions log their own refusals.
+ */
+export function appHandler(modules: Map<string, FunctionModule>, log?: Logger): (request: Request) => Promise<Response> {
+  const noFunction = (request: Request, path: string) => {
+    log?.warn("request refused", { status: 404, code: "not_found", method: request.method, path, error: "no such function" });
+    return errorResponse(notFound(`No function at ${path}.`));
+  };
   return async (request) => {
     const url = new URL(request.url);
     const match = /^\/api\/([A-Za-z0-9_-]+)\/?$/.exec(rewrites.get(url.pathname) ?? url.pathname);
@@ -76,11 +84,11 @@ export function appHandler(modules: Map<string, FunctionModule>): (request: Requ
       const module = modules.get(match[1] as string);
       const method = request.method.toUpperCase() as HttpMethod;
       const handler = HTTP_METHODS.includes(method) ? module?.[method] : undefined;
-      if (module === undefined) return errorResponse(notFound(`No function at ${url.pathname}.`));
+      if (module === undefined) return noFunction(request, url.pathname);
       if (handler === undefined) return new Response(null, { status: 405 });
       return handler(request);
     }
-    if (url.pathname.startsWith("/api/")) return errorResponse(notFound(`No function at ${url.pathname}.`));
+    if (url.pathname.startsWith("/api/")) return noFunction(request, url.pathname);
     if (request.method !== "GET" && request.method !== "HEAD") return errorResponse(notFound("Not found."));
     return serveStatic(url.pathname);
   };

@@ -128,7 +128,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const log = options.log ?? devLogger(env);
 
   const modules = new Map<string, FunctionModule>();
-  const app = appHandler(modules);
+  const app = appHandler(modules, log);
   let ready = false;
   let status: () => DevStatus = () => {
     throw new Error("not started");

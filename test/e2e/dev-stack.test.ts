@@ -299,6 +299,10 @@ it("starts again on the same port after a crash (SIGKILL)", async () => {
     expect(output).toContain(`http://localhost:${port}/`);
     const response = await fetch(`http://127.0.0.1:${port}/api/webhook`, { method: "PUT" });
     expect(response.status).toBe(405);
+    expect((await fetch(`http://127.0.0.1:${port}/api/no-such-function`)).status).toBe(404);
+    // Each refusal is one line in the terminal, the functions' and the dev server's own.
+    await second.waitFor(/"msg":"request refused","status":405,"code":"method_not_allowed","method":"PUT","path":"\/api\/webhook"/, 10_000);
+    await second.waitFor(/"msg":"request refused","status":404,"code":"not_found","method":"GET","path":"\/api\/no-such-function"/, 10_000);
   } finally {
     await second.stop();
   }
