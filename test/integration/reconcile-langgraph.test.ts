@@ -101,7 +101,8 @@ for (const storeKind of ["memory", "redis"] as const) {
     /** Starts a run through /api/trigger and waits until LangGraph has sent (and lost) its callback. */
     async function lostRun(body: Json): Promise<{ runId: string; threadId: string; answer: Json }> {
       const response = await trigger(api, body);
-      const answer = (await response.json()) as Json;
+      // A stream's ids are in its headers; its body is read to the end, as a caller would.
+      const answer = body["mode"] === "stream" ? { stream: await response.text() } : ((await response.json()) as Json);
       const runId = String(answer["run_id"] ?? response.headers.get("x-run-id"));
       const threadId = String(answer["thread_id"] ?? response.headers.get("x-thread-id"));
       await lostCallback(runId);
@@ -196,6 +197,16 @@ for (const storeKind of ["memory", "redis"] as const) {
       expect(record.payload.values).toEqual(answer["values"]);
       expect(forwardsOf(runId)).toHaveLength(1);
       expect((await deliverLate(runId)).body["duplicate"]).toBe(true);
+      expect(forwardsOf(runId)).toHaveLength(1);
+    });
+
+    it("a stream whose callback was lost is reconciled as run.success with the run's values", async () => {
+      const { runId, answer } = await lostRun({ mode: "stream", assistant_id: "agent", thread_id: "new", input: HELLO });
+      expect(String(answer["stream"])).toContain("echo: Hello!");
+      await sweepAfter(runId);
+      const record = await routed(deliveryIdFor(runId, "success"));
+      expect(record).toMatchObject({ source: "reconciled", event: "run.success" });
+      expect((record.payload.values as Json)["output"]).toBe("echo: Hello!");
       expect(forwardsOf(runId)).toHaveLength(1);
     });
 
