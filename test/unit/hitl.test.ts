@@ -7,6 +7,7 @@ import { pausedAtMs, resumeUrl, signReference, verifyReference } from "../../lib
 import { decisionResume, decisionValue, hitlRequestOf } from "../../lib/hitl/resume-values.js";
 import { isSlackResponseUrl, parseSlackClick } from "../../lib/hitl/slack-interaction.js";
 import { stillWaiting } from "../../lib/hitl/resume.js";
+import { renderInterrupt, summariseInterrupt } from "../../lib/hitl/render.js";
 import { RelayError } from "../../lib/shared/errors.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
 
@@ -186,3 +187,26 @@ describe("Slack's interactivity payload", () => {
     expect(refusal(() => parseSlackClick(payload({ user: "ann" }))).status).toBe(400);
   });
 });
+
+describe("what a paused run asks, rendered for Slack", () => {
+  it("shows a question in bold with the rest below, a string as it is, escaped either way", () => {
+    expect(renderInterrupt({ question: "Ship <@channel> & go?", input: "v2" }, 500)).toBe('*Ship &lt;@channel&gt; &amp; go?*\n```{\n  "input": "v2"\n}```');
+    expect(renderInterrupt("approve <!here>?", 500)).toBe("approve &lt;!here&gt;?");
+    expect(renderInterrupt({ a: "```<@U1>```" }, 500)).not.toMatch(/<@U1>|```<|>```/);
+  });
+
+  it("lists LangChain's HITL-middleware tool calls, one line each with their arguments", () => {
+    const value = { actionRequests: [{ name: "send_email", args: { to: "ops@example.com" }, description: "Tool execution requires approval\n\nTool: send_email" }, { name: "delete_file", args: { path: "/tmp/x" } }] };
+    expect(renderInterrupt(value, 1000)).toBe(
+      '*2 tool calls need approval*\n• *send_email* — Tool execution requires approval\n```{"to":"ops@example.com"}```\n• *delete_file*\n```{"path":"/tmp/x"}```',
+    );
+    expect(summariseInterrupt(value)).toBe("approve send_email, delete_file?");
+  });
+
+  it("stays within its bound, whatever the run asks", () => {
+    for (const value of [{ question: "q".repeat(5000), x: "y".repeat(5000) }, "s".repeat(5000), { actionRequests: Array.from({ length: 50 }, (_, i) => ({ name: `t${i}`, args: { v: "z".repeat(500) } })) }, { deep: "w".repeat(9000) }]) {
+      expect(renderInterrupt(value, 900).length).toBeLessThanOrEqual(900);
+    }
+  });
+});
+

@@ -448,7 +448,8 @@ describe("environment defaults", () => {
     expect(slackReceiver.requests).toHaveLength(3);
     const texts = slackReceiver.requests.map((request) => (request.body as { text: string }).text);
     expect(texts[0]).toBe(":x: Run of error_graph failed: boom for input=err");
-    expect(texts[2]).toMatch(/^:raised_hand: Run of hitl is waiting for a human: \{ "question": "Approve\?", "input": "x" \}/);
+    // The question, not the interrupt's JSON (lib/hitl/render.ts).
+    expect(texts[2]).toBe(":raised_hand: Run of hitl is waiting for a human: Approve?");
   });
 
   it("applies alongside the routes file, and to named runs too", async () => {

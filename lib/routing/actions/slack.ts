@@ -8,6 +8,7 @@ import type { Action } from "../action.js";
 import { internalsOf } from "../context.js";
 import { pausedAtMs, signReference } from "../../hitl/references.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../hitl/slack-interaction.js";
+import { renderInterrupt, summariseInterrupt } from "../../hitl/render.js";
 import { postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
 import { isPausedEvent } from "../../model/events.js";
@@ -83,15 +84,6 @@ export function formatDuration(ms: number | undefined): string {
   return `${minutes} min ${seconds} s`;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value, null, 2) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /** The message for one event: `text` for notifications, `blocks` for the channel. */
 export function slackMessage(event: RunEvent, options: SlackMessageOptions = {}): SlackMessage {
   const headline = HEADLINES[event.type] ?? { emoji: ":grey_question:", verb: `ended with status ${event.status}` };
@@ -120,10 +112,12 @@ export function slackMessage(event: RunEvent, options: SlackMessageOptions = {})
     blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Error*\n${codeBlock(event.error, SECTION_MAX)}` } });
   }
   if (isPausedEvent(event)) {
-    const waiting = event.interrupts.map((interrupt) => describe(interrupt.value));
-    const what = waiting.length > 0 ? waiting.join("\n\n") : `next: ${event.next.join(", ") || "unknown"}`;
-    summary = waiting.length > 0 ? truncate(waiting.join(" | ").replace(/\s+/g, " "), 200) : what;
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Waiting for*\n${codeBlock(what, SECTION_MAX)}` } });
+    // Each interrupt readable (lib/hitl/render.ts): the question, the tool calls to approve, the rest as JSON.
+    const count = Math.max(1, event.interrupts.length);
+    const waiting = event.interrupts.map((interrupt) => renderInterrupt(interrupt.value, Math.floor((SECTION_MAX - 20) / count) - 2));
+    const what = waiting.length > 0 ? waiting.join("\n\n") : codeBlock(`next: ${event.next.join(", ") || "unknown"}`, SECTION_MAX);
+    summary = event.interrupts.length > 0 ? truncate(event.interrupts.map((interrupt) => summariseInterrupt(interrupt.value)).join(" | ").replace(/\s+/g, " "), 200) : `next: ${event.next.join(", ") || "unknown"}`;
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Waiting for*\n${what}` } });
     if (options.approval !== undefined) {
       const button = (action_id: SlackButton["action_id"], text: string, style: SlackButton["style"]): SlackButton => ({
         type: "button",
