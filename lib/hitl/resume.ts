@@ -154,6 +154,13 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
 
 /** A delivery with its decisions merged in, for /api/deliveries (decisions live under their own key). */
 export async function withDecisions(delivery: DeliveryRecord, runtime: Runtime): Promise<DeliveryRecord> {
-  const decisions = await runtime.decisions.list(delivery.id);
-  return decisions.length === 0 ? delivery : { ...delivery, decisions };
+  if (delivery.event !== PAUSED_EVENT) return delivery;
+  try {
+    const decisions = await runtime.decisions.list(delivery.id);
+    return decisions.length === 0 ? delivery : { ...delivery, decisions };
+  } catch (error) {
+    // The delivery was read: show it, and say in the log why its decisions are missing.
+    runtime.log.warn("could not read the decisions of a paused delivery", { delivery_id: delivery.id, error: describeError(error) });
+    return delivery;
+  }
 }
