@@ -1,0 +1,177 @@
+// /api/slack, /api/resume and the inspector's resume, through the api/ exports with LangGraph's two
+// calls replaced (the thread's state, the start of the resumed run) and Slack's response_url caught by
+// the runtime's fetch: what a person sees when a click cannot be acted on, and what never happens.
+import { afterEach, describe, expect, it } from "vitest";
+import * as deliveriesApi from "../../api/deliveries.js";
+import * as resumeApi from "../../api/resume.js";
+import * as slackApi from "../../api/slack.js";
+import type { Handler } from "../../lib/http/methods.js";
+import { resumeUrl, signReference } from "../../lib/hitl/references.js";
+import { slackSignature } from "../../lib/hitl/slack-signature.js";
+import type { DeliveryRecord } from "../../lib/model/delivery.js";
+import { setRuntime, type StartRunRequest } from "../../lib/runtime/runtime.js";
+import { deliveryFrom } from "../support/routing.js";
+import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
+
+const SLACK_SECRET = "handler-test-slack-secret";
+const WAITING = { next: ["ask"], tasks: [{ interrupts: [{ id: "i1", value: { question: "Approve?" } }] }] };
+const RESPONSE_URL = "https://hooks.slack.com/actions/T1/1/secret-path";
+
+interface Harness {
+  runtime: TestRuntime;
+  delivery: DeliveryRecord;
+  started: StartRunRequest[];
+  posted: { url: string; body: Record<string, unknown> }[];
+  clock: { now: number };
+  threadState: { read: () => Promise<unknown> };
+}
+
+afterEach(() => {
+  setRuntime(undefined);
+});
+
+async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<Harness> {
+  const started: StartRunRequest[] = [];
+  const posted: Harness["posted"] = [];
+  const clock = { now: Date.now() };
+  const threadState = { read: async (): Promise<unknown> => ({ ...WAITING, tasks: [{ interrupts: [{ id: "i1", value: pauseValue }] }] }) };
+  const runtime = installTestRuntime(
+    { SLACK_SIGNING_SECRET: SLACK_SECRET },
+    {
+      now: () => clock.now,
+      readThreadState: () => threadState.read(),
+      startRun: async (request) => {
+        started.push(request);
+        return { run_id: `run-${started.length}`, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
+      },
+      fetch: async (input, init) => {
+        posted.push({ url: String(input), body: JSON.parse(String(init?.body)) as Record<string, unknown> });
+        return new Response(null, { status: 200 });
+      },
+    },
+  );
+  const delivery = deliveryFrom("hitl_interrupt");
+  delivery.event = "run.paused";
+  delivery.pause = { interrupts: [{ id: "i1", value: pauseValue }], next: ["ask"] };
+  delivery.routing = "done";
+  await runtime.store.claim(delivery);
+  return { runtime, delivery, started, posted, clock, threadState };
+}
+
+const button = (h: Harness) => signReference("slack", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 7 * 86_400_000 });
+
+function slackRequest(h: Harness, payload: unknown, options: { raw?: string } = {}): Request {
+  const body = options.raw ?? `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const timestamp = String(Math.floor(h.clock.now / 1000));
+  return new Request("https://relay.test/api/slack", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp, "x-slack-signature": slackSignature(SLACK_SECRET, timestamp, body) },
+    body,
+  });
+}
+
+const click = (h: Harness, decision = "approve", responseUrl = RESPONSE_URL) => ({
+  type: "block_actions",
+  user: { id: "U0ANN", username: "ann" },
+  actions: [{ action_id: decision, value: button(h) }],
+  response_url: responseUrl,
+  message: { blocks: [{ type: "section", text: { type: "mrkdwn", text: "Approve?" } }, { type: "actions", elements: [] }] },
+});
+
+const call = async (api: unknown, request: Request) => {
+  const handler = (api as Record<string, Handler>)[request.method];
+  if (handler === undefined) throw new Error("no handler");
+  return handler(request);
+};
+
+describe("POST /api/slack", () => {
+  it("a click whose thread cannot be read resumes nothing, tells only the clicker (the buttons stay), and can be clicked again", async () => {
+    const h = await harness();
+    h.threadState.read = async () => {
+      throw new Error("LangGraph is down");
+    };
+    expect((await call(slackApi, slackRequest(h, click(h)))).status).toBe(200);
+    await h.runtime.idle();
+    expect(h.started).toEqual([]);
+    expect(h.posted).toEqual([{ url: RESPONSE_URL, body: { response_type: "ephemeral", replace_original: false, text: expect.stringMatching(/^:warning: Nothing was resumed: Could not ask LangGraph/) } }]);
+
+    h.threadState.read = async () => WAITING;
+    expect((await call(slackApi, slackRequest(h, click(h)))).status).toBe(200);
+    await h.runtime.idle();
+    expect(h.started).toHaveLength(1);
+    const rewritten = h.posted[1]?.body as { replace_original: boolean; blocks: { type: string }[] };
+    expect(rewritten.replace_original).toBe(true);
+    expect(rewritten.blocks.map((block) => block.type)).toEqual(["section", "section"]);
+    expect(JSON.stringify(rewritten)).toMatch(/Approved\* by <@U0ANN>.*resumed as run `run-1`/);
+  });
+
+  it("an expired button says so in the message and resumes nothing", async () => {
+    const h = await harness();
+    const payload = click(h);
+    h.clock.now += 8 * 86_400_000;
+    expect((await call(slackApi, slackRequest(h, payload))).status).toBe(200);
+    await h.runtime.idle();
+    expect(h.started).toEqual([]);
+    expect(JSON.stringify(h.posted[0]?.body)).toMatch(/This resume link has expired.*Nothing was resumed/);
+  });
+
+  it("sends nothing to a response_url that is not Slack's, and answers 400", async () => {
+    const h = await harness();
+    for (const url of ["https://evil.example/actions/T1", "http://hooks.slack.com/actions/T1", "https://hooks.slack.com@evil.example/x", "https://127.0.0.1/x"]) {
+      const answer = await call(slackApi, slackRequest(h, click(h, "approve", url)));
+      expect(answer.status, url).toBe(400);
+    }
+    await h.runtime.idle();
+    expect(h.posted).toEqual([]);
+    expect(h.started).toEqual([]);
+  });
+
+  it("acknowledges Slack's ssl_check and other interactions with 200, doing nothing", async () => {
+    const h = await harness();
+    expect((await call(slackApi, slackRequest(h, undefined, { raw: "ssl_check=1&token=legacy" }))).status).toBe(200);
+    expect((await call(slackApi, slackRequest(h, { type: "view_submission", user: { id: "U1" } }))).status).toBe(200);
+    expect((await call(slackApi, slackRequest(h, { ...click(h), actions: [{ action_id: "something_else", value: "x" }] }))).status).toBe(200);
+    await h.runtime.idle();
+    expect([h.posted, h.started]).toEqual([[], []]);
+  });
+
+  it("answers a wrong method with 405 and Allow: POST, in the pinned shape", async () => {
+    const answer = await call(slackApi, new Request("https://relay.test/api/slack", { method: "GET" }));
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get("allow")).toBe("POST");
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
+  });
+});
+
+describe("POST /api/resume and the inspector's resume", () => {
+  const link = (h: Harness) => resumeUrl("https://relay.test", signReference("link", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 3_600_000 }));
+  const post = (url: string, body: string) => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+
+  it("refuses a body with both resume and decision, or neither, with 400 and claims nothing", async () => {
+    const h = await harness();
+    for (const body of ['{"resume": 1, "decision": "approve"}', "{}", '{"decision": "maybe"}', '{"resume": 1, "extra": 2}', "[1]"]) {
+      expect((await call(resumeApi, post(link(h), body))).status, body).toBe(400);
+    }
+    expect((await call(resumeApi, post(link(h), '{"resume": null}'))).status).toBe(202);
+    expect(h.started).toEqual([expect.objectContaining({ command: { resume: null } })]);
+  });
+
+  it("refuses a body over 256 KiB with 413, and a link that does not verify before reading the body", async () => {
+    const h = await harness();
+    expect((await call(resumeApi, post(link(h), JSON.stringify({ resume: "x".repeat(300 * 1024) })))).status).toBe(413);
+    expect((await call(resumeApi, post(`${link(h)}x`, JSON.stringify({ resume: "x".repeat(300 * 1024) })))).status).toBe(401);
+    expect((await call(resumeApi, post("https://relay.test/api/resume", '{"resume": 1}'))).status).toBe(401);
+    expect(h.started).toEqual([]);
+  });
+
+  it("refuses a decision the HITL middleware's review config does not allow, with 400, before claiming the pause", async () => {
+    const h = await harness({ actionRequests: [{ name: "delete_file", args: {} }], reviewConfigs: [{ actionName: "delete_file", allowedDecisions: ["approve"] }] });
+    const inspector = (body: string) =>
+      new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}&resume=1`, { method: "POST", headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" }, body });
+    const refused = await call(deliveriesApi, inspector('{"decision": "reject"}'));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/does not allow "reject" for "delete_file"/);
+    expect((await call(deliveriesApi, inspector('{"decision": "approve"}'))).status).toBe(202);
+    expect(h.started).toEqual([expect.objectContaining({ command: { resume: { decisions: [{ type: "approve" }] } } })]);
+  });
+});
