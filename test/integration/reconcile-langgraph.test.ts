@@ -200,6 +200,28 @@ for (const storeKind of ["memory", "redis"] as const) {
       expect(forwardsOf(runId)).toHaveLength(1);
     });
 
+    it("a rejected callback holding the run's delivery id does not stop its reconciliation: recorded beside it and routed once", async () => {
+      // Two runs on one thread; B's body sent with A's token (a leaked URL reused for another run of the
+      // thread) is recorded under B's delivery id, and rejected.
+      const thread = (await client().threads.create()).thread_id;
+      const a = await lostRun({ assistant_id: "agent", thread_id: thread, input: { input: "a" } });
+      const b = await lostRun({ assistant_id: "agent", thread_id: thread, input: { input: "b" } });
+      const tokenOfA = (await lostCallback(a.runId)).url;
+      const forged = await fetch(new URL(tokenOfA, api.url), { method: "POST", body: (await lostCallback(b.runId)).raw });
+      expect(((await forged.json()) as Json)["delivery_id"]).toBe(deliveryIdFor(b.runId, "success"));
+      await api.runtime.idle();
+      expect((await api.runtime.store.get(deliveryIdFor(b.runId, "success")))?.verification).toMatchObject({ state: "rejected" });
+
+      await sweepAfter(b.runId);
+      const reconciled = (await api.runtime.store.list({ limit: 50, filter: { run_id: b.runId } })).deliveries.filter((record) => record.source === "reconciled");
+      expect(reconciled).toHaveLength(1);
+      expect(await routed(reconciled[0]!.id)).toMatchObject({ routing: "done", verification: { state: "confirmed" } });
+      expect(forwardsOf(b.runId)).toHaveLength(1);
+      await reconcileLostCallbacks(api.runtime, router);
+      await api.runtime.idle();
+      expect(forwardsOf(b.runId)).toHaveLength(1);
+    });
+
     it("a stream whose callback was lost is reconciled as run.success with the run's values", async () => {
       const { runId, answer } = await lostRun({ mode: "stream", assistant_id: "agent", thread_id: "new", input: HELLO });
       expect(String(answer["stream"])).toContain("echo: Hello!");
