@@ -58,6 +58,8 @@ export interface LangGraphServerOptions {
   port?: number;
   /** Receives each line the server prints (stdout and stderr). @default lines are discarded */
   log?: (line: string) => void;
+  /** Called when the server exits once started, other than by `stop()`, with the last lines it printed. */
+  onExit?: (code: number | string | null, lastLines: readonly string[]) => void;
   /** How long to wait for GET /ok to answer. @default 90_000 */
   startTimeoutMs?: number;
 }
@@ -66,6 +68,8 @@ export interface LangGraphServer {
   /** Base URL for `new Client({ apiUrl })`, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
+  /** The child process's id (the leader of its process group). */
+  pid: number | undefined;
   /** Kills the server (and its process group) and deletes its state directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -258,7 +262,12 @@ async function launch(port: number, options: LangGraphServerOptions): Promise<La
     await stop();
     throw error;
   }
-  return { url, port, stop };
+  // A crash after the start must not go unnoticed: every run would fail with "unreachable" and nothing
+  // would say why. "close": after the pipes are drained, so the tail holds its last words.
+  child.once("close", (code, signal) => {
+    if (stopped === undefined) options.onExit?.(code ?? signal, [...tail]);
+  });
+  return { url, port, pid: child.pid, stop };
 }
 
 async function waitUntilReady(

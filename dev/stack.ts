@@ -61,7 +61,8 @@ export interface DevStatus {
   /** True when routes.ts defines no route and the dev routes (log every event) are used. */
   dev_routes: boolean;
   store: string;
-  langgraph: { url: string; embedded: boolean; crons: boolean | null };
+  /** `running` is false once the embedded server exited on its own (a restart of npm run dev starts it again). */
+  langgraph: { url: string; embedded: boolean; crons: boolean | null; running: boolean };
   checks: ServiceCheck[];
 }
 
@@ -72,6 +73,8 @@ export interface DevStack {
   langgraphUrl: string;
   /** True when the stack started its own LangGraph server. */
   embeddedLangGraph: boolean;
+  /** The embedded LangGraph server's process id, when there is one. */
+  langgraphPid: number | undefined;
   /** The effective environment: the file's and generated values included. */
   env: Env;
   /** Which of TRIGGER_TOKEN / WEBHOOK_SECRET were generated at this start (and saved to `envFile`). */
@@ -166,9 +169,22 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
 
     let embeddedLangGraph = false;
+    let langgraphPid: number | undefined;
+    /** Set when the embedded LangGraph server exited on its own (the page and the status say so). */
+    let langgraphExited: number | string | undefined;
     if ((env["LANGGRAPH_API_URL"] ?? "").trim() === "") {
-      const langgraph = await startLangGraphServer(options.langgraphLog ? { log: options.langgraphLog } : {});
+      const langgraph = await startLangGraphServer({
+        ...(options.langgraphLog ? { log: options.langgraphLog } : {}),
+        onExit: (code, lastLines) => {
+          langgraphExited = code ?? "unknown";
+          log.error("the embedded LangGraph server stopped: runs cannot start until npm run dev is restarted", {
+            exit: code,
+            last_lines: lastLines.slice(-5).join("\n"),
+          });
+        },
+      });
       stops.langgraph = () => langgraph.stop();
+      langgraphPid = langgraph.pid;
       env["LANGGRAPH_API_URL"] = langgraph.url;
       embeddedLangGraph = true;
     }
@@ -265,7 +281,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       last_reload: lastReload,
       dev_routes: generation.usingDevRoutes,
       store: base.store.kind,
-      langgraph: { url: langgraphUrl, embedded: embeddedLangGraph, crons: checks.find((check) => check.service === "LangGraph")?.crons ?? null },
+      langgraph: {
+        url: langgraphUrl,
+        embedded: embeddedLangGraph,
+        crons: checks.find((check) => check.service === "LangGraph")?.crons ?? null,
+        running: langgraphExited === undefined,
+      },
       checks,
     });
     if (options.watch ?? options.env === undefined) {
@@ -281,6 +302,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       port: server.port,
       langgraphUrl,
       embeddedLangGraph,
+      langgraphPid,
       env,
       generated: prepared.generated,
       envFile: prepared.file,

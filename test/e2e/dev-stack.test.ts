@@ -100,6 +100,21 @@ describe("the start-up checks", () => {
   }, 30_000);
 });
 
+it("says so when the embedded LangGraph server dies: a log line, and GET /api/dev's langgraph.running false", async () => {
+  const lines: string[] = [];
+  const stack = await startDevStack({ port: 0, env: {}, log: jsonLogger((line) => lines.push(line)) });
+  try {
+    const status = async () => ((await (await fetch(`${stack.url}/api/dev`)).json()) as { langgraph: { running: boolean } }).langgraph;
+    expect(await status()).toMatchObject({ running: true });
+    process.kill(-(stack.langgraphPid as number), "SIGKILL");
+    for (let i = 0; i < 100 && (await status()).running; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await status()).toMatchObject({ running: false });
+    expect(lines.join("\n")).toContain("the embedded LangGraph server stopped");
+  } finally {
+    await stack.stop();
+  }
+}, 120_000);
+
 interface DevProcess {
   child: ChildProcess;
   output: () => string;
@@ -187,7 +202,7 @@ describe("npm run dev keeps its state", () => {
       writeFileSync(routes, original);
       await dev.waitFor(/functions reloaded/, 30_000);
 
-      const after = (await (await fetch(`${base}/api/dev`)).json()) as typeof before & { last_reload: { files: string[]; ok: boolean } };
+      const after = (await (await fetch(`${base}/api/dev`)).json()) as typeof before & { last_reload: { files: string[]; ok: boolean; error?: string } };
       expect(after.stack_id).toBe(before.stack_id);
       expect(after.generation).toBeGreaterThanOrEqual(1);
       expect(after.last_reload).toMatchObject({ ok: true });
