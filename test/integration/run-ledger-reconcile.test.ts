@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRunLedger } from "../../lib/stores/memory-run-ledger.js";
 import { RedisRunLedger } from "../../lib/stores/redis-run-ledger.js";
 import type { NewLedgerEntry, RunLedger } from "../../lib/stores/run-ledger.js";
+import { defineRoutes } from "../../lib/routing/index.js";
+import { reconcileLostCallbacks } from "../../lib/reconcile/reconcile.js";
+import { runSweep } from "../../lib/sweep/sweep.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
+import { createTestRuntime } from "../support/runtime.js";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -173,6 +177,38 @@ describe.runIf(haveRedis)("redis", () => {
     } finally {
       monitor.destroy();
       await ledger.close();
+    }
+  });
+
+  it("reconciliation adds one Redis command to an idle sweep (nothing due, nothing overdue, runs waiting for their callback)", async () => {
+    const runtime = createTestRuntime({ REDIS_URL: redis.url, LANGGRAPH_API_URL: "http://127.0.0.1:9", RECONCILE_AFTER: "15m" });
+    const router = defineRoutes([]);
+    const monitor = createClient({ url: redis.url });
+    await monitor.connect();
+    try {
+      const now = Date.now();
+      for (let n = 0; n < 20; n++) {
+        await runtime.ledger.put({ token_id: tokenId(), kind: "run", assistant_id: "a", created_at: iso(now), expires_at: iso(now + HOUR_MS) });
+      }
+      // The due work, then reconciliation: the sweep's first two parts (lib/sweep/steps.ts).
+      const steps = [async ({ deadline }: { deadline: number }) => ({ ...(await reconcileLostCallbacks(runtime, router, { deadline })) })];
+      await runSweep(runtime, router, { deadline: Date.now() + 20_000, steps }); // connects the client
+      const sent: string[] = [];
+      await monitor.monitor((line) => {
+        if (!line.includes(" lua]")) sent.push(line);
+      });
+      const counts = await runSweep(runtime, router, { deadline: Date.now() + 20_000, steps });
+      expect(counts).toMatchObject({ attempted: 0, routed: 0, reconciled: 0, deferred: 0, unknown: 0 });
+      await runtime.ledger.get(tokenId()); // a marker: every line before it is the sweep's
+      await expect.poll(() => sent.some((line) => line.includes("HGETALL"))).toBe(true);
+      const sweep = sent.slice(0, sent.findIndex((line) => line.includes("HGETALL"))).filter((line) => !/"(MULTI|EXEC)"/.test(line));
+      // One claim of due work (the durable core's), one listing of overdue runs (reconciliation's).
+      expect(sweep.length, sweep.join("\n")).toBe(2);
+      expect(sweep.filter((line) => line.includes("relay:ledger:open"))).toHaveLength(1);
+    } finally {
+      monitor.destroy();
+      await runtime.store.close();
+      await runtime.ledger.close();
     }
   });
 });
