@@ -74,6 +74,16 @@ export function stillWaiting(pause: PauseRecord, current: unknown): boolean {
  */
 export const CLAIM_LEASE_MS = 2 * 60_000;
 
+/** Largest resume value kept on a decision (its JSON); a bigger one is noted by its size only. */
+export const KEPT_VALUE_MAX_BYTES = 16 * 1024;
+
+/** The value as a decision keeps it: redacted like payloads (secret-looking keys), and bounded. */
+function keptValue(resume: unknown, runtime: Runtime): unknown {
+  const redacted = redactTree(resume, secretKeyTest(runtime.config.redactKeys));
+  const bytes = Buffer.byteLength(JSON.stringify(redacted) ?? "null");
+  return bytes <= KEPT_VALUE_MAX_BYTES ? redacted : { cut: `the value (${bytes} bytes of JSON) is over ${KEPT_VALUE_MAX_BYTES} bytes: not kept` };
+}
+
 /** How long a claim is kept: as long as the delivery record, and never shorter than a link lives. */
 function claimSeconds(runtime: Runtime): number {
   return Math.max(runtime.config.retentionSeconds, Math.ceil(runtime.config.resumeLinkTtlMs / 1000));
@@ -99,8 +109,7 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
     decision: "decision" in answer ? answer.decision : "custom",
     by: request.by,
     at: new Date(runtime.now()).toISOString(),
-    // Kept like payloads are: values under secret-looking keys replaced.
-    value: redactTree(resume, secretKeyTest(runtime.config.redactKeys)),
+    value: keptValue(resume, runtime),
   };
   if (!(await runtime.decisions.claim(delivery.id, record, claimSeconds(runtime)))) {
     const [first] = await runtime.decisions.list(delivery.id);

@@ -99,6 +99,14 @@ describe("unanswered pauses", () => {
     expect(JSON.stringify(decision)).not.toContain("sk-live-123");
   });
 
+  it("keep a big resume value by its size only, while LangGraph gets it whole", async () => {
+    const { runtime, started, delivery } = await setup((url) => [{ on: "run.paused", actions: [slack({ url })] }]);
+    const big = { text: "x".repeat(20_000) };
+    await resumePause({ deliveryId: delivery.id, channel: "link", by: "resume link", answer: { resume: big } }, runtime);
+    expect(started[0]?.command).toEqual({ resume: big });
+    expect((await runtime.decisions.list(delivery.id))[0]?.value).toEqual({ cut: expect.stringMatching(/^the value \(20011 bytes of JSON\) is over 16384 bytes/) });
+  });
+
   it("are acted on by the sweep (/api/sweep), whose answer counts them", async () => {
     const { runtime, router, started, advance } = await setup((url) => [{ on: "run.paused", unanswered: { after: "1h", then: "approve" }, actions: [slack({ url })] }]);
     advance(2 * HOUR);
