@@ -8,19 +8,19 @@
 // answer say which process is serving and how many reloads it has done, so that the page can tell a
 // reload (nothing lost) from a restart (a new process: the memory store started empty).
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
 import type { Env } from "../lib/config/env.js";
 import type { Logger } from "../lib/shared/log.js";
 import { describeError } from "../lib/shared/log.js";
 import type { Runtime, RuntimeOptions } from "../lib/runtime/runtime.js";
 import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
 import { checkLangGraph, checkRedis, type ServiceCheck } from "./checks.js";
+export { DEV_STACK_HEADER, DEV_STATUS_PATH, type DevStatus } from "./front.js";
 import { defaultEnvFile, loadDevEnvironment } from "./env-file.js";
 import { type Generation, loadGeneration, watchSources } from "./functions.js";
 import { startLangGraphServer } from "./langgraph-server.js";
+import { devFront, type DevStatus, listen } from "./front.js";
 import { devLogger } from "./pretty-log.js";
 import { appHandler, functionNames, type FunctionModule } from "./serve-functions.js";
 
@@ -46,24 +46,6 @@ export interface DevStackOptions {
    * @default true when `env` is not given (`npm run dev`), false when it is (tests: a save elsewhere must not reload them)
    */
   watch?: boolean;
-}
-
-/** What `GET /api/dev` answers (the page polls it): no secret, only what identifies this process. */
-export interface DevStatus {
-  dev: true;
-  /** New for every start of the process: a different one means the stack restarted. */
-  stack_id: string;
-  started_at: string;
-  /** 0 for the functions loaded at start, +1 for each reload. */
-  generation: number;
-  functions_loaded_at: string;
-  last_reload: { at: string; files: string[]; ok: boolean; error?: string } | null;
-  /** True when routes.ts defines no route and the dev routes (log every event) are used. */
-  dev_routes: boolean;
-  store: string;
-  /** `running` is false once the embedded server exited on its own (a restart of npm run dev starts it again). */
-  langgraph: { url: string; embedded: boolean; crons: boolean | null; running: boolean };
-  checks: ServiceCheck[];
 }
 
 export interface DevStack {
@@ -96,30 +78,12 @@ export interface DevStack {
   stop(): Promise<void>;
 }
 
-/** Served by the dev server only: Vercel has no such function. */
-export const DEV_STATUS_PATH = "/api/dev";
-export const DEV_STACK_HEADER = "x-relay-dev-stack";
-
 const root = fileURLToPath(new URL("..", import.meta.url));
 const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i.test(host);
 
 /** The state a reload keeps: every store of the runtime (deliveries, run ledger, idempotency keys, decisions). */
 function keptState(runtime: Runtime): Pick<RuntimeOptions, "store" | "ledger" | "idempotency" | "decisions"> {
   return { store: runtime.store, ledger: runtime.ledger, idempotency: runtime.idempotency, decisions: runtime.decisions };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers } });
-}
-
-/** Listens on the port first, so that a port in use fails before anything else is started. */
-function listen(fetchHandler: (request: Request) => Promise<Response>, port: number, hostname: string): Promise<{ port: number; close: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const instance = serve({ fetch: fetchHandler, port, hostname }, (info) =>
-      resolve({ port: info.port, close: () => new Promise((done) => (instance as Server).close(() => done())) }),
-    );
-    instance.once("error", reject);
-  });
 }
 
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
@@ -132,28 +96,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   const modules = new Map<string, FunctionModule>();
   const app = appHandler(modules, log);
-  let ready = false;
-  let status: () => DevStatus = () => {
-    throw new Error("not started");
-  };
-  const handle = async (request: Request): Promise<Response> => {
-    const stamp = { [DEV_STACK_HEADER]: stackId };
-    if (!ready) return json(503, { error: { code: "starting", message: "npm run dev is still starting; try again in a moment." } }, stamp);
-    if (new URL(request.url).pathname === DEV_STATUS_PATH) {
-      if (request.method !== "GET" && request.method !== "HEAD") return json(405, { error: { code: "method_not_allowed", message: `Method ${request.method} is not allowed here; use GET.` } }, { allow: "GET, HEAD", ...stamp });
-      return json(200, status(), stamp);
-    }
-    const response = await app(request);
-    try {
-      response.headers.set(DEV_STACK_HEADER, stackId);
-      return response;
-    } catch {
-      // Immutable headers (a Response.error() or a passed-through fetch answer): copy it.
-      const copy = new Response(response.body, response);
-      copy.headers.set(DEV_STACK_HEADER, stackId);
-      return copy;
-    }
-  };
+  const front = devFront(app, stackId);
 
   // Stopped in this order: LangGraph first (no run can call back a closed receiver — a failed
   // webhook delivery kills one of its queue workers), then routing work finishes, then the server.
@@ -164,7 +107,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   };
   try {
     const hostname = options.hostname ?? "127.0.0.1";
-    const server = await listen(handle, options.port ?? Number(env["PORT"] ?? 3000), hostname);
+    const server = await listen(front.handle, options.port ?? Number(env["PORT"] ?? 3000), hostname);
     stops.server = server.close;
     const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
 
@@ -272,7 +215,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       );
     }
 
-    status = () => ({
+    const statusOf = (): DevStatus => ({
       dev: true,
       stack_id: stackId,
       started_at: startedAt,
@@ -295,7 +238,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       });
       stops.watcher = () => watcher.close();
     }
-    ready = true;
+
+    front.ready(statusOf);
 
     return {
       url,
@@ -316,7 +260,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       },
       warnings,
       checks,
-      status: () => status(),
+      status: statusOf,
       reload,
       stop,
     };
