@@ -239,15 +239,15 @@ export async function benchColdStart(): Promise<BenchResult[]> {
     const budget = 1024 * 1024;
     for (const func of [webhook, trigger, ...["crons", "deliveries", "openapi"].map((name) => funcAt(output, name))]) {
       const size = sizeOf(func.dir);
+      // Against the budget (the issue's 1 MB), not the hello-world: a ratio to 600 bytes says nothing.
       results.push({
-        name: `size of the built \`${func.name}\` function (every file of its .func)`,
-        baseline: helloSize.bytes / 2 ** 20,
+        name: `size of the built \`${func.name}\` function (every file of its .func) vs the 1 MiB budget`,
+        baseline: budget / 2 ** 20,
         value: size.bytes / 2 ** 20,
-        ratio: size.bytes / helloSize.bytes,
+        ratio: size.bytes / budget,
         unit: "MB",
-        target: "≤ 1 MB",
-        met: size.bytes <= budget,
-        note: `${kb(size.bytes)} in ${size.files} files (du ${kb(size.du)}); hello-world ${kb(helloSize.bytes)} in ${helloSize.files} files`,
+        target: "≤ 1.00",
+        note: `${kb(size.bytes)} in ${size.files} files (du ${kb(size.du)}); hello-world ${kb(helloSize.bytes)} in ${helloSize.files} files; \`vercel build\` made ~12 MB in ~1,450 files`,
       });
     }
     return results;

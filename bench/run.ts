@@ -120,21 +120,44 @@ async function main(): Promise<void> {
 
 const MISSES = `## Where a target is missed, why, and what would close it
 
-- **Receiver throughput and p99.** Profiled with \`node --cpu-prof\` on \`bench/target.ts\` under load: no
-  hotspot is left. The relay's own work per callback (JSON.parse, zod, redaction, two SHA-256, the log
-  line, the response) is set against a bare server that does none of it, while autocannon shares the
-  same two cores; at a closed 50-connection loop, p99 follows throughput. Already done: cached token
-  digests, validation without copying unknown keys, a fast path for redacting minted webhook URLs,
-  no per-claim copies and O(1) eviction in the memory store, \`arrayBuffer()\` before \`request.body\`.
-  With Redis, a delivery that no route handles now costs one write (its claim records \`no_route\`);
-  one with actions still costs the claim plus progress saves, which pipelining could narrow.
-- **Webhook cold start.** zod is 226 of the 277 modules the built webhook function loads and most of
-  its import time; \`@vercel/functions\` (for \`waitUntil\` only) adds about 35 ms. Measured options:
-  the legacy API that ships inside zod 4 (\`zod/v3\`) imports in about 33 ms against about 130 ms for
-  \`zod\` (and \`zod/mini\` is no faster); reading Vercel's request context directly instead of
-  importing \`@vercel/functions\` saves the rest. Both trade the design's "use the kept library" for
-  start-up time, so they are left to a decision. Vercel runs Node 24, which loads ESM faster than the
-  Node 20 measured here.
+- **Receiver throughput and p99.** Profiled with \`node --cpu-prof\` on \`bench/target.ts\` under load
+  (2026-12-03, after bundling; memory store, 50 connections): \`handleWebhook\` 21% of the samples
+  inclusive (JSON.parse, zod, redaction, two SHA-256, the log line), confirmation and routing after the
+  answer 7.7%, the memory store's claim 5.7% and plan commit 3.2%, a lease token per claim 4.7%
+  (\`randomBytes(12)\` reads the system's generator each time: \`crypto.randomUUID()\` draws from a cached
+  pool), sizing each record by \`JSON.stringify\` 2.8%; the socket writes 13% and idle 36% (autocannon
+  shares the two cores). The bare server does none of it, so the ratio is the relay's work per callback,
+  which durable delivery (a routing item and a plan with each claim, leases, a bounded drain) has grown.
+  With Redis the receiver is round-trip bound (38% idle at 404 req/s): about 40 Redis commands per
+  callback, mostly inside two \`EVAL\`s of ~140 µs of Redis CPU each, the script text sent every time.
+  What would close it: the claim and the plan in one script, \`EVALSHA\` (the client's \`defineScript\`),
+  \`randomUUID\` for lease tokens, a record's size estimated without a second serialisation.
+- **Webhook cold start.** CPU from process start to the answer, medians of interleaved spawns on the
+  loaded machine: hello-world 95 ms (Node's start and the first \`Request\`/\`Response\`, which load
+  undici: ~30 ms of it), webhook 170–175 ms. Where the extra goes, measured by bundling one part at a
+  time: zod's classic API — its import +9 ms, the environment schema (40 variables) +14 ms, the
+  payload schema and its first parse +8 ms; \`node:crypto\` +5.6 ms (tokens, digests); and loading ~14
+  files: esbuild puts the code an entry shares with each lazy chunk in a file of its own, and the
+  module loader's time is three times the hello-world's in the profiles. Inside zod: a five-field
+  schema built and parsed costs +19 ms with \`zod\`, +2 ms with \`zod/mini\`, +2.6 ms with \`zod/v4/core\`
+  (85, 23 and 11 kB); the webhook with \`lib/config/env.ts\`, \`lib/http/errors.ts\` and
+  \`lib/model/run-payload.ts\` in \`zod/mini\` (an A/B build, 31 spawns each) answered in 164 against 175
+  ms, −6%. Done: one bundle per function, zod imported as a namespace (its 40 locales out),
+  \`@vercel/functions\` narrowed to \`waitUntil\`, the SDK, Redis and Standard Webhooks in lazy chunks, the
+  payload schema loaded once the token is good, confirmation, routing and \`routes.ts\` loaded after the
+  answer — after a timer's turn: started at once, their loading competed with the answer (187 ms,
+  worse than eager loading's 179; deferred, 170). Tried and dropped: one file without splitting (785 kB:
+  202 ms, parsing everything costs more than loading the chunks); zod without its JIT (slower). What
+  would close the rest: the configuration and payload schemas in \`zod/mini\` (the same library; the
+  other schemas, the OpenAPI document's included, can stay classic), the Redis store classes (~20 kB,
+  loaded with every function although the client is lazy) loaded only when \`REDIS_URL\` is set. Vercel
+  runs these functions on Node 24 (\`nodejs24.x\`), whose ESM loader is faster than Node 20's, measured
+  here.
+- **Trigger cold start.** CPU 214 against 95 ms: the webhook's start (zod, crypto, stores) plus the
+  trigger's request schemas (classic zod, \`lib/trigger/request.ts\`, \`schedule.ts\`), the SDK's chunk
+  (80 kB, +15 ms to load), its client and the first \`fetch\` (undici's HTTP client), and one round trip.
+  What would close it: the same \`zod/mini\` move for the request schemas, which are the trigger's
+  whole eager zod.
 - **First streamed event.** The relay adds about 3 ms of CPU per stream; the rest is one more HTTP hop
   on a shared machine. Runs of this benchmark have measured +5 ms (ratio 1.02), +8.6 ms (1.15) and
   +28 ms (1.58); the issue's own bound for it, within 20 ms of direct, holds in the first two.
