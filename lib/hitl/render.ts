@@ -5,6 +5,10 @@
 // escaped: a value cannot mention a channel or break out of its code block.
 import { asRecord } from "../shared/json.js";
 
+/** The pinned action ids of the run.paused message's buttons (here, not beside the payload's zod schema, so that the receiver's routes load no more than they need). */
+export const APPROVE_ACTION_ID = "approve";
+export const REJECT_ACTION_ID = "reject";
+
 /** Slack reads `&`, `<` and `>` as markup. */
 const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

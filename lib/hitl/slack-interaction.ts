@@ -10,9 +10,9 @@ import type { DecisionRecord } from "../model/delivery.js";
 import { describeIssues } from "../shared/zod-issues.js";
 import type { Decision } from "./resume-values.js";
 
-/** The pinned action ids of the run.paused message's buttons. */
-export const APPROVE_ACTION_ID = "approve";
-export const REJECT_ACTION_ID = "reject";
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "./render.js";
+
+export { APPROVE_ACTION_ID, REJECT_ACTION_ID };
 
 const blockActions = z.looseObject({
   type: z.literal("block_actions"),

@@ -7,8 +7,7 @@
 import type { Action } from "../action.js";
 import { internalsOf } from "../context.js";
 import { pausedAtMs, signReference } from "../../hitl/references.js";
-import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../hitl/slack-interaction.js";
-import { renderInterrupt, summariseInterrupt } from "../../hitl/render.js";
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID, renderInterrupt, summariseInterrupt } from "../../hitl/render.js";
 import { postAction } from "../http-post.js";
 import type { RunEvent } from "../../model/events.js";
 import { isPausedEvent } from "../../model/events.js";
