@@ -164,6 +164,20 @@ describe("POST /api/resume and the inspector's resume", () => {
     expect(h.started).toEqual([]);
   });
 
+  it("lets a read-only INSPECTOR_TOKEN read a pause and its decisions, not answer it (403)", async () => {
+    const h = await harness();
+    const reader = "inspector-token-read-only-0123456789";
+    setRuntime(Object.assign(h.runtime, { config: { ...h.runtime.config, inspectorTokens: [reader] } }));
+    const answer = await call(
+      deliveriesApi,
+      new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}&resume=1`, { method: "POST", headers: { authorization: `Bearer ${reader}` }, body: '{"decision": "approve"}' }),
+    );
+    expect(answer.status).toBe(403);
+    const read = await call(deliveriesApi, new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}`, { headers: { authorization: `Bearer ${reader}` } }));
+    expect(read.status).toBe(200);
+    expect(h.started).toEqual([]);
+  });
+
   it("refuses a decision the HITL middleware's review config does not allow, with 400, before claiming the pause", async () => {
     const h = await harness({ actionRequests: [{ name: "delete_file", args: {} }], reviewConfigs: [{ actionName: "delete_file", allowedDecisions: ["approve"] }] });
     const inspector = (body: string) =>
