@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { redisAddress } from "../lib/shared/errors.js";
 import { type DevStack, startDevStack } from "./stack.js";
 
 const port = Number(process.env["PORT"] ?? 3000);
@@ -51,7 +52,7 @@ const banner = [
   `  App and inspector   ${stack.url}/`,
   `  Functions           ${stack.functions.map((name) => `/api/${name}`).join("  ")}`,
   `  LangGraph           ${stack.langgraphUrl}${stack.embeddedLangGraph ? `  (embedded: assistants ${graphs.join(", ")}${noCrons})` : noCrons === "" ? "" : `  (${noCrons.slice(2)})`}`,
-  `  Delivery store      ${stack.runtime.store.kind}${stack.runtime.store.kind === "memory" ? "  (kept across reloads; a restart empties it)" : ""}`,
+  `  Delivery store      ${stack.runtime.store.kind}${stack.runtime.config.redisUrl === undefined ? "  (kept across reloads; a restart empties it)" : `  ${redisAddress(stack.runtime.config.redisUrl)} (REDIS_URL)`}`,
   `  Routes              ${routesLine}`,
   `  Secrets             ${secretsLine()}`,
   ...(checksLines.length > 0 ? ["", "Start-up checks:", ...checksLines.map((line) => `  ${line}`)] : []),
