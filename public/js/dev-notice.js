@@ -53,6 +53,9 @@ function show(status) {
       ? `The dev server restarted at ${time(status.started_at)}: the deliveries it kept in memory are gone (your token still works).`
       : `The dev server restarted at ${time(status.started_at)}; deliveries are kept in Redis.`;
     kind = "restart";
+  } else if (status.langgraph?.embedded && status.langgraph.running === false) {
+    text = "The embedded LangGraph server stopped: runs cannot start or resume. The terminal says why; restart npm run dev.";
+    kind = "error";
   } else if (status.last_reload && status.last_reload.ok === false) {
     text = `A save failed to load (${status.last_reload.error ?? "see the terminal"}): the previous functions keep serving.`;
     kind = "error";

@@ -669,4 +669,19 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     expect(pageErrors).toEqual([]);
     await page.context().close();
   });
+
+  // Last: it stops the embedded LangGraph server.
+  it("says in the page when the embedded LangGraph server has stopped", async () => {
+    if (stack === undefined) throw new Error("not started");
+    const page = await signedInPage();
+    await page.waitForResponse((response) => new URL(response.url()).pathname === "/api/dev");
+    expect(stack.langgraphPid).toBeGreaterThan(0);
+    // Its whole process group, as a crash or an OOM kill would take it.
+    process.kill(-(stack.langgraphPid as number), "SIGKILL");
+    const notice = page.locator("#dev-notice[data-kind=error]");
+    await notice.waitFor({ timeout: 20_000 });
+    expect(await notice.innerText()).toMatch(/^The embedded LangGraph server stopped: runs cannot start or resume\./);
+    expect(await page.evaluate(contrastProblems)).toEqual([]);
+    await page.context().close();
+  });
 });
