@@ -13,6 +13,7 @@ import { MemoryIdempotencyStore } from "../stores/memory-idempotency-store.js";
 import { RedisIdempotencyStore } from "../stores/redis-idempotency-store.js";
 import type { Logger } from "../shared/log.js";
 import { describeError, jsonLogger } from "../shared/log.js";
+import { redisAddress } from "../shared/errors.js";
 import { MemoryDeliveryStore } from "../stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../stores/redis-delivery-store.js";
 import type { DeliveryStore } from "../stores/delivery-store.js";
@@ -110,7 +111,8 @@ export function createStore(config: Config, log: Logger, now: () => number = Dat
       prefix: redisNamespace(config.vercelEnv),
       maxPayloadBytes: config.storedPayloadMaxBytes,
       now,
-      onError: (error) => log.warn("redis connection error", { error: describeError(error) }),
+      // The address (never the credentials) and the variable: the line alone says what to fix.
+      onError: (error) => log.warn("redis connection error", { error: describeError(error), redis: redisAddress(config.redisUrl ?? ""), variable: "REDIS_URL" }),
     });
   }
   if (config.onVercel) {
