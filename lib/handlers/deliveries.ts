@@ -2,17 +2,21 @@
 // lib/inspector/query.ts, what the answers hold in present.ts, replaying in replay.ts. This file only
 // adapts them.
 //
-//   GET  /api/deliveries[?limit&cursor&event&action_state&assistant_id&thread_id&run_id]
+//   GET  /api/deliveries[?limit&cursor&event&action_state&assistant_id&thread_id&run_id&route&source&since]
 //        → 200 {"deliveries": [summary…], "next_cursor": "…" | null}
 //   GET  /api/deliveries?id=<id>                  → 200 {"delivery": <record in full>}
 //   GET  /api/deliveries?stats=1                  → 200 {"stats": <last hour per minute>, "langsmith": {…} | null}
+//   POST /api/deliveries?replay=1&action_state=failed[&route][&event][&since=<ISO>]
+//        → 202 {"redriven": <actions made due>, "deliveries": [<ids>], "more": <more matched than one request takes>}
 //   POST /api/deliveries?id=<id>&replay=1[&action=<name>]
 //        → 200 {"delivery": <record after the replay>, "replayed": [{name, type, state, attempts: [new…]}]}
 //
 // A replay answers once its attempts are done (retries included), so the caller sees the outcome in
 // the answer, not by polling; `replayed` is empty when nothing had failed.
 import { requireApiToken, requireTriggerToken } from "../security/api-auth.js";
-import { isDeliveryId, listOptionsOf, parseGetQuery, parseReplayQuery } from "../inspector/query.js";
+import { isDeliveryId, listOptionsOf, parseGetQuery, parseRedriveQuery, parseReplayQuery } from "../inspector/query.js";
+import { redriveDeadActions } from "../inspector/redrive.js";
+import { runSweep } from "../sweep/sweep.js";
 import { attemptCounts, newAttempts, toDetail, toSummary } from "../inspector/present.js";
 import type { DeliveryRecord } from "../model/delivery.js";
 import { asReadFailure, notFound } from "../shared/errors.js";
@@ -59,7 +63,10 @@ export async function handleDeliveriesPost(request: Request, runtime: Runtime, r
   requireTriggerToken(request, runtime.config);
   // Answering a paused run (lib/handlers/deliveries-resume.ts), not a replay.
   if (new URL(request.url).searchParams.has("resume")) return handleDeliveriesResume(request, runtime, router);
-  const { id, action } = parseReplayQuery(new URL(request.url).searchParams);
+  const params = new URL(request.url).searchParams;
+  // Replay by filter (no id): every dead action of the matching deliveries, then run after the answer.
+  if (!params.has("id") && params.has("replay")) return handleRedrive(params, runtime, router);
+  const { id, action } = parseReplayQuery(params);
   // Read first to know which attempts are new afterwards, and to answer 404 before anything runs.
   const before = await recordOf(id, runtime);
   const after = await replayDelivery(
@@ -69,4 +76,17 @@ export async function handleDeliveriesPost(request: Request, runtime: Runtime, r
     router,
   );
   return json(200, { delivery: toDetail(after), replayed: newAttempts(after, attemptCounts(before)) });
+}
+
+/** Redrive: dead actions made due again (bounded), then run in the background and by the sweep. */
+async function handleRedrive(params: URLSearchParams, runtime: Runtime, router: Router): Promise<Response> {
+  const { filter } = parseRedriveQuery(params);
+  const result = await redriveDeadActions(filter, runtime, router).catch((error: unknown) => {
+    throw asReadFailure(error, runtime.config.redisUrl);
+  });
+  runtime.log.info("redrive", { redriven: result.redriven, deliveries: result.deliveries.length, more: result.more });
+  if (result.redriven > 0) {
+    runtime.background(runSweep(runtime, router, { deadline: runtime.now() + REPLAY_BUDGET_MS, maxItems: result.redriven, steps: [] }));
+  }
+  return json(202, result);
 }

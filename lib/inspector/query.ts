@@ -51,6 +51,15 @@ const idValue = (name: string) =>
     .min(1, { message: `${name} must not be empty` })
     .max(256, { message: `${name} must be at most 256 characters` });
 
+/** `since`: an ISO time (received at or after it), read as ms. */
+const sinceValue = z
+  .string()
+  .max(64, { message: "since must be an ISO time such as 2026-12-01T00:00:00Z" })
+  .refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(Date.parse(value)), {
+    message: "since must be an ISO time such as 2026-12-01T00:00:00Z",
+  })
+  .transform((value) => Date.parse(value));
+
 /** Published in the OpenAPI document (lib/openapi). */
 export const listSchema = z.strictObject({
   limit: z
@@ -81,6 +90,9 @@ export const listSchema = z.strictObject({
   assistant_id: idValue("assistant_id").optional(),
   thread_id: idValue("thread_id").optional(),
   run_id: idValue("run_id").optional(),
+  route: idValue("route").optional(),
+  source: z.enum(["webhook", "reconciled"], { message: "must be webhook or reconciled" }).optional(),
+  since: sinceValue.optional(),
 });
 
 const deliveryId = z.string({ message: "is required: the id of a delivery (dlv_…)" });
@@ -113,7 +125,7 @@ function parse<T extends z.ZodType>(params: URLSearchParams, schema: T, hint: st
   return parsed.data;
 }
 
-const LIST_HINT = `List with limit (1-${MAX_LIST_LIMIT}), cursor, event, action_state, assistant_id, thread_id, run_id; or ask for one delivery with id alone.`;
+const LIST_HINT = `List with limit (1-${MAX_LIST_LIMIT}), cursor, event, action_state, assistant_id, thread_id, run_id, route, source, since; or ask for one delivery with id alone.`;
 
 /** GET: `?id=…` alone asks for one delivery; anything else is a list query. */
 export function parseGetQuery(params: URLSearchParams): ListQuery | DetailQuery {
@@ -128,7 +140,41 @@ export function parseGetQuery(params: URLSearchParams): ListQuery | DetailQuery 
   if (query.assistant_id !== undefined) filter.assistant_id = query.assistant_id;
   if (query.thread_id !== undefined) filter.thread_id = query.thread_id;
   if (query.run_id !== undefined) filter.run_id = query.run_id;
+  if (query.route !== undefined) filter.route = query.route;
+  if (query.source !== undefined) filter.source = query.source;
+  if (query.since !== undefined) filter.since = query.since;
   return { kind: "list", limit: query.limit ?? DEFAULT_LIST_LIMIT, cursor: query.cursor, filter };
+}
+
+/** Redrive by filter: every dead action of the matching deliveries, bounded per request. */
+export const redriveSchema = z.strictObject({
+  replay: z.literal("1", { message: 'must be "1" (POST /api/deliveries?replay=1&action_state=failed)' }),
+  // Required, so that a filter meant for something else never redrives by accident.
+  action_state: z.literal("failed", { message: 'must be "failed": a redrive replays dead actions' }),
+  route: idValue("route").optional(),
+  event: z
+    .string()
+    .regex(/^run\.[a-z_]{1,64}$/, { message: 'must be an event name such as "run.success" or "run.error"' })
+    .optional(),
+  since: sinceValue.optional(),
+});
+
+export interface RedriveQuery {
+  filter: DeliveryFilter;
+}
+
+/** POST without `id`: `?replay=1&action_state=failed[&route][&event][&since]`. */
+export function parseRedriveQuery(params: URLSearchParams): RedriveQuery {
+  const query = parse(
+    params,
+    redriveSchema,
+    "Redrive with POST /api/deliveries?replay=1&action_state=failed (and &route=, &event=, &since=<ISO time> to narrow it), or replay one delivery with &id=.",
+  );
+  const filter: DeliveryFilter = { action_state: "failed" };
+  if (query.route !== undefined) filter.route = query.route;
+  if (query.event !== undefined) filter.event = query.event;
+  if (query.since !== undefined) filter.since = query.since;
+  return { filter };
 }
 
 /** POST: `?id=…&replay=1`, optionally `&action=<name>`. */

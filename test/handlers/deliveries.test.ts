@@ -211,7 +211,8 @@ describe("/api/deliveries guards", () => {
     ["id=dlv_000000000000000000000000", /replay must be "1"/],
     ["id=dlv_000000000000000000000000&replay=yes", /replay must be "1"/],
     ["id=dlv_000000000000000000000000&replay=1&action=", /action must not be empty/],
-    ["replay=1", /id is required/],
+    // Without id it is a redrive, which must name action_state=failed; the message says both ways.
+    ["replay=1", /action_state must be "failed".*replay one delivery with &id=/],
     ["id=dlv_000000000000000000000000&replay=1&force=1", /unknown parameter "force"/],
   ])("answers 400 for a bad replay query: %s", async (query, message) => {
     await expectError(await call("POST", `?${query}`), 400, "invalid_request", message);

@@ -1,0 +1,76 @@
+// Redrive: replay by filter. Every dead action (`failed`) of the deliveries a filter matches — one
+// route's, one event's, those received since a time — is made due again at once, with its retry
+// schedule started afresh; the sweep (and the drain after the answer) runs them under the usual
+// leases. Bounded per request (MAX_REDRIVE_ACTIONS): `more` says that another request would find more.
+import type { Router } from "../routing/define.js";
+import type { DeliveryRecord } from "../model/delivery.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { DeliveryFilter } from "../stores/delivery-filter.js";
+
+/** Actions made due by one request; more wait for the next (the answer says `more`). */
+export const MAX_REDRIVE_ACTIONS = 100;
+/** Deliveries read per page while looking for them. */
+const PAGE = 50;
+/** Pages read at most per request, whatever they hold (a filter matching records whose actions all run elsewhere). */
+const MAX_PAGES = 20;
+
+export interface RedriveResult {
+  /** Actions made due again. */
+  redriven: number;
+  /** The deliveries they belong to. */
+  deliveries: string[];
+  /** True when more dead actions matched than this request took. */
+  more: boolean;
+}
+
+export async function redriveDeadActions(filter: DeliveryFilter, runtime: Runtime, router: Pick<Router, "actionsFor">): Promise<RedriveResult> {
+  const result: RedriveResult = { redriven: 0, deliveries: [], more: false };
+  let cursor: string | undefined;
+  for (let pages = 0; pages < MAX_PAGES; pages++) {
+    const page = await runtime.store.list({ limit: PAGE, cursor, filter: { ...filter, action_state: "failed" } });
+    for (const delivery of page.deliveries) {
+      if (result.redriven >= MAX_REDRIVE_ACTIONS) {
+        result.more = true;
+        return result;
+      }
+      const made = await redriveOne(delivery, runtime, router, MAX_REDRIVE_ACTIONS - result.redriven);
+      if (made.count > 0) {
+        result.redriven += made.count;
+        result.deliveries.push(delivery.id);
+      }
+      if (made.left) {
+        result.more = true;
+        return result;
+      }
+    }
+    if (page.nextCursor === undefined) return result;
+    cursor = page.nextCursor;
+  }
+  result.more = true;
+  return result;
+}
+
+/** Makes one delivery's dead actions due now, at most `room` of them. */
+async function redriveOne(
+  delivery: DeliveryRecord,
+  runtime: Runtime,
+  router: Pick<Router, "actionsFor">,
+  room: number,
+): Promise<{ count: number; left: boolean }> {
+  const defined = new Set(router.actionsFor(delivery, runtime).map((action) => action.name));
+  const dead = delivery.actions.filter((record) => record.state === "failed" && defined.has(record.name));
+  let count = 0;
+  for (const record of dead) {
+    if (count >= room) return { count, left: true };
+    const now = runtime.now();
+    record.state = "pending";
+    record.schedule_from = record.attempts.length + 1;
+    record.next_attempt_at = new Date(now).toISOString();
+    record.updated_at = record.next_attempt_at;
+    delete record.dead_at;
+    // Only while no lease on it runs (nothing runs a dead action, unless a replay just took it).
+    if (await runtime.store.commitAction(delivery.id, record, undefined, { kind: "at", at: now }, now)) count += 1;
+  }
+  if (count > 0) runtime.log.info("redrive made dead actions due", { delivery_id: delivery.id, actions: count });
+  return { count, left: false };
+}
