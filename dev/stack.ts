@@ -7,6 +7,7 @@
 // run ledger, idempotency keys — stay. `GET /api/dev` and the `x-relay-dev-stack` header on every
 // answer say which process is serving and how many reloads it has done, so that the page can tell a
 // reload (nothing lost) from a restart (a new process: the memory store started empty).
+import { startSweeper } from "./sweeper.js";
 import { randomBytes } from "node:crypto";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,9 +101,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   // Stopped in this order: LangGraph first (no run can call back a closed receiver — a failed
   // webhook delivery kills one of its queue workers), then routing work finishes, then the server.
-  const stops: { langgraph?: () => Promise<void>; runtime?: () => Promise<void>; watcher?: () => void; server?: () => Promise<void> } = {};
+  const stops: { langgraph?: () => Promise<void>; runtime?: () => Promise<void>; watcher?: () => void; sweeper?: () => void; server?: () => Promise<void> } = {};
   const stop = async () => {
     stops.watcher?.();
+    stops.sweeper?.();
     for (const fn of [stops.langgraph, stops.runtime, stops.server]) await fn?.().catch(() => undefined);
   };
   try {
@@ -157,6 +159,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     for (const [name, module] of generation.modules) modules.set(name, module);
     let loadedAt = new Date().toISOString();
     let lastReload: DevStatus["last_reload"] = null;
+    // Vercel Cron's stand-in: /api/sweep on a short interval (dev/sweeper.ts).
+    stops.sweeper = startSweeper({ url, token: env["CRON_SECRET"] ?? env["TRIGGER_TOKEN"], log });
 
     const reload = async (changed: string[] = []): Promise<boolean> => {
       const began = performance.now();
