@@ -12,6 +12,7 @@ import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
 import { webhookUrl } from "../../lib/config/public-url.js";
 import { reconcileLostCallbacks } from "../../lib/reconcile/reconcile.js";
+import { DEFAULT_ROUTE_LEASE_MS } from "../../lib/stores/due-work.js";
 import { runSweep } from "../../lib/sweep/sweep.js";
 import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
 import type { LedgerEntry } from "../../lib/stores/run-ledger.js";
@@ -88,7 +89,7 @@ for (const storeKind of ["memory", "redis"] as const) {
       until(`the lost callback of ${runId}`, () => lost.requests.find((request) => (JSON.parse(request.raw) as Json)["run_id"] === runId));
 
     const forwardsOf = (runId: string) =>
-      forwards.requests.filter((request) => (request.body as { run: Json }).run["run_id"] === runId && request.verified === true);
+      forwards.requests.filter((request) => request.verified === true && (request.body as { run: Json }).run["run_id"] === runId);
 
     const ledgerEntryOf = async (runId: string): Promise<LedgerEntry | undefined> => {
       // The test reads the ledger by the token id the lost callback's URL carries.
@@ -176,16 +177,17 @@ for (const storeKind of ["memory", "redis"] as const) {
       await reconcileLostCallbacks(api.runtime, router);
       await api.runtime.idle();
       expect(forwardsOf(runId)).toHaveLength(1);
-      // Nor does the durable sweep, an hour later (every lease run out): reconciliation committed the
+      // Nor does the durable sweep once the claim's lease has run out: reconciliation committed the
       // routing it claimed, so no routing item of the delivery is left due.
-      const later = Date.now() + 3_600_000;
-      const anHourLater = createTestRuntime(
+      const ahead = DEFAULT_ROUTE_LEASE_MS + 1_000;
+      const sweeper = createTestRuntime(
         { LANGGRAPH_API_URL: langgraph?.url, PUBLIC_URL: lost.url, RECONCILE_AFTER: "off", FORWARD_URL: forwards.url, FORWARD_SECRET: secret },
-        { store: api.runtime.store, ledger: api.runtime.ledger, now: () => later },
+        { store: api.runtime.store, ledger: api.runtime.ledger, now: () => Date.now() + ahead },
       );
-      expect(await runSweep(anHourLater, router, { deadline: later + 20_000 })).toMatchObject({ attempted: 0, routed: 0 });
-      await anHourLater.idle();
-      expect(forwardsOf(runId)).toHaveLength(1);
+      const forwarded = forwards.requests.length;
+      expect(await runSweep(sweeper, router, { deadline: Date.now() + ahead + 20_000 })).toMatchObject({ attempted: 0, routed: 0 });
+      await sweeper.idle();
+      expect(forwards.requests).toHaveLength(forwarded);
     });
 
     it("a wait whose callback was lost is reconciled as run.success with the values the caller got", async () => {
@@ -220,6 +222,33 @@ for (const storeKind of ["memory", "redis"] as const) {
       await reconcileLostCallbacks(api.runtime, router);
       await api.runtime.idle();
       expect(forwardsOf(b.runId)).toHaveLength(1);
+    });
+
+    it("a sweep that dies after recording a run's end leaves its routing to the durable sweep, which routes it once", async () => {
+      const { runId } = await lostRun({ assistant_id: "agent", thread_id: "new", input: { input: "crash" } });
+      await overdue(runId);
+      // The function running this sweep is killed as routing starts.
+      const dying = { plan: router.plan.bind(router), dispatch: async () => Promise.reject(new Error("function killed")) };
+      await reconcileLostCallbacks(api.runtime, dying);
+      const stranded = await api.runtime.store.get(deliveryIdFor(runId, "success"));
+      expect(stranded).toMatchObject({ source: "reconciled", routing: "pending" });
+      expect(forwardsOf(runId)).toHaveLength(0);
+
+      // Once the claim's lease has run out, the durable sweep confirms it with LangGraph and routes it.
+      // (Its clock just past the lease: forwards are signed with its time, and receivers allow 5 minutes.)
+      const ahead = DEFAULT_ROUTE_LEASE_MS + 1_000;
+      const sweeper = createTestRuntime(
+        { LANGGRAPH_API_URL: langgraph?.url, PUBLIC_URL: lost.url, RECONCILE_AFTER: "off", FORWARD_URL: forwards.url, FORWARD_SECRET: secret },
+        { store: api.runtime.store, ledger: api.runtime.ledger, now: () => Date.now() + ahead },
+      );
+      expect(await runSweep(sweeper, router, { deadline: Date.now() + ahead + 20_000 })).toMatchObject({ routed: 1 });
+      await sweeper.idle();
+      expect(await api.runtime.store.get(deliveryIdFor(runId, "success"))).toMatchObject({ routing: "done", verification: { state: "confirmed" } });
+      expect(forwardsOf(runId)).toHaveLength(1);
+      // Reconciliation does not record it again.
+      await reconcileLostCallbacks(api.runtime, router);
+      await api.runtime.idle();
+      expect(forwardsOf(runId)).toHaveLength(1);
     });
 
     it("a stream whose callback was lost is reconciled as run.success with the run's values", async () => {
