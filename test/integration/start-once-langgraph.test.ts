@@ -194,7 +194,7 @@ describe("a chained run is started once", () => {
     expect(again?.result?.["run_id"]).toBe(first?.result?.["run_id"]);
   });
 
-  it("through the routes: a chain attempt that times out while LangGraph creates the run, then a replay, leave one follow-up run", async () => {
+  it("through the routes: a chain attempt that times out while LangGraph creates the run, its scheduled retry and a replay leave one follow-up run", async () => {
     const router = defineRoutes([
       { on: "run.success", metadata: { case: "chain-timeout" }, actions: [chain({ name: "follow", assistant_id: "agent", input: () => ({ input: "follow" }), retry: { timeoutMs: 1_000 } })] },
     ]);
@@ -210,7 +210,7 @@ describe("a chained run is started once", () => {
       const answer = await handleWebhook(new Request(new URL(callback.url, api.url), { method: "POST", body: callback.raw }), api.runtime, router);
       expect(answer.status).toBe(200);
       const { delivery_id: deliveryId } = (await answer.json()) as { delivery_id: string };
-      const timedOut = await until("the chain attempt's end", async () => {
+      const timedOut = await until("the chain action's end", async () => {
         const record = await api.runtime.store.get(deliveryId);
         const action = record?.actions.find((candidate) => candidate.name === "follow");
         return action !== undefined && action.attempts.length > 0 && action.state !== "pending" ? action : undefined;
@@ -224,6 +224,10 @@ describe("a chained run is started once", () => {
         const runs = await runsWithKey(threadIdForKey(key), key);
         return runs.length > 0 ? runs : undefined;
       });
+      // The retry (RETRY_SCHEDULE's first step, 5 s, inside the function's budget) found that run.
+      expect(timedOut).toMatchObject({ state: "succeeded" });
+      expect(timedOut.attempts).toHaveLength(2);
+      expect(timedOut.attempts[1]?.result?.["run_id"]).toBe(created?.run_id);
       const replayed = await replayDelivery(deliveryId, { action: "follow" }, api.runtime, router);
       const follow = replayed.actions.find((action) => action.name === "follow");
       expect(follow).toMatchObject({ state: "succeeded" });

@@ -2,12 +2,14 @@
 // (lib/trigger/runs.ts's `startRun`, or the runtime's own `startRun` in tests), so its callback
 // comes back to this deployment and can chain again.
 // Pipelines of agents are built from routes; loops are stopped by a depth carried in the runs'
-// metadata. A start is not retried by default, and every start is keyed: LangGraph has no idempotency
+// metadata. Every start is keyed: LangGraph has no idempotency
 // key, so the chain puts its own in the new run's metadata (`relay_chain_key`, derived from the
 // delivery and the action) and the start looks for a run holding it first (lib/trigger/start-once.ts).
 // An attempt again after a timeout (the run may have been created after all) or a replay — two at
 // once included — then finds the run the first one started instead of starting another. The attempt's
-// abort signal reaches the SDK call, so a timed-out start is cancelled, not left running.
+// abort signal reaches the SDK call, so a timed-out start is cancelled, not left running. So a start on
+// a thread follows the retry schedule like any action; a stateless one is not retried by default,
+// since a stateless run that already ended cannot be found (its thread is deleted with it).
 import type { Action, AttemptResult } from "../action.js";
 import { defineAction } from "../action.js";
 import type { ActionContext } from "../context.js";
@@ -45,7 +47,7 @@ export interface ChainOptions<E extends RunEvent> {
   route?: string;
   /** Runs a chain may start in a row; beyond it the action fails and nothing starts. @default 5 */
   maxDepth?: number;
-  /** @default { retries: 0 } (see above) */
+  /** @default RETRY_SCHEDULE for `thread: "new"` and `"same"`; `{ retries: 0 }` for `"none"` (see above) */
   retry?: RetryOptions;
 }
 
@@ -84,7 +86,7 @@ export function chain<E extends RunEvent = RunEvent>(options: ChainOptions<E>): 
   return defineAction<E>({
     type: "chain",
     name,
-    retry: { retries: 0, ...options.retry },
+    retry: { ...((options.thread ?? "new") === "none" ? { retries: 0 } : {}), ...options.retry },
     attempt: async (event: E, context: ActionContext): Promise<AttemptResult> => {
       const depth = chainDepthOf(event.metadata);
       if (depth + 1 > maxDepth) {
