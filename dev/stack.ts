@@ -159,8 +159,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     for (const [name, module] of generation.modules) modules.set(name, module);
     let loadedAt = new Date().toISOString();
     let lastReload: DevStatus["last_reload"] = null;
-    // Vercel Cron's stand-in: /api/sweep on a short interval (dev/sweeper.ts).
-    stops.sweeper = startSweeper({ url, token: env["CRON_SECRET"] ?? env["TRIGGER_TOKEN"], log });
 
     const reload = async (changed: string[] = []): Promise<boolean> => {
       const began = performance.now();
@@ -244,6 +242,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
 
     front.ready(statusOf);
+    // Vercel Cron's stand-in: /api/sweep on a short interval (dev/sweeper.ts), once the server answers.
+    const cronSecret = (env["CRON_SECRET"] ?? "").trim();
+    stops.sweeper = startSweeper({ url, token: cronSecret !== "" ? cronSecret : env["TRIGGER_TOKEN"], log });
 
     return {
       url,
