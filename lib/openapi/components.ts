@@ -1,5 +1,6 @@
 // The named schemas of the OpenAPI document — each one the zod schema the code validates a request
 // with or builds an answer from — and the ways a caller authenticates.
+import * as z from "zod";
 import { errorBodySchema } from "../http/errors.js";
 import { runFieldsSchema } from "../model/run-payload.js";
 import {
@@ -31,7 +32,7 @@ export const REQUEST_SCHEMAS = {
   TriggerRequest: triggerBodySchema,
   CronUpdate: cronUpdateBodySchema,
   // Loose: LangGraph's servers send more fields than the relay checks, and every one is kept.
-  RunCallback: runFieldsSchema.loose(),
+  RunCallback: z.looseObject(runFieldsSchema.shape),
   ResumeRequest: answerSchema,
   SlackInteraction: slackFormSchema,
 } as const;

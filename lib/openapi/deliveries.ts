@@ -95,7 +95,7 @@ const verification = z.union([
 const pendingInterrupt = z.object({ id: z.string().optional(), value: z.unknown() });
 
 /** The Run LangGraph posted, as recorded (redacted; cut when over the size cap). */
-export const recordedPayloadSchema = runFieldsSchema.loose();
+export const recordedPayloadSchema = z.looseObject(runFieldsSchema.shape);
 
 export const deliveryDetailSchema = z.object({
   id: deliveryId,

@@ -20,7 +20,7 @@ function embedded(schema: JsonSchema): JsonSchema {
  * The JSON Schemas of named zod schemas, as components: a schema used inside another named one is a
  * `$ref` to it. `io` says whether they describe requests (input) or answers (output).
  */
-export function componentSchemas(named: Readonly<Record<string, z.ZodType>>, io: "input" | "output"): Record<string, JsonSchema> {
+export function componentSchemas(named: Readonly<Record<string, z.core.$ZodType>>, io: "input" | "output"): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: "any", uri: (id) => `${COMPONENTS}${id}` });

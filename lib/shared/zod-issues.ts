@@ -2,9 +2,11 @@
 // (it may be a secret someone pasted in the wrong field).
 import type { z } from "zod";
 
-type Issue = z.ZodError["issues"][number];
+// The core error: what zod's classic API and zod/mini (the configuration's and the payload's schemas) both throw.
+type ZodError = z.core.$ZodError;
+type Issue = ZodError["issues"][number];
 
-function describe(error: z.ZodError, max: number, one: (issue: Issue) => string): string {
+function describe(error: ZodError, max: number, one: (issue: Issue) => string): string {
   return error.issues.slice(0, max).map(one).join("; ");
 }
 
@@ -12,7 +14,7 @@ function describe(error: z.ZodError, max: number, one: (issue: Issue) => string)
 const unknownNames = (keys: readonly string[]) => keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ");
 
 /** Body and environment problems, e.g. `run_id: expected string; status: required`. */
-export function describeIssues(error: z.ZodError, options: { root?: string; max?: number } = {}): string {
+export function describeIssues(error: ZodError, options: { root?: string; max?: number } = {}): string {
   const root = options.root ?? "(body)";
   return describe(error, options.max ?? 8, (issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : root;
@@ -25,7 +27,7 @@ export function describeIssues(error: z.ZodError, options: { root?: string; max?
  * Query-string and environment problems, read as sentences (`limit must be at most 200`). Parameter
  * names we did not define are cut short and quoted.
  */
-export function describeIssuesAsSentences(error: z.ZodError, options: { root?: string; max?: number } = {}): string {
+export function describeIssuesAsSentences(error: ZodError, options: { root?: string; max?: number } = {}): string {
   const root = options.root ?? "query";
   return describe(error, options.max ?? 6, (issue) => {
     if (issue.code === "unrecognized_keys") {
