@@ -187,6 +187,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         dev_routes: next.usingDevRoutes,
         ms: Math.round(performance.now() - began),
       });
+      // The stores are the one thing a reload keeps, code included: their state lives in them.
+      const storeCode = files.filter((file) => file.startsWith("lib/stores/"));
+      if (storeCode.length > 0) {
+        log.warn("the stores keep the code they started with (a reload keeps their state): restart npm run dev to run the changed store code", { files: storeCode.join(",") });
+      }
       // The old copy's modules stay loaded for its in-flight routing; its hooks go once that is done.
       void oldRuntime.idle().then(() => {
         runtimes.delete(oldRuntime);
