@@ -345,8 +345,14 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     receiver.respond = () => ({ status: 200, body: "back" });
     const before = receiver.requests.length;
     const page = await signedInPage();
+    // "Only failed or dead" and the route narrow the table to what the redrive will take.
+    await page.locator("#filter-failed").check();
     await page.locator("#filter-route").fill("billing");
     await expect.poll(() => page.locator("#redrive").innerText()).toBe("Redrive dead actions (route billing)");
+    await expect
+      .poll(() => page.locator("#list tr.delivery").evaluateAll((nodes) => nodes.map((node) => (node as HTMLElement).dataset["id"]).sort()))
+      .toEqual([ids["dead-1"], ids["dead-2"]].sort());
+    await page.locator("#filter-failed").uncheck();
     const request = page.waitForRequest((candidate) => candidate.method() === "POST" && new URL(candidate.url()).pathname === "/api/deliveries");
     await page.locator("#redrive").click();
     const sent = new URL((await request).url());
@@ -355,6 +361,7 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     await page.locator(`#list tr.delivery[data-id="${ids["dead-1"]}"][data-outcome=succeeded]`).waitFor({ timeout: 20_000 });
     await page.locator(`#list tr.delivery[data-id="${ids["dead-2"]}"][data-outcome=succeeded]`).waitFor({ timeout: 20_000 });
     expect(receiver.requests.length - before).toBe(2);
+    await page.screenshot({ path: `${ARTIFACTS}inspector-redriven.png` });
     await page.context().close();
   }, 60_000);
 
