@@ -191,6 +191,12 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     expect(await page.evaluate(contrastProblems)).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}inspector-table-1280.png` });
 
+    // "Since" keeps what arrived in the last 15 minutes: the two dead, the retrying, the reconciled, the two pauses.
+    await page.locator("#filter-since").selectOption("15m");
+    await expect.poll(() => rows.count()).toBe(6);
+    await page.locator("#filters button[type=reset]").click();
+    await expect.poll(() => rows.count()).toBe(Object.keys(ids).length);
+
     // The panel opens beside the table: both stay in view.
     await rowOf(page, "dead-1").locator("button.open").click();
     await page.locator("#detail [data-role=dead]").waitFor();
