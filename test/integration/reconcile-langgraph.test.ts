@@ -173,6 +173,13 @@ for (const storeKind of ["memory", "redis"] as const) {
       const late = await deliverLate(runId);
       expect(late).toEqual({ status: 200, body: { ok: true, delivery_id: deliveryIdFor(runId, "success"), duplicate: true } });
       expect(forwardsOf(runId)).toHaveLength(1);
+      // A copy with another body (forged with the leaked URL) is a duplicate too: nothing runs.
+      const { url, raw } = await lostCallback(runId);
+      const forged = JSON.stringify({ ...(JSON.parse(raw) as Json), values: { output: "forged" } });
+      const forgedAnswer = await fetch(new URL(url, api.url), { method: "POST", body: forged });
+      expect(await forgedAnswer.json()).toEqual({ ok: true, delivery_id: deliveryIdFor(runId, "success"), duplicate: true });
+      await api.runtime.idle();
+      expect(forwardsOf(runId)).toHaveLength(1);
       // A second sweep finds nothing more to do for it.
       await reconcileLostCallbacks(api.runtime, router);
       await api.runtime.idle();
