@@ -7,6 +7,7 @@ import { benchColdStart } from "./cold-start.js";
 import { benchFilteredListing } from "./filtered-listing.js";
 import { benchLargeCallbacks, benchMemory } from "./memory.js";
 import { benchReceiver } from "./receiver.js";
+import { benchSweep } from "./sweep.js";
 import { benchTrigger } from "./trigger.js";
 import type { BenchResult } from "./types.js";
 
@@ -72,6 +73,17 @@ async function main(): Promise<void> {
         return await benchReceiver(redis ? { redisUrl: redis.url } : {});
       } finally {
         await redis?.stop();
+      }
+    });
+  }
+  if (want("sweep")) {
+    await phase("Sweep: due attempts drained, and the cost of an idle sweep (Redis)", 120_000, async () => {
+      const redis = redisAvailable() ? await startRedis() : undefined;
+      if (redis === undefined) throw new Error("redis-server is not installed");
+      try {
+        return await benchSweep(redis.url);
+      } finally {
+        await redis.stop();
       }
     });
   }
