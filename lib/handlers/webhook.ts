@@ -27,9 +27,9 @@ import { DISPATCH_BUDGET_MS } from "../config/limits.js";
 // schema once a token is good (a 401 never builds it), confirmation and routing — and the routes
 // file, when given as a loader — after the answer. Later requests reuse the loaded modules.
 let payloadSchema: Promise<typeof import("../model/run-payload.js")> | undefined;
-let afterAnswer: Promise<[typeof import("../verification/verify-delivery.js"), typeof import("../sweep/drain.js")]> | undefined;
+let afterAnswer: Promise<typeof import("./webhook-after.js")> | undefined;
 const loadPayloadSchema = () => (payloadSchema ??= import("../model/run-payload.js"));
-const loadAfterAnswer = () => (afterAnswer ??= Promise.all([import("../verification/verify-delivery.js"), import("../sweep/drain.js")]));
+const loadAfterAnswer = () => (afterAnswer ??= import("./webhook-after.js"));
 
 /** The routes, or how to load them (api/webhook.ts loads routes.ts only once a callback is recorded). */
 export type RouterSource = DeliveryRouter | (() => Promise<DeliveryRouter>);
@@ -105,7 +105,7 @@ export async function handleWebhook(request: Request, runtime: Runtime, routes: 
       // delay the answer (measured: bench/README.md, cold start).
       new Promise((resolve) => setTimeout(resolve, 0))
         .then(() => Promise.all([loadAfterAnswer(), typeof routes === "function" ? routes() : routes]))
-        .then(([[{ verifyAndRoute }, { drainSoon, isSweepRouter }], router]) => {
+        .then(([{ verifyAndRoute, drainSoon, isSweepRouter }, router]) => {
           // Due work of earlier deliveries (retries, stranded routings), bounded, after this one's answer.
           if (isSweepRouter(router)) drainSoon(runtime, router, receivedAt + DISPATCH_BUDGET_MS);
           return verifyAndRoute(recorded, presented(credential), runtime, router, receivedAt, lease);
