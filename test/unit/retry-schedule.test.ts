@@ -1,0 +1,87 @@
+// RETRY_SCHEDULE and the retry options of routes and actions: parsed once with units, refused with a
+// message naming the variable or option; Retry-After honoured up to the schedule's longest step;
+// the 64-attempts bound held for an action that ignores its abort signal.
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RETRY_SCHEDULE, loadConfig, parseRetrySchedule } from "../../lib/config/env.js";
+import { custom, defineRoutes } from "../../lib/routing/index.js";
+import { resolvePolicy, retryDelayMs } from "../../lib/routing/retry-policy.js";
+import { ATTEMPTS_IN_FLIGHT } from "../../lib/routing/slots.js";
+import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
+import { runSweep } from "../../lib/sweep/sweep.js";
+import { deliveryFrom, testRuntime } from "../support/routing.js";
+
+describe("RETRY_SCHEDULE", () => {
+  it("reads delays with units, and spans at least 24 hours by default", () => {
+    expect(parseRetrySchedule("500ms, 5s,1m,2h,1d")).toEqual([500, 5_000, 60_000, 7_200_000, 86_400_000]);
+    const defaults = loadConfig({}).retrySchedule;
+    expect(defaults).toEqual(parseRetrySchedule(DEFAULT_RETRY_SCHEDULE));
+    expect(defaults.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(loadConfig({ RETRY_SCHEDULE: "0" }).retrySchedule).toEqual([]);
+  });
+
+  it.each([
+    ["5", /RETRY_SCHEDULE.*delay #1 \("5"\) must be a whole number and a unit/],
+    ["5s,,1m", /delay #2 \(""\)/],
+    ["5s,1w", /delay #2 \("1w"\)/],
+    ["8d", /at most 7d/],
+    [Array(51).fill("1s").join(","), /at most 50 delays/],
+  ])("refuses %s with a message naming the variable", (value, message) => {
+    expect(() => loadConfig({ RETRY_SCHEDULE: value })).toThrow(message);
+  });
+
+  it("lets an action set its own schedule, checked when the routes load", () => {
+    const own = custom({ name: "own", handler: () => undefined, retry: { schedule: "1s,1m" } });
+    expect(resolvePolicy(own.retry, [5_000]).delays).toEqual([1_000, 60_000]);
+    expect(() => custom({ name: "bad", handler: () => undefined, retry: { schedule: "soon" } })).toThrow(/action "bad": retry option `schedule` delay #1/);
+    // The earlier backoff options still mean what they meant; no options: the deployment's schedule.
+    expect(resolvePolicy({ retries: 2, minDelayMs: 100 }, [5_000]).delays).toEqual([100, 200]);
+    expect(resolvePolicy({}, [5_000, 60_000]).delays).toEqual([5_000, 60_000]);
+  });
+
+  it("honours Retry-After up to the schedule's longest step", () => {
+    const policy = resolvePolicy({}, [5_000, 600_000]);
+    expect(retryDelayMs(policy, 1, () => 0, 30_000)).toBe(30_000);
+    expect(retryDelayMs(policy, 1, () => 0, 3_600_000)).toBe(600_000);
+    expect(retryDelayMs(policy, 1, () => 0, 1_000)).toBe(5_000);
+    expect(retryDelayMs(policy, 3, () => 0)).toBeUndefined();
+  });
+});
+
+describe("the attempts-in-flight bound", () => {
+  it("holds for an action that ignores its abort signal: a timed-out attempt keeps its slot until it settles", async () => {
+    const runtime = testRuntime({ RETRY_SCHEDULE: "0" }, { store: new MemoryDeliveryStore() });
+    let running = 0;
+    let most = 0;
+    const releases: (() => void)[] = [];
+    const stubborn = custom({
+      name: "stubborn",
+      retry: { timeoutMs: 20 },
+      // Ignores context.signal: keeps going long after its timeout.
+      handler: () =>
+        new Promise<void>((resolve) => {
+          running += 1;
+          most = Math.max(most, running);
+          releases.push(() => {
+            running -= 1;
+            resolve();
+          });
+        }),
+    });
+    const router = defineRoutes([{ on: "*", actions: [stubborn] }], { envDefaults: false });
+    const total = ATTEMPTS_IN_FLIGHT + 16;
+    for (let i = 0; i < total; i++) {
+      const delivery = deliveryFrom("error_graph_create", { run_id: `stubborn-${i}` });
+      delivery.actions = router.plan(delivery, runtime);
+      await runtime.store.claim(delivery);
+      delivery.routing = "done";
+      const commit = await runtime.store.commitPlan(delivery, undefined, runtime.now(), 60_000);
+      for (const entry of commit?.actions ?? []) await runtime.store.release(entry.lease, runtime.now());
+    }
+    const counts = await runSweep(runtime, router, { deadline: Date.now() + 1_500, steps: [] });
+    expect(most).toBe(ATTEMPTS_IN_FLIGHT);
+    expect(counts.attempted).toBe(ATTEMPTS_IN_FLIGHT);
+    for (const release of releases.splice(0)) release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(running).toBe(0);
+  });
+});
