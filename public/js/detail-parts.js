@@ -14,7 +14,8 @@ const idCell = (value, what) => el("span", { class: "id-cell" }, el("span", { cl
 
 /** LangSmith Studio opens a thread of a deployment: `<studio>/<thread>?baseUrl=<deployment>`. */
 export function studioLink(langsmith, threadId) {
-  if (!langsmith || !threadId) return null;
+  // Only an https link: a javascript: or data: URL must never become a link, whatever the answer says.
+  if (!langsmith || !threadId || !/^https:\/\//.test(String(langsmith.studio_thread_url))) return null;
   const href = `${langsmith.studio_thread_url}${encodeURIComponent(threadId)}?baseUrl=${encodeURIComponent(langsmith.deployment_url)}`;
   return el("a", { href, target: "_blank", rel: "noopener noreferrer", dataset: { role: "langsmith" }, text: "Open the thread in LangSmith Studio" });
 }

@@ -18,6 +18,8 @@ const hooks = {
   onOpen: (_id) => {},
   /** The first page after sign-in or a filter change arrived, with this many rows. */
   onFirstLoad: (_count) => {},
+  /** The table became empty with no filter set (a restart emptied the store): main.js unfolds the run form. */
+  onEmpty: () => {},
   /** j/k moved to another row (main.js opens it when the detail is already open). */
   onMove: (_id) => {},
   /** Runs after each poll of the list, before the next is scheduled (the open delivery refreshes). */
@@ -37,6 +39,8 @@ const list = {
   /** The row j/k moves from when focus is elsewhere. */
   cursor: null,
   firstLoad: true,
+  /** Whether the last render showed no delivery with no filter set (hooks.onEmpty fires on the change only). */
+  empty: false,
   timer: undefined,
   /** Identifies the current polling loop (see stopPolling). */
   loop: 0,
@@ -46,8 +50,9 @@ const list = {
   generation: 0,
 };
 
-export function initList({ selectedId, onOpen, onFirstLoad, onMove, onTick }) {
+export function initList({ selectedId, onOpen, onFirstLoad, onEmpty, onMove, onTick }) {
   hooks.selectedId = selectedId;
+  hooks.onEmpty = onEmpty;
   hooks.onFirstLoad = onFirstLoad;
   hooks.onOpen = onOpen;
   hooks.onMove = onMove;
@@ -242,6 +247,9 @@ function render() {
   }
   list.rows = rows;
 
+  const empty = items.length === 0 && !filtersActive();
+  if (empty && !list.empty) hooks.onEmpty();
+  list.empty = empty;
   if (items.length === 0) {
     setListStatus(
       filtersActive()

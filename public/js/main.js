@@ -63,7 +63,12 @@ initLogin({ beforeShow: stopPolling, onSignedIn: openApp });
 $("change-token").addEventListener("click", () => signOut());
 initRunForm({ onStarted: () => void refreshHead() });
 initHealth({ onLangSmith: setLangSmith });
-initRedrive({ onChange: () => void refreshHead() });
+initRedrive({
+  onChange: () => {
+    void refreshHead();
+    void refreshHealth(true);
+  },
+});
 initList({
   selectedId: openDeliveryId,
   onOpen: (id) => void openDetail(id),
@@ -71,6 +76,10 @@ initList({
   onFirstLoad: (count) => {
     if (count > 0 && !formFolded) $("run-details").open = false;
     formFolded = true;
+  },
+  // Nothing to show (a fresh start, or a restart emptied the memory store): the form is the next step.
+  onEmpty: () => {
+    $("run-details").open = true;
   },
   // With the panel open, j/k show each row in it as focus moves (focus stays in the table).
   onMove: (id) => {

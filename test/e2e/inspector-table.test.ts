@@ -251,11 +251,13 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     await page.locator(`#detail-title .delivery-id:text("${order[2]}")`).waitFor();
     expect(await focusedRowId(page)).toBe(order[2]);
     expect(new URL(page.url()).hash).toBe(`#/deliveries/${order[2]}`);
-    // Typing in a filter is not navigation.
-    await page.locator("#filter-route").focus();
+    // Typing in a text field is not navigation (the run form's field: a filter would reload the table).
+    await page.locator("#run-details > summary").click();
+    await page.locator("#run-assistant").fill("");
     await page.keyboard.type("jk");
-    expect(await page.locator("#filter-route").inputValue()).toBe("jk");
-    await page.locator("#filter-route").fill("");
+    expect(await page.locator("#run-assistant").inputValue()).toBe("jk");
+    expect(await focusedRowId(page)).toBeNull();
+    await page.locator(`#detail-title .delivery-id:text("${order[2]}")`).waitFor();
 
     await page.locator(`#list tr.delivery[data-id="${order[2]}"] button.open`).focus();
     await page.keyboard.press("Escape");
@@ -390,6 +392,8 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     await notice.locator("xpath=self::*[@data-kind='restart']").waitFor({ timeout: 20_000 });
     expect(await notice.innerText()).toMatch(/^The dev server restarted at .+: the deliveries it kept in memory are gone \(your token still works\)\.$/);
     await page.locator("#list-status", { hasText: "No deliveries yet" }).waitFor({ timeout: 20_000 });
+    // Nothing left to look at: the run form unfolds, as the status line's "Start a run above" says.
+    expect(await page.locator("#run-details").getAttribute("open")).not.toBeNull();
     expect(await page.locator("#app").isVisible()).toBe(true);
     expect(await page.evaluate(contrastProblems)).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}inspector-dev-restart.png` });
