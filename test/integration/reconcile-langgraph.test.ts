@@ -344,6 +344,14 @@ for (const storeKind of ["memory", "redis"] as const) {
       expect((await ledger.get(nothing.tokenId))?.run_id).toBeUndefined();
     });
 
+    it("a stateless run that keeps its thread (on_completion keep) is reconciled from what LangGraph still holds", async () => {
+      const { runId } = await lostRun({ assistant_id: "agent", input: HELLO, on_completion: "keep" });
+      await sweepAfter(runId);
+      const record = await routed(deliveryIdFor(runId, "success"));
+      expect(record).toMatchObject({ source: "reconciled", event: "run.success" });
+      expect((record.payload.values as Json)["output"]).toBe("echo: Hello!");
+    });
+
     it("RECONCILE_AFTER=off looks at nothing, however overdue", async () => {
       const { runId } = await lostRun({ assistant_id: "agent", thread_id: "new", input: HELLO });
       const off = createTestRuntime(
