@@ -145,31 +145,34 @@ const MISSES = `## Where a target is missed, why, and what would close it
   What would close it: the claim and the plan in one script, \`EVALSHA\` (the client's \`defineScript\`),
   \`randomUUID\` for lease tokens, a record's size estimated without a second serialisation.
 - **Webhook cold start.** CPU from process start to the answer, medians of interleaved spawns on the
-  loaded machine: hello-world 95 ms (Node's start and the first \`Request\`/\`Response\`, which load
-  undici: ~30 ms of it), webhook 170–175 ms. Where the extra goes, measured by bundling one part at a
-  time: zod's classic API — its import +9 ms, the environment schema (40 variables) +14 ms, the
-  payload schema and its first parse +8 ms; \`node:crypto\` +5.6 ms (tokens, digests); and loading ~14
-  files: esbuild puts the code an entry shares with each lazy chunk in a file of its own, and the
-  module loader's time is three times the hello-world's in the profiles. Inside zod: a five-field
-  schema built and parsed costs +19 ms with \`zod\`, +2 ms with \`zod/mini\`, +2.6 ms with \`zod/v4/core\`
-  (85, 23 and 11 kB); the webhook with \`lib/config/env.ts\`, \`lib/http/errors.ts\` and
-  \`lib/model/run-payload.ts\` in \`zod/mini\` (an A/B build, 31 spawns each) answered in 164 against 175
-  ms, −6%. Done: one bundle per function, zod imported as a namespace (its 40 locales out),
-  \`@vercel/functions\` narrowed to \`waitUntil\`, the SDK, Redis and Standard Webhooks in lazy chunks, the
-  payload schema loaded once the token is good, confirmation, routing and \`routes.ts\` loaded after the
-  answer — after a timer's turn: started at once, their loading competed with the answer (187 ms,
-  worse than eager loading's 179; deferred, 170). Tried and dropped: one file without splitting (785 kB:
-  202 ms, parsing everything costs more than loading the chunks); zod without its JIT (slower). What
-  would close the rest: the configuration and payload schemas in \`zod/mini\` (the same library; the
-  other schemas, the OpenAPI document's included, can stay classic), the Redis store classes (~20 kB,
-  loaded with every function although the client is lazy) loaded only when \`REDIS_URL\` is set. Vercel
-  runs these functions on Node 24 (\`nodejs24.x\`), whose ESM loader is faster than Node 20's, measured
-  here.
-- **Trigger cold start.** CPU 214 against 95 ms: the webhook's start (zod, crypto, stores) plus the
-  trigger's request schemas (classic zod, \`lib/trigger/request.ts\`, \`schedule.ts\`), the SDK's chunk
-  (80 kB, +15 ms to load), its client and the first \`fetch\` (undici's HTTP client), and one round trip.
-  What would close it: the same \`zod/mini\` move for the request schemas, which are the trigger's
-  whole eager zod.
+  loaded machine: hello-world 88–95 ms (Node's start and the first \`Request\`/\`Response\`, which load
+  undici: ~30 ms of it), webhook 144 ms. Where the extra goes, measured by bundling one part at a time
+  and by A/B builds (31 spawns each): zod — with the classic API its import cost +9 ms, the environment
+  schema (40 variables) +14 ms, the payload schema and its first parse +8 ms; \`node:crypto\` +5.6 ms
+  (tokens, digests); the files: esbuild puts the code an entry shares with each lazy chunk in a file of
+  its own, 12 load before the answer, at ~0.6 ms each here (14 extra one-line modules cost 8 ms); the
+  Redis store classes (~20 kB with their Lua scripts), loaded by every function although the Redis
+  client itself is lazy. Inside zod, a five-field schema built and parsed: \`zod\` +19 ms (85 kB),
+  \`zod/mini\` +2 ms (23 kB), \`zod/v4/core\` +2.6 ms (11 kB). Done, in order: one bundle per function,
+  zod imported as a namespace (its 40 locales out), \`@vercel/functions\` narrowed to \`waitUntil\`, the
+  SDK, Redis and Standard Webhooks in lazy chunks, the payload schema loaded once the token is good,
+  confirmation, routing and \`routes.ts\` loaded after the answer, after a timer's turn (started at once,
+  their loading competed with the answer: 187 ms, worse than eager loading's 179; deferred, 170), the
+  configuration, error and payload schemas in \`zod/mini\` (175 → 164), one import for all that runs
+  after the answer (160 → 151, three files fewer). Tried and dropped: one file without splitting (785
+  kB: 202 against 189 ms; parsing everything costs more than loading the chunks); zod without its JIT
+  (slower). What would close the rest: fewer files before the answer (a bundler that can keep the
+  code shared with lazy chunks in the entry, or fewer lazy boundaries), the Redis store classes loaded
+  only when \`REDIS_URL\` is set. Vercel runs these functions on Node 24 (\`nodejs24.x\`), whose ESM loader
+  is faster than the Node 20 measured here, and on a machine that is not running two other test
+  suites: the quiet run at 12:28 (before the last five changes) measured 1.79× by the wall clock and
+  1.70× by CPU time, where the loaded run then measured 2.04× and 1.70×.
+- **Trigger cold start.** CPU 187 against 88 ms: the webhook's start plus the trigger's request
+  schemas, in zod's classic API (\`lib/trigger/request.ts\`, \`schedule.ts\`, \`answers.ts\`: classic zod is
+  loaded whole, 99 kB), the SDK's chunk (80 kB, +15 ms to load), its client and the first \`fetch\`
+  (undici's HTTP client), and one round trip. What would close it: the request schemas in \`zod/mini\`,
+  as the configuration's are (they are the OpenAPI document's source too: \`lib/openapi\` would take
+  their shapes), which takes the classic API off the trigger's start.
 - **First streamed event.** The relay adds about 3 ms of CPU per stream; the rest is one more HTTP hop
   on a shared machine. Runs of this benchmark have measured +5 ms (ratio 1.02), +8.6 ms (1.15) and
   +28 ms (1.58); the issue's own bound for it, within 20 ms of direct, holds in the first two.
