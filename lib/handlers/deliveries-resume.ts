@@ -25,7 +25,7 @@ export async function handleDeliveriesResume(request: Request, runtime: Runtime,
   if (!query.success) throw badRequest("invalid_request", `Invalid query: ${describeIssuesAsSentences(query.error)}. Resume with POST /api/deliveries?id=<delivery id>&resume=1.`);
   const answer = parseAnswer(await readJson(request, RESUME_MAX_BYTES));
   const resumed = await resumePause(
-    { deliveryId: query.data.id, channel: "inspector", by: "inspector", answer, values: (delivery) => router.pauseOptionsFor(delivery, runtime).decisions },
+    { deliveryId: query.data.id, channel: "inspector", by: "inspector", credential: "TRIGGER_TOKEN", answer, values: (delivery) => router.pauseOptionsFor(delivery, runtime).decisions },
     runtime,
   );
   const delivery = await runtime.store.get(resumed.delivery_id);

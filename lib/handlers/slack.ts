@@ -50,6 +50,7 @@ async function decide(click: SlackClick, deliveryId: string, runtime: Runtime, r
         deliveryId,
         channel: "slack",
         by: click.userName,
+        byId: click.userId,
         answer: { decision: click.decision },
         values: (delivery) => router.pauseOptionsFor(delivery, runtime).decisions,
       },

@@ -29,6 +29,10 @@ export interface ResumeRequest {
   channel: DecisionRecord["channel"];
   /** Who answered, as the channel names them; never a credential. */
   by: string;
+  /** A stable id of who answered (the Slack user id). */
+  byId?: string | undefined;
+  /** Which kind of credential answered (the inspector: `TRIGGER_TOKEN`); never the credential. */
+  credential?: string | undefined;
   answer: Answer;
   /** The route's values for the buttons of this delivery (plain interrupts). */
   values?: ((delivery: DeliveryRecord) => DecisionValues | undefined) | undefined;
@@ -48,10 +52,17 @@ export class AlreadyDecided extends RelayError {
   }
 }
 
-function describeDecision(decision: DecisionRecord | undefined): string {
-  if (decision === undefined) return "It was already answered.";
+/**
+ * Why a later answer is refused, as the channel may be told: a resume link's holder is anyone the
+ * link reached, so it learns only that the pause was answered; the other channels (a Slack workspace,
+ * the authenticated inspector, the sweep) learn who answered, how, when — and whether it resumed anything.
+ */
+function describeDecision(decision: DecisionRecord | undefined, channel: DecisionRecord["channel"]): string {
+  if (decision === undefined || channel === "link") return "It was already answered.";
   const what = decision.decision === "custom" ? "answered" : decision.decision === "approve" ? "approved" : "rejected";
-  return `It was already ${what}${decision.by === undefined ? "" : ` by ${decision.by}`} (${decision.channel}) at ${decision.at}.`;
+  const made = `It was ${what}${decision.by === undefined ? "" : ` by ${decision.by}`} (${decision.channel}) at ${decision.at}`;
+  if (decision.error !== undefined) return `${made}, but that resumed nothing: ${decision.error}`;
+  return decision.run_id === undefined ? `${made} (resuming).` : `${made}.`;
 }
 
 /** True when the thread's current state still waits on the interrupts the paused delivery recorded. */
@@ -108,6 +119,8 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
     channel: request.channel,
     decision: "decision" in answer ? answer.decision : "custom",
     by: request.by,
+    ...(request.byId === undefined ? {} : { by_id: request.byId }),
+    ...(request.credential === undefined ? {} : { credential: request.credential }),
     at: new Date(runtime.now()).toISOString(),
     value: keptValue(resume, runtime),
   };
@@ -116,7 +129,7 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
     const abandoned =
       first !== undefined && first.run_id === undefined && first.error === undefined && runtime.now() - Date.parse(first.at) > CLAIM_LEASE_MS;
     if (!abandoned || !(await runtime.decisions.reclaim(delivery.id, first, record))) {
-      throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first)}`, first);
+      throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first, request.channel)}`, request.channel === "link" ? undefined : first);
     }
     runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
   }

@@ -72,6 +72,10 @@ export interface DecisionRecord {
   decision: "approve" | "reject" | "custom";
   /** Who decided, as the channel names them (a Slack user, `inspector`, `timeout`); never a credential. */
   by?: string;
+  /** A stable id of who decided where the channel has one (the Slack user id), beside the name. */
+  by_id?: string;
+  /** Which kind of credential answered (the inspector: `TRIGGER_TOKEN`); never the credential itself. */
+  credential?: string;
   at: string;
   /** The resume value, redacted like payloads are. */
   value?: unknown;

@@ -189,3 +189,54 @@ describe("POST /api/resume and the inspector's resume", () => {
     expect(h.started).toEqual([expect.objectContaining({ command: { resume: { decisions: [{ type: "approve" }] } } })]);
   });
 });
+
+describe("what a refused answer says, and what a decision records", () => {
+  const link = (h: Harness) => resumeUrl("https://relay.test", signReference("link", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 3_600_000 }));
+  const post = (url: string, body: string) => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const inspector = (h: Harness, body: string) =>
+    new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}&resume=1`, { method: "POST", headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" }, body });
+  const messageOf = async (answer: Response) => ((await answer.json()) as { error: { message: string } }).error.message;
+
+  it("after an answer that resumed nothing, says so rather than 'already approved'", async () => {
+    const h = await harness();
+    h.threadState.read = async () => ({ next: [], tasks: [] });
+    expect((await call(slackApi, slackRequest(h, click(h, "approve")))).status).toBe(200);
+    await h.runtime.idle();
+    const second = await call(deliveriesApi, inspector(h, '{"decision": "reject"}'));
+    expect(second.status).toBe(409);
+    const message = await messageOf(second);
+    expect(message).not.toMatch(/already approved/);
+    expect(message).toMatch(/approved by ann \(slack\) at .*, but that resumed nothing: the thread has moved on/);
+    expect(h.started).toEqual([]);
+  });
+
+  it("tells a link holder only that the pause was answered; the inspector may see who", async () => {
+    const h = await harness();
+    expect((await call(slackApi, slackRequest(h, click(h, "approve")))).status).toBe(200);
+    await h.runtime.idle();
+    expect(h.started).toHaveLength(1);
+    const byLink = await call(resumeApi, post(link(h), '{"resume": 1}'));
+    expect(byLink.status).toBe(409);
+    const linkText = JSON.stringify(await byLink.json());
+    expect(linkText).toMatch(/already answered/);
+    for (const hidden of ["ann", "U0ANN", "slack", new Date(h.clock.now).toISOString().slice(0, 16)]) expect(linkText).not.toContain(hidden);
+    const byInspector = await call(deliveriesApi, inspector(h, '{"decision": "reject"}'));
+    expect(byInspector.status).toBe(409);
+    expect(await messageOf(byInspector)).toMatch(/approved by ann \(slack\)/);
+    expect(h.started).toHaveLength(1);
+  });
+
+  it("records the Slack user's id beside the name, and the inspector's credential kind (never the token)", async () => {
+    const h = await harness();
+    await call(slackApi, slackRequest(h, click(h, "reject")));
+    await h.runtime.idle();
+    expect(await h.runtime.decisions.list(h.delivery.id)).toEqual([expect.objectContaining({ channel: "slack", by: "ann", by_id: "U0ANN" })]);
+
+    const other = await harness();
+    const answered = await call(deliveriesApi, inspector(other, '{"decision": "approve"}'));
+    expect(answered.status).toBe(202);
+    const [decision] = await other.runtime.decisions.list(other.delivery.id);
+    expect(decision).toMatchObject({ channel: "inspector", by: "inspector", credential: "TRIGGER_TOKEN" });
+    expect(JSON.stringify(decision)).not.toContain(TEST_TRIGGER_TOKEN);
+  });
+});
