@@ -20,7 +20,9 @@ import {
   deliveryListSchema,
   deliveryStatsAnswerSchema,
   deliverySummarySchema,
+  redriveAnswerSchema,
   replayAnswerSchema,
+  sweepAnswerSchema,
   webhookAckSchema,
 } from "./deliveries.js";
 import { componentSchemas, type JsonSchema } from "./json-schema.js";
@@ -53,6 +55,8 @@ export const ANSWER_SCHEMAS = {
   DeliveryAnswer: deliveryAnswerSchema,
   DeliveryStats: deliveryStatsAnswerSchema,
   ReplayAnswer: replayAnswerSchema,
+  RedriveAnswer: redriveAnswerSchema,
+  SweepAnswer: sweepAnswerSchema,
   Resumed: resumedSchema,
   InspectorResumed: inspectorResumedSchema,
   Error: errorBodySchema,
@@ -94,6 +98,11 @@ export const SECURITY_SCHEMES = {
     name: "token",
     description: "The signed, expiring, one-time reference in a forwarded run.paused's resume_url: it names one pause and holds no token of the relay.",
   },
+  cronSecret: {
+    type: "http",
+    scheme: "bearer",
+    description: "CRON_SECRET: what Vercel Cron sends to /api/sweep by itself when the variable is set (TRIGGER_TOKEN is accepted there too).",
+  },
   webhookBearer: {
     type: "http",
     scheme: "bearer",
@@ -104,4 +113,5 @@ export const SECURITY_SCHEMES = {
 /** Operation security: any one of the listed schemes. */
 export const FULL_ACCESS = [{ triggerToken: [] }];
 export const READ_ACCESS = [{ triggerToken: [] }, { inspectorToken: [] }];
+export const SWEEP_ACCESS = [{ cronSecret: [] }, { triggerToken: [] }];
 export const WEBHOOK_ACCESS = [{ webhookToken: [] }, { webhookBearer: [] }];

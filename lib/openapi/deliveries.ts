@@ -152,6 +152,27 @@ export const replayAnswerSchema = z.object({
   replayed: z.array(replayedAction).meta({ description: "The actions this replay ran; empty when nothing had failed." }),
 });
 
+/** 202 of a redrive, POST /api/deliveries?replay=1&action_state=failed (lib/inspector/redrive.ts). */
+export const redriveAnswerSchema = z.object({
+  redriven: z.number().int().meta({ description: "Dead actions made due again now; they run after the answer and by the sweep." }),
+  deliveries: z.array(deliveryId).meta({ description: "The deliveries they belong to." }),
+  more: z.boolean().meta({ description: "True when more dead actions matched than one request takes (100): ask again." }),
+});
+
+/** 200 of /api/sweep (lib/handlers/sweep.ts): the counts of the due work, then each step's own. */
+export const sweepAnswerSchema = z
+  .object({
+    ok: z.literal(true),
+    attempted: z.number().int().meta({ description: "Attempts run." }),
+    succeeded: z.number().int().meta({ description: "Actions that succeeded." }),
+    rescheduled: z.number().int().meta({ description: "Actions whose next attempt was scheduled for later." }),
+    dead: z.number().int().meta({ description: "Actions that became dead letters." }),
+    routed: z.number().int().meta({ description: "Deliveries whose routing had never finished, routed now." }),
+    ms: z.number().meta({ description: "How long the sweep took." }),
+  })
+  .catchall(z.number().int())
+  .meta({ description: "Steps after the due work add their own counts (reconciliation: reconciled, deferred, unknown)." });
+
 /** 200 of /api/webhook (lib/handlers/webhook.ts). */
 export const webhookAckSchema = z.object({
   ok: z.literal(true),

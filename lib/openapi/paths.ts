@@ -1,9 +1,9 @@
 // Every endpoint of the relay as an OpenAPI operation: its auth, its query and body (the schemas the
 // handler validates with), its answers and the errors it can give, each in the pinned shape.
-import { detailSchema, listSchema, replaySchema } from "../inspector/query.js";
+import { detailSchema, listSchema, redriveSchema, replaySchema } from "../inspector/query.js";
 import { statsSchema } from "../inspector/stats.js";
 import { cronActionQuerySchema, cronIdQuerySchema, cronListQuerySchema } from "../trigger/cron-requests.js";
-import { FULL_ACCESS, READ_ACCESS, WEBHOOK_ACCESS, type SchemaName } from "./components.js";
+import { FULL_ACCESS, READ_ACCESS, SWEEP_ACCESS, WEBHOOK_ACCESS, type SchemaName } from "./components.js";
 import { cronUpdateExamples, triggerExamples, webhookExamples, type Example } from "./examples.js";
 import { componentRef, mergedParameters, queryParameters, type JsonSchema } from "./json-schema.js";
 import { resumeQuerySchema } from "../hitl/answer.js";
@@ -236,16 +236,40 @@ const deliveries = {
       "replay=1 answers once the replay's attempts are done, retries included. resume=1 (with a ResumeRequest body) answers a run.paused delivery once, whatever the channel, and resumes its thread: 202 with the new run.",
     tags: ["deliveries"],
     security: FULL_ACCESS,
-    parameters: mergedParameters(queryParameters(replaySchema), queryParameters(resumeQuerySchema, { resume: "Answer the paused delivery with the body instead of replaying." })),
+    parameters: mergedParameters(
+      queryParameters(replaySchema),
+      queryParameters(redriveSchema, { action_state: "Without id: redrive every dead action of the deliveries matching route, event and since (at most 100 per request)." }),
+      queryParameters(resumeQuerySchema, { resume: "Answer the paused delivery with the body instead of replaying." }),
+    ),
     requestBody: { required: false, content: json(componentRef("ResumeRequest")) },
     responses: {
       "200": answer("The delivery after the replay, and what the replay did.", "ReplayAnswer"),
-      "202": answer("resume=1: the thread is resumed; the delivery with its decisions.", "InspectorResumed"),
+      "202": {
+        description: "resume=1: the thread is resumed; the delivery with its decisions. A redrive (no id): the dead actions made due again.",
+        content: json({ oneOf: [componentRef("InspectorResumed"), componentRef("RedriveAnswer")] }),
+      },
       ...AUTH_ERRORS,
       ...RESUME_ERRORS,
       "404": failure("not_found: no such delivery, or no such action."),
       "409": failure("conflict: the delivery's first routing is still running (replay); already_decided: the pause was answered or the thread moved on (resume)."),
       "503": failure("store_unavailable: the delivery store (Redis) is unavailable."),
+      ...COMMON_ERRORS,
+    },
+  },
+};
+
+const sweep = {
+  get: {
+    operationId: "sweep",
+    summary: "Run due retries, stranded deliveries and reconciliation (Vercel Cron's target)",
+    description:
+      "Runs, within its own time, every attempt that is due, every attempt whose lease ran out, every delivery whose routing never finished, then the sweep's steps (reconciliation of lost callbacks, unanswered pauses). POST does the same.",
+    tags: ["sweep"],
+    security: SWEEP_ACCESS,
+    responses: {
+      "200": answer("What the sweep did.", "SweepAnswer"),
+      "400": AUTH_ERRORS["400"] as JsonSchema,
+      "401": failure("unauthorized: no token, or a wrong one (and with neither CRON_SECRET nor TRIGGER_TOKEN set, every request)."),
       ...COMMON_ERRORS,
     },
   },
@@ -268,6 +292,7 @@ export const PATHS = {
   "/api/webhook": webhook,
   "/api/deliveries": deliveries,
   "/api/openapi.json": openapi,
+  "/api/sweep": { get: sweep.get, post: { ...sweep.get, operationId: "sweepPost" } },
   "/api/slack": slackOperation,
   "/api/resume": resumeOperation,
 } as const;
