@@ -596,7 +596,7 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
 
     await other.locator("#detail button[data-decision=reject]").click();
     await other.locator("#resume-status.field-error").waitFor({ timeout: ARRIVAL_MS });
-    expect(await other.locator("#resume-status").innerText()).toMatch(/^Resume failed: .*already approved/);
+    expect(await other.locator("#resume-status").innerText()).toMatch(/^Resume failed: .*already .*approved/);
     // Once it can read again, it shows the decision, and no form.
     await other.unroute(detailReads);
     await other.locator("#detail [data-part=decisions]").waitFor({ timeout: ARRIVAL_MS });
