@@ -2,7 +2,11 @@
 // the order that keeps "once" true across Slack clicks, resume links and the inspector at once:
 //   1. the delivery must be a run.paused one (400 otherwise);
 //   2. the decision is claimed in the decision store (SET NX): a second answer — another click,
-//      another copy of the message, a used link — gets 409 `already_decided`, naming the first;
+//      another copy of the message, a used link — gets 409 `already_decided`, naming the first (not to
+//      a link holder). Two claims give way: one abandoned by a function that died before resuming, and
+//      one whose resumed run ended (failed) while the thread still waits on the same interrupt ids —
+//      the failure is kept on that decision, and the next answer may take it over (compare and set);
+//   1b. a free-form value is checked first where the pause says what fits (HITL middleware: 400);
 //   3. LangGraph is asked whether the thread still waits on those interrupts: a thread that moved on
 //      (resumed by someone else, or gone) resumes nothing (409, recorded on the decision);
 //   4. the thread is resumed with `runs.create` on the same thread and assistant, `command: {resume}`
@@ -19,7 +23,7 @@ import { badRequest, notFound, RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
 import { isDeliveryId } from "../model/delivery.js";
-import { decisionResume, type Decision, type DecisionValues } from "./resume-values.js";
+import { checkResume, decisionResume, type Decision, type DecisionValues } from "./resume-values.js";
 
 /** What someone answered: a button (approve / reject), or a resume value of their own. */
 export type Answer = { decision: Decision } | { resume: unknown };
@@ -115,7 +119,9 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
   const delivery = await pausedDelivery(request.deliveryId, runtime);
   const { answer } = request;
   const resume = "decision" in answer ? decisionResume(delivery.pause, answer.decision, request.by, request.values?.(delivery)) : answer.resume;
-  const record: DecisionRecord = {
+  // A value the pause cannot take would only make the resumed run fail: refused before the claim.
+  if (!("decision" in answer)) checkResume(delivery.pause, resume);
+  let record: DecisionRecord = {
     channel: request.channel,
     decision: "decision" in answer ? answer.decision : "custom",
     by: request.by,
@@ -128,10 +134,16 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
     const [first] = await runtime.decisions.list(delivery.id);
     const abandoned =
       first !== undefined && first.run_id === undefined && first.error === undefined && runtime.now() - Date.parse(first.at) > CLAIM_LEASE_MS;
-    if (!abandoned || !(await runtime.decisions.reclaim(delivery.id, first, record))) {
+    const failed = first !== undefined && !abandoned ? await resumedNothing(delivery, first, runtime) : undefined;
+    const takeover: DecisionRecord =
+      first === undefined || failed === undefined ? record : { ...record, earlier: [...(first.earlier ?? []), { ...withoutEarlier(first), error: failed }] };
+    // Compare and set: of several answers taking over at once, one wins.
+    if (first === undefined || (!abandoned && failed === undefined) || !(await runtime.decisions.reclaim(delivery.id, first, takeover))) {
       throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first, request.channel)}`, request.channel === "link" ? undefined : first);
     }
-    runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
+    record = takeover;
+    if (abandoned) runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
+    else runtime.log.warn("answered again: the earlier answer's resumed run ended on the same pause", { delivery_id: delivery.id, run_id: first.run_id, error: failed });
   }
 
   const movedOn = async (why: string): Promise<never> => {
@@ -174,11 +186,39 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
   return { delivery_id: delivery.id, run_id: run.run_id, thread_id: run.thread_id ?? delivery.thread_id, decision: settled };
 }
 
+function withoutEarlier(decision: DecisionRecord): DecisionRecord {
+  const { earlier: _earlier, ...rest } = decision;
+  return rest;
+}
+
+/**
+ * Why a settled decision no longer holds the pause, or undefined while it does: its resumed run has
+ * ended (failed — a value the graph could not take — or was cancelled) and the thread still waits on
+ * the very same interrupt ids. The run is read before the thread, so that a run ending in between is
+ * seen with the state it left. Without interrupt ids the pause cannot be told from a new one: it holds.
+ */
+async function resumedNothing(delivery: DeliveryRecord & { pause: PauseRecord }, decision: DecisionRecord, runtime: Runtime): Promise<string | undefined> {
+  const runId = decision.run_id;
+  if (runId === undefined || decision.error !== undefined) return undefined;
+  if (delivery.pause.interrupts.length === 0 || delivery.pause.interrupts.some((interrupt) => interrupt.id === undefined)) return undefined;
+  try {
+    const run = await runtime.readRun(delivery.thread_id, runId);
+    const status = run === "missing" ? "missing" : run.status;
+    if (status === "pending" || status === "running") return undefined;
+    if (!stillWaiting(delivery.pause, await runtime.readThreadState(delivery.thread_id))) return undefined;
+    return `the resumed run ${runId} ended (${status.slice(0, 32)}) and the thread still waits on this pause.`;
+  } catch (error) {
+    runtime.log.warn("could not tell whether an earlier answer's resumed run ended", { delivery_id: delivery.id, run_id: runId, error: describeError(error) });
+    return undefined;
+  }
+}
+
 /** A delivery with its decisions merged in, for /api/deliveries (decisions live under their own key). */
 export async function withDecisions(delivery: DeliveryRecord, runtime: Runtime): Promise<DeliveryRecord> {
   if (delivery.event !== PAUSED_EVENT) return delivery;
   try {
-    const decisions = await runtime.decisions.list(delivery.id);
+    // Earlier answers that resumed nothing come first, each with its error.
+    const decisions = (await runtime.decisions.list(delivery.id)).flatMap((decision) => [...(decision.earlier ?? []), withoutEarlier(decision)]);
     return decisions.length === 0 ? delivery : { ...delivery, decisions };
   } catch (error) {
     // The delivery was read: show it, and say in the log why its decisions are missing.

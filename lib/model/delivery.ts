@@ -83,6 +83,11 @@ export interface DecisionRecord {
   run_id?: string;
   /** Why the decision resumed nothing. */
   error?: string;
+  /**
+   * Stored only (the decision store): earlier answers whose resumed run ended with the thread still on
+   * the same interrupts, each with its `error`. /api/deliveries lists them before this one instead.
+   */
+  earlier?: DecisionRecord[];
 }
 
 export type Verification =

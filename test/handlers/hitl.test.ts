@@ -24,6 +24,8 @@ interface Harness {
   posted: { url: string; body: Record<string, unknown> }[];
   clock: { now: number };
   threadState: { read: () => Promise<unknown> };
+  /** What LangGraph says of a resumed run (GET /threads/{id}/runs/{id}). */
+  runStatus: { value: string };
 }
 
 afterEach(() => {
@@ -34,12 +36,14 @@ async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<
   const started: StartRunRequest[] = [];
   const posted: Harness["posted"] = [];
   const clock = { now: Date.now() };
+  const runStatus = { value: "running" };
   const threadState = { read: async (): Promise<unknown> => ({ ...WAITING, tasks: [{ interrupts: [{ id: "i1", value: pauseValue }] }] }) };
   const runtime = installTestRuntime(
     { SLACK_SIGNING_SECRET: SLACK_SECRET },
     {
       now: () => clock.now,
       readThreadState: () => threadState.read(),
+      readRun: async () => ({ status: runStatus.value, webhook: undefined }),
       startRun: async (request) => {
         started.push(request);
         return { run_id: `run-${started.length}`, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
@@ -55,7 +59,7 @@ async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<
   delivery.pause = { interrupts: [{ id: "i1", value: pauseValue }], next: ["ask"] };
   delivery.routing = "done";
   await runtime.store.claim(delivery);
-  return { runtime, delivery, started, posted, clock, threadState };
+  return { runtime, delivery, started, posted, clock, threadState, runStatus };
 }
 
 const button = (h: Harness) => signReference("slack", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 7 * 86_400_000 });
@@ -238,5 +242,72 @@ describe("what a refused answer says, and what a decision records", () => {
     const [decision] = await other.runtime.decisions.list(other.delivery.id);
     expect(decision).toMatchObject({ channel: "inspector", by: "inspector", credential: "TRIGGER_TOKEN" });
     expect(JSON.stringify(decision)).not.toContain(TEST_TRIGGER_TOKEN);
+  });
+});
+
+describe("a free-form resume value that does not fit the pause", () => {
+  const link = (h: Harness) => resumeUrl("https://relay.test", signReference("link", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 3_600_000 }));
+  const post = (url: string, body: string) => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const inspector = (h: Harness, body: string) =>
+    new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}&resume=1`, { method: "POST", headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" }, body });
+  const TWO_CALLS = {
+    actionRequests: [
+      { name: "send_email", args: { to: "a@example.com" } },
+      { name: "delete_file", args: { path: "/tmp/x" } },
+    ],
+    reviewConfigs: [
+      { actionName: "send_email", allowedDecisions: ["approve", "edit", "reject"] },
+      { actionName: "delete_file", allowedDecisions: ["approve"] },
+    ],
+  };
+
+  it("is refused with 400 for a HITL-middleware pause when its decisions do not match the requests or review configs, and leaves the pause open", async () => {
+    const h = await harness(TWO_CALLS);
+    const bodies = [
+      { resume: { decisions: [{ type: "approve" }] } },
+      { resume: { decisions: [{ type: "approve" }, { type: "reject", message: "no" }] } },
+      { resume: { decisions: [{ type: "approve" }, "approve"] } },
+      { resume: "approve" },
+      { resume: { approved: true } },
+    ];
+    for (const body of bodies) {
+      const answer = await call(resumeApi, post(link(h), JSON.stringify(body)));
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("invalid_body");
+    }
+    expect((await call(deliveriesApi, inspector(h, JSON.stringify(bodies[0])))).status).toBe(400);
+    expect(h.started).toEqual([]);
+    expect(await h.runtime.decisions.list(h.delivery.id)).toEqual([]);
+    const fits = { resume: { decisions: [{ type: "edit", edited_action: { name: "send_email", args: { to: "b@example.com" } } }, { type: "approve" }] } };
+    expect((await call(resumeApi, post(link(h), JSON.stringify(fits)))).status).toBe(202);
+    expect(h.started).toEqual([expect.objectContaining({ command: fits })]);
+  });
+
+  it("whose resumed run failed, leaving the thread on the same interrupt, no longer blocks a new answer: one of several wins, the failure is recorded", async () => {
+    const h = await harness();
+    expect((await call(resumeApi, post(link(h), '{"resume": {"wrong": "shape"}}'))).status).toBe(202);
+    expect(h.started).toHaveLength(1);
+    // Its run is still going: the pause stays answered.
+    const early = await call(deliveriesApi, inspector(h, '{"decision": "approve"}'));
+    expect(early.status).toBe(409);
+    // The run failed; the thread still waits on interrupt i1.
+    h.runStatus.value = "error";
+    const answers = await Promise.all([
+      call(deliveriesApi, inspector(h, '{"decision": "approve"}')),
+      call(resumeApi, post(link(h), '{"resume": {"approved": true}}')),
+      call(deliveriesApi, inspector(h, '{"decision": "reject"}')),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409, 409]);
+    expect(h.started).toHaveLength(2);
+    const read = await call(deliveriesApi, new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}`, { headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` } }));
+    const { decisions } = ((await read.json()) as { delivery: { decisions: Record<string, unknown>[] } }).delivery;
+    expect(decisions).toHaveLength(2);
+    expect(decisions[0]).toMatchObject({ channel: "link", run_id: "run-1", error: expect.stringMatching(/run-1 ended \(error\)/) });
+    expect(decisions[1]).toMatchObject({ run_id: "run-2" });
+    // The thread moved on past the pause: answered for good.
+    h.runStatus.value = "success";
+    h.threadState.read = async () => ({ next: [], tasks: [] });
+    expect((await call(deliveriesApi, inspector(h, '{"decision": "approve"}'))).status).toBe(409);
+    expect(h.started).toHaveLength(2);
   });
 });
