@@ -11,7 +11,7 @@
 // beside it, in one step (one Lua script in Redis, one synchronous section in memory). A holder that
 // dies leaves an item that falls due again when its lease runs out; every write that completes or
 // reschedules an item checks the token first, so a holder whose lease was taken over changes nothing.
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 /** One leased item: whoever holds `token` may complete it, reschedule it or extend it until `until`. */
 export interface Lease {
@@ -50,9 +50,13 @@ export function parseItem(item: string): ParsedItem | undefined {
   return undefined;
 }
 
-/** A fresh lease token: random, never derived from anything secret. */
+/**
+ * A fresh lease token: random, never derived from anything secret. `randomUUID` (122 random bits) draws
+ * from a cached pool of entropy; `randomBytes` asks the system for each token, ~5 µs against ~0.3 µs,
+ * and a callback takes two or three leases (bench/README.md, receiver).
+ */
 export function newLeaseToken(): string {
-  return randomBytes(12).toString("base64url");
+  return randomUUID();
 }
 
 /**
