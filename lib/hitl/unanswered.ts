@@ -1,7 +1,8 @@
 // Unanswered pauses: a route for run.paused may say what happens when nobody answers in time
-// (`unanswered: {after: "4h", then: "remind" | "approve" | "reject"}`). This is the function that acts
-// on one such pause, and the pass over recent paused deliveries that calls it; the sweep (/api/sweep,
-// Vercel Cron) runs the pass. Nothing else does: without a sweep configured, pauses wait for ever.
+// (`unanswered: {after: "4h", then: "remind" | "approve" | "reject"}`). Routing such a pause schedules
+// a due item for it (scheduleUnanswered); the sweep (/api/sweep, Vercel Cron, and the bounded drain
+// after callbacks) takes it when due and acts (runPauseItem). Nothing else does: without a sweep
+// configured, pauses wait for ever. An answered pause's item is dropped when it comes due.
 //   remind  → the route's actions run once more for the delivery (the Slack message is posted again;
 //             a forward goes out again with the same webhook-id), once per pause (a marker, SET NX);
 //   approve / reject → decided as that button would, channel `timeout`, by `timeout` (one decision per
@@ -11,7 +12,9 @@ import type { DeliveryRecord } from "../model/delivery.js";
 import { PAUSED_EVENT } from "../model/events.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { describeError } from "../shared/log.js";
+import type { Lease } from "../stores/due-work.js";
 import type { PauseRouter } from "./pause-options.js";
+import { unansweredDueAt } from "./unanswered-schedule.js";
 import { AlreadyDecided, resumePause } from "./resume.js";
 
 export type UnansweredOutcome = "not_paused" | "no_option" | "not_due" | "answered" | "reminded" | "reminded_before" | "decided" | "failed";
@@ -44,21 +47,22 @@ export async function actOnUnansweredPause(delivery: DeliveryRecord, runtime: Ru
   }
 }
 
-/** Paused deliveries looked at per pass: the newest, so that a pass stays bounded. */
-export const UNANSWERED_SCAN_LIMIT = 200;
+/** A pause whose action failed (LangGraph unreachable, a store error) is tried again this much later… */
+export const PAUSE_RETRY_MS = 5 * 60_000;
+/** …until this long after it was due: then it is left to wait for a human. */
+export const PAUSE_GIVE_UP_MS = 24 * 3_600_000;
 
 /**
- * One pass over the newest paused deliveries (at most UNANSWERED_SCAN_LIMIT), acting on those whose
- * route's `unanswered.after` has passed with no decision. Counts for the sweep's answer.
+ * The sweep's work on one due pause item (leased): act, then let the item go — or put it back for its
+ * time (not due yet: the route changed) or for a retry after a failure. Answers what it did.
  */
-export async function sweepUnansweredPauses(runtime: Runtime, router: PauseRouter, options: { deadline: number }): Promise<{ reminded: number; timed_out: number }> {
-  const counts = { reminded: 0, timed_out: 0 };
-  const page = await runtime.store.list({ limit: UNANSWERED_SCAN_LIMIT, filter: { event: PAUSED_EVENT } });
-  for (const delivery of page.deliveries) {
-    if (runtime.now() >= options.deadline) break;
-    const outcome = await actOnUnansweredPause(delivery, runtime, router);
-    if (outcome === "reminded") counts.reminded += 1;
-    if (outcome === "decided") counts.timed_out += 1;
-  }
-  return counts;
+export async function runPauseItem(delivery: DeliveryRecord, lease: Lease, runtime: Runtime, router: PauseRouter): Promise<UnansweredOutcome> {
+  const outcome = await actOnUnansweredPause(delivery, runtime, router);
+  const dueAt = unansweredDueAt(delivery, router.pauseOptionsFor(delivery, runtime).unanswered);
+  const now = runtime.now();
+  let again: number | undefined;
+  if (outcome === "not_due") again = dueAt;
+  else if (outcome === "failed" && dueAt !== undefined && now - dueAt < PAUSE_GIVE_UP_MS) again = now + PAUSE_RETRY_MS;
+  await runtime.store.release(lease, again);
+  return outcome;
 }

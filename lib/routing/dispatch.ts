@@ -7,6 +7,7 @@
 import type { ActionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
 import { eventOf, PAUSED_EVENT } from "../model/events.js";
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../langgraph/thread-state.js";
+import { scheduleUnanswered } from "../hitl/unanswered-schedule.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
@@ -148,6 +149,9 @@ async function route(table: RouteTable, delivery: DeliveryRecord, runtime: Runti
       }
     }
   }
+  // Before the plan is committed: a function that dies in between leaves the routing item, and the
+  // sweep's routing schedules it again (the same time).
+  if (delivery.event === PAUSED_EVENT) await scheduleUnanswered(delivery, table.pauseOptionsFor(delivery, runtime).unanswered, runtime);
   if (delivery.route !== undefined && !table.hasName(delivery.route)) {
     log.warn("no route has the run's route name", { delivery_id: delivery.id, route: delivery.route });
   }

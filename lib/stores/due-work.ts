@@ -6,6 +6,9 @@
 //                              itself, due once the receiver's lease runs out, removed when the plan
 //                              is committed — a receiver that died leaves it due for the sweep
 //   a|<delivery id>|<action>   the next attempt of one action: due at its scheduled time
+//   p|<delivery id>            a paused run's `unanswered` option (lib/hitl/unanswered.ts): enqueued
+//                              when the run.paused delivery is routed with a route that has one, due
+//                              when its time is up; acted on (remind / decide) or dropped if answered
 //
 // Taking an item leases it: its due time moves to the lease's end and the holder's token is written
 // beside it, in one step (one Lua script in Redis, one synchronous section in memory). A holder that
@@ -32,15 +35,18 @@ export type ActionNext =
 
 export const ROUTE_ITEM_PREFIX = "r|";
 export const ACTION_ITEM_PREFIX = "a|";
+export const PAUSE_ITEM_PREFIX = "p|";
 
 export const routeItem = (deliveryId: string): string => `${ROUTE_ITEM_PREFIX}${deliveryId}`;
 export const actionItem = (deliveryId: string, action: string): string => `${ACTION_ITEM_PREFIX}${deliveryId}|${action}`;
+export const pauseItem = (deliveryId: string): string => `${PAUSE_ITEM_PREFIX}${deliveryId}`;
 
 /** What an item names: a delivery to route, or one action of a delivery. */
-export type ParsedItem = { kind: "route"; deliveryId: string } | { kind: "action"; deliveryId: string; action: string };
+export type ParsedItem = { kind: "route"; deliveryId: string } | { kind: "action"; deliveryId: string; action: string } | { kind: "pause"; deliveryId: string };
 
 export function parseItem(item: string): ParsedItem | undefined {
   if (item.startsWith(ROUTE_ITEM_PREFIX)) return { kind: "route", deliveryId: item.slice(ROUTE_ITEM_PREFIX.length) };
+  if (item.startsWith(PAUSE_ITEM_PREFIX)) return { kind: "pause", deliveryId: item.slice(PAUSE_ITEM_PREFIX.length) };
   if (item.startsWith(ACTION_ITEM_PREFIX)) {
     const rest = item.slice(ACTION_ITEM_PREFIX.length);
     const bar = rest.indexOf("|");

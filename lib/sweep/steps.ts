@@ -2,13 +2,9 @@
 // sweep's time; each answers counts that the sweep adds to its answer. This list is the extension
 // point: a new kind of periodic work is one more entry here, not another cron.
 import { reconcileLostCallbacks } from "../reconcile/reconcile.js";
-import { isPauseRouter } from "../hitl/pause-options.js";
-import { sweepUnansweredPauses } from "../hitl/unanswered.js";
 import type { SweepStep } from "./sweep.js";
 
 export const SWEEP_STEPS: readonly SweepStep[] = [
   // Runs started through /api/trigger whose callback never came (RECONCILE_AFTER).
   async ({ runtime, router, deadline }) => ({ ...(await reconcileLostCallbacks(runtime, router, { deadline })) }),
-  // Paused runs whose route's `unanswered` time passed with no answer: remind, or decide (lib/hitl).
-  async ({ runtime, router, deadline }) => (isPauseRouter(router) ? { ...(await sweepUnansweredPauses(runtime, router, { deadline })) } : {}),
 ];

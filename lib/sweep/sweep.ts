@@ -15,6 +15,8 @@ import { describeError } from "../shared/log.js";
 import type { Lease } from "../stores/due-work.js";
 import { parseItem } from "../stores/due-work.js";
 import { credentialOf, verifyAndRoute } from "../verification/verify-delivery.js";
+import { isPauseRouter } from "../hitl/pause-options.js";
+import { runPauseItem } from "../hitl/unanswered.js";
 
 /** The router as the sweep needs it: plan and dispatch (routing), and the actions of a delivery. */
 export type SweepRouter = Pick<Router, "plan" | "dispatch" | "actionsFor">;
@@ -72,6 +74,8 @@ export function emptySweepCounts(): SweepCounts {
  */
 export async function runSweep(runtime: Runtime, router: SweepRouter, options: SweepOptions): Promise<SweepCounts> {
   const counts = emptySweepCounts();
+  // Unanswered pauses (p| items, lib/hitl/unanswered.ts): counted for a router that has pause options.
+  if (isPauseRouter(router)) Object.assign(counts, { reminded: 0, timed_out: 0 });
   const { deadline } = options;
   // A short sweep (a drain, a test) keeps a fifth of its time back instead of the whole margin.
   const margin = Math.min(SWEEP_MARGIN_MS, Math.max(0, deadline - runtime.now()) / 5);
@@ -150,6 +154,16 @@ async function runItem(lease: Lease, runtime: Runtime, router: SweepRouter, dead
   if (parsed === undefined || delivery === undefined) {
     // Unreadable, or its delivery expired: nothing left to do.
     await store.release(lease);
+    return;
+  }
+  if (parsed.kind === "pause") {
+    if (!isPauseRouter(router)) {
+      await store.release(lease);
+      return;
+    }
+    const outcome = await runPauseItem(delivery, lease, runtime, router);
+    if (outcome === "reminded") counts.reminded = (counts.reminded ?? 0) + 1;
+    if (outcome === "decided") counts.timed_out = (counts.timed_out ?? 0) + 1;
     return;
   }
   if (parsed.kind === "route") {

@@ -3,7 +3,6 @@
 // decision as the button would make it (channel `timeout`), never after a human answered. Time comes
 // from the runtime's clock; LangGraph is replaced by its captured thread state and a recording starter.
 import { afterEach, describe, expect, it } from "vitest";
-import { sweepUnansweredPauses } from "../../lib/hitl/unanswered.js";
 import { runSweep } from "../../lib/sweep/sweep.js";
 import { resumePause } from "../../lib/hitl/resume.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
@@ -48,7 +47,11 @@ async function setup(routes: (url: string) => readonly Route[]) {
   const advance = (ms: number) => {
     clock += ms;
   };
-  const sweep = () => sweepUnansweredPauses(runtime, router, { deadline: clock + 10_000 });
+  // The due work only (the pauses' items among it): what the unanswered pauses came to.
+  const sweep = async () => {
+    const { reminded, timed_out } = await runSweep(runtime, router, { deadline: clock + 10_000, steps: [] });
+    return { reminded, timed_out };
+  };
   return { receiver, router, runtime, started, delivery, advance, sweep };
 }
 
@@ -124,5 +127,48 @@ describe("unanswered pauses", () => {
     expect(receiver.requests[1]?.raw).toBe(receiver.requests[0]?.raw);
     expect(await sweep()).toEqual({ reminded: 0, timed_out: 0 });
     expect(receiver.requests).toHaveLength(2);
+  });
+});
+
+describe("unanswered pauses, many of them", () => {
+  it("time out an old pause however many newer pauses there are (each pause is its own due item)", async () => {
+    const { runtime, router, started, delivery, advance } = await setup((url) => [
+      { on: "run.paused", unanswered: { after: "1h", then: "approve" }, actions: [slack({ url })] },
+    ]);
+    // 250 newer pauses, routed like the first, and answered: none of them is due for anything.
+    for (let index = 0; index < 250; index++) {
+      advance(1000);
+      const other = deliveryFrom("hitl_interrupt", { run_id: `01a21e6f-0000-7000-8000-${String(index).padStart(12, "0")}` });
+      other.received_at = new Date(runtime.now()).toISOString();
+      other.actions = router.plan(other, runtime);
+      await runtime.store.claim(other);
+      await router.dispatch(other, runtime);
+      expect((await runtime.store.get(other.id))?.event).toBe("run.paused");
+      await runtime.decisions.claim(other.id, { channel: "inspector", decision: "approve", at: other.received_at, run_id: `answered-${index}` }, 86_400);
+    }
+    advance(2 * HOUR);
+    const counts = await runSweep(runtime, router, { deadline: runtime.now() + 20_000 });
+    expect(counts).toMatchObject({ reminded: 0, timed_out: 1 });
+    expect(started).toEqual([expect.objectContaining({ thread_id: delivery.thread_id, command: { resume: { approved: true, by: "timeout" } } })]);
+    expect(await runtime.decisions.list(delivery.id)).toEqual([expect.objectContaining({ channel: "timeout", run_id: "resumed-1" })]);
+    // Every pause's item is gone once acted on or found answered: the next sweep has nothing to do.
+    expect(await runtime.store.dueCount()).toBe(0);
+    expect(await runSweep(runtime, router, { deadline: runtime.now() + 20_000 })).toMatchObject({ reminded: 0, timed_out: 0 });
+    expect(started).toHaveLength(1);
+  });
+
+  it("are bounded per sweep by its item bound, the rest left due for the next", async () => {
+    const { runtime, router, started, advance } = await setup((url) => [{ on: "run.paused", unanswered: { after: "1h", then: "reject" }, actions: [slack({ url })] }]);
+    for (let index = 0; index < 4; index++) {
+      const other = deliveryFrom("hitl_interrupt", { run_id: `01a21e6f-0000-7000-8000-${String(index).padStart(12, "0")}` });
+      other.received_at = new Date(runtime.now()).toISOString();
+      other.actions = router.plan(other, runtime);
+      await runtime.store.claim(other);
+      await router.dispatch(other, runtime);
+    }
+    advance(2 * HOUR);
+    expect(await runSweep(runtime, router, { deadline: runtime.now() + 20_000, maxItems: 2, steps: [] })).toMatchObject({ timed_out: 2 });
+    expect(await runSweep(runtime, router, { deadline: runtime.now() + 20_000, maxItems: 10, steps: [] })).toMatchObject({ timed_out: 3 });
+    expect(started).toHaveLength(5);
   });
 });
