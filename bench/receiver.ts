@@ -29,10 +29,12 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function startTarget(mode: string, redisUrl?: string): Promise<Target> {
-  const args = ["--import", "tsx", new URL("./target.ts", import.meta.url).pathname, mode];
+/** Starts bench/target.ts in its own process — of this tree, or of another checkout (`root`). */
+export async function startTarget(mode: string, redisUrl?: string, root?: string): Promise<Target> {
+  const script = root === undefined ? new URL("./target.ts", import.meta.url).pathname : `${root}/bench/target.ts`;
+  const args = ["--import", "tsx", script, mode];
   if (redisUrl !== undefined) args.push(redisUrl);
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], ...(root === undefined ? {} : { cwd: root }) });
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
@@ -61,7 +63,7 @@ interface Sample {
 let runCounter = 0;
 
 /** One bounded load phase: 50 connections, every request a distinct callback (its own run_id). */
-async function load(port: number): Promise<Sample> {
+export async function load(port: number): Promise<Sample> {
   const base = JSON.parse(fixture) as Record<string, unknown>;
   const prefix = `bench-${process.pid}-${++runCounter}-`;
   let n = 0;
@@ -125,7 +127,7 @@ export async function benchReceiver(options: { redisUrl?: string } = {}): Promis
   return results;
 }
 
-async function loadShort(port: number): Promise<void> {
+export async function loadShort(port: number): Promise<void> {
   await autocannon({
     url: `http://127.0.0.1:${port}/api/webhook?token=bench-webhook-token-0123456789abcdef`,
     connections: 10,

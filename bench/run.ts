@@ -8,6 +8,7 @@ import { benchFilteredListing } from "./filtered-listing.js";
 import { benchLargeCallbacks, benchMemory } from "./memory.js";
 import { benchReceiver } from "./receiver.js";
 import { benchSweep } from "./sweep.js";
+import { benchDurableReceiver } from "./durable-receiver.js";
 import { benchTrigger } from "./trigger.js";
 import type { BenchResult } from "./types.js";
 
@@ -84,6 +85,16 @@ async function main(): Promise<void> {
         return await benchSweep(redis.url);
       } finally {
         await redis.stop();
+      }
+    });
+  }
+  if (want("durable-receiver")) {
+    await phase("Receiver with durable scheduling vs the receiver before it", 240_000, async () => {
+      const redis = redisAvailable() ? await startRedis() : undefined;
+      try {
+        return await benchDurableReceiver(redis?.url);
+      } finally {
+        await redis?.stop();
       }
     });
   }
