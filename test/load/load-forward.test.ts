@@ -27,7 +27,11 @@ const CONNECTIONS = 50;
 const FAILURE_RATE = 0.2;
 /** Runs whose forward the target always refuses, so that the `failed` branch is exercised every time. */
 const DOOMED_EVERY = 250;
-/** The env default forward: 1 attempt + RETRY_DEFAULTS.retries. */
+/**
+ * The env default forward under RETRY_SCHEDULE: 1 attempt + 3 retries, all within the receiving
+ * function (a longer schedule leaves the later retries to the sweep: test/integration/sweep.test.ts).
+ */
+const RETRY_SCHEDULE = "500ms,1s,2s";
 const MAX_ATTEMPTS = 4;
 /** Upper bound on the load phase and on the routing that follows it. */
 const LOAD_BUDGET_MS = 60_000;
@@ -191,7 +195,7 @@ describe("nothing lost under load", () => {
   beforeAll(async () => {
     target = await startTarget(secret, seed);
     answered = recordAnswers(target);
-    api = await serveApi({ FORWARD_URL: `${target.url}/hooks`, FORWARD_SECRET: secret });
+    api = await serveApi({ FORWARD_URL: `${target.url}/hooks`, FORWARD_SECRET: secret, RETRY_SCHEDULE });
   });
   afterAll(async () => {
     await api?.close();
@@ -268,6 +272,7 @@ describe.each([
     api = await serveApi({
       FORWARD_URL: `${target.url}/hooks`,
       FORWARD_SECRET: secret,
+      RETRY_SCHEDULE,
       ...(redis === undefined ? {} : { REDIS_URL: redis.url }),
     });
   });
@@ -361,12 +366,14 @@ describe("what the load runs exposed, one behaviour each", () => {
     const blinking: DeliveryStore = {
       kind: "memory",
       claim: (record) => inner.claim(record),
-      save: (record) => (failSaves-- > 0 ? Promise.reject(new Error("store down")) : inner.save(record)),
+      save: (record) => inner.save(record),
       get: (id) => inner.get(id),
       list: (options) => inner.list(options),
       claimRouting: (key, id) => inner.claimRouting(key, id),
       close: () => inner.close(),
       ...durableOf(inner),
+      // Progress is committed per action: that is the write that fails here.
+      commitAction: (...args) => (failSaves-- > 0 ? Promise.reject(new Error("store down")) : inner.commitAction(...args)),
     };
     const runtime = testRuntime({}, { store: blinking });
     const router = defineRoutes([{ on: "*", actions: [custom({ name: "noop", handler: () => undefined })] }], { envDefaults: false });
