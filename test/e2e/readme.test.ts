@@ -202,6 +202,23 @@ describe("README quick start, and the runnable blocks of docs/http-api.md", () =
     expect(paused?.event).toBe("run.paused");
   }, 90_000);
 
+  it("runs the README's hitl resume block: that run's pause is approved, and the thread resumed", () => {
+    const result = pasted(readmeBlock("hitl-resume"));
+    expect(result.status, result.stderr).toBe(0);
+    type Paused = { id: string; run_id: string; thread_id: string; event: string; decisions?: { channel: string; decision: string; run_id: string }[] };
+    const answer = JSON.parse(result.stdout) as { run_id?: string; thread_id?: string; delivery?: Paused };
+    expect(answer.run_id, result.stdout).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.delivery?.event).toBe("run.paused");
+    expect(answer.delivery?.thread_id).toBe(answer.thread_id);
+    expect(answer.delivery?.decisions).toEqual([expect.objectContaining({ channel: "inspector", decision: "approve", run_id: answer.run_id })]);
+    // The pause left by the test before (an older, unanswered one) is still unanswered: the block
+    // approved the pause of the run it started, on a new thread.
+    const listed = JSON.parse(pasted(readmeBlock("deliveries")).stdout) as { deliveries: Paused[] };
+    const pauses = listed.deliveries.filter((delivery) => delivery.event === "run.paused");
+    expect(pauses.length).toBeGreaterThanOrEqual(2);
+    expect(pauses.filter((delivery) => delivery.thread_id !== answer.thread_id).every((delivery) => (delivery.decisions ?? []).length === 0)).toBe(true);
+  }, 90_000);
+
   it("says why a stateless run of hitl fails: it needs a thread", () => {
     const result = pasted(readmeBlock("hitl").replace(', "thread_id": "new"', ""));
     const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
