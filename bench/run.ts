@@ -148,16 +148,16 @@ const MISSES = `## Where a target is missed, why, and what would close it
   inclusive (JSON.parse, zod, redaction, two SHA-256, the log line), confirmation and routing after the
   answer 7.7%, the memory store's claim 5.7% and plan commit 3.2%, a lease token per claim 4.7%
   (\`randomBytes(12)\` reads the system's generator each time: \`crypto.randomUUID()\` draws from a cached
-  pool), sizing each record by \`JSON.stringify\` 2.8%; the socket writes 13% and idle 36% (autocannon
-  shares the two cores). The bare server does none of it, so the ratio is the relay's work per callback,
+  pool: done since), sizing each record by \`JSON.stringify\` 2.8%; the socket writes 13% and
+  idle 36% (autocannon shares the two cores). The bare server does none of it, so the ratio is the relay's work per callback,
   which durable delivery (a routing item and a plan with each claim, leases, a bounded drain) has grown.
   With Redis the receiver is round-trip bound (38% idle at 404 req/s): about 40 Redis commands per
   callback, mostly inside two \`EVAL\`s of ~140 µs of Redis CPU each, the script text sent every time.
   What would close it: the claim and the plan in one script, \`EVALSHA\` (the client's \`defineScript\`),
-  \`randomUUID\` for lease tokens, a record's size estimated without a second serialisation.
+  a record's size estimated without a second serialisation.
 - **Webhook cold start.** CPU from process start to the answer, medians of interleaved spawns on the
   loaded machine: hello-world 88–95 ms (Node's start and the first \`Request\`/\`Response\`, which load
-  undici: ~30 ms of it), webhook 144 ms. Where the extra goes, measured by bundling one part at a time
+  undici: ~30 ms of it), webhook 144–149 ms, a 401 123 ms. Where the extra goes, measured by bundling one part at a time
   and by A/B builds (31 spawns each): zod — with the classic API its import cost +9 ms, the environment
   schema (40 variables) +14 ms, the payload schema and its first parse +8 ms; \`node:crypto\` +5.6 ms
   (tokens, digests); the files: esbuild puts the code an entry shares with each lazy chunk in a file of
@@ -178,7 +178,7 @@ const MISSES = `## Where a target is missed, why, and what would close it
   is faster than the Node 20 measured here, and on a machine that is not running two other test
   suites: the quiet run at 12:28 (before the last five changes) measured 1.79× by the wall clock and
   1.70× by CPU time, where the loaded run then measured 2.04× and 1.70×.
-- **Trigger cold start.** CPU 187 against 88 ms: the webhook's start plus the trigger's request
+- **Trigger cold start.** CPU 182–187 against 88 ms: the webhook's start plus the trigger's request
   schemas, in zod's classic API (\`lib/trigger/request.ts\`, \`schedule.ts\`, \`answers.ts\`: classic zod is
   loaded whole, 99 kB), the SDK's chunk (80 kB, +15 ms to load), its client and the first \`fetch\`
   (undici's HTTP client), and one round trip. What would close it: the request schemas in \`zod/mini\`,
