@@ -13,7 +13,7 @@ import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { deliveryIdFor } from "../../lib/model/delivery.js";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
 import { freePort } from "../support/ports.js";
-import { testRuntime, type LoggedRuntime } from "../support/routing.js";
+import { deliveryFrom, testRuntime, type LoggedRuntime } from "../support/routing.js";
 
 const START_TIMEOUT_MS = 120_000;
 const WAIT_MS = 30_000;
@@ -99,5 +99,22 @@ describe("the paused check reads the checkpoint the run wrote", { timeout: 60_00
     const delivery = await routed(run.run_id);
     expect(delivery.event).toBe("run.success");
     expect(delivery.pause_check_error).toBeUndefined();
+  });
+
+  it("takes a thread run whose thread was deleted before the check for a finished run, without an error", async () => {
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, "agent", { input: { input: "then deleted" } });
+    await client.runs.join(thread.thread_id, run.run_id);
+    // Its callback, routed after the thread is gone (deleted by its owner as the run ended).
+    const delivery = deliveryFrom("thread_runs_create", { run_id: run.run_id, thread_id: thread.thread_id, assistant_id: run.assistant_id, status: "success" });
+    await client.threads.delete(thread.thread_id);
+    await expect(client.threads.getHistory(thread.thread_id, { limit: 1 })).rejects.toMatchObject({ status: 404 });
+    delivery.actions = router.plan(delivery, runtime);
+    await runtime.store.claim(delivery);
+    await router.dispatch(delivery, runtime);
+    const stored = await runtime.store.get(delivery.id);
+    expect(stored?.event).toBe("run.success");
+    expect(stored?.pause_check_error).toBeUndefined();
+    expect(stored?.actions).toEqual([expect.objectContaining({ name: "succeeded", state: "succeeded" })]);
   });
 });
