@@ -2,16 +2,19 @@
 // in constant time; nothing configured → refused), what it answers (counts, in the pinned shape on
 // errors), and what it does: a delivery whose receiver died before routing it is confirmed and routed
 // once its lease has run out; a retry scheduled for later runs when it is due.
-import { afterEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as sweepApi from "../../api/sweep.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
+import { mintedTokenId, mintWebhookToken } from "../../lib/security/webhook-tokens.js";
+import { FakeLangGraph } from "../support/fake-langgraph.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import { DEFAULT_ROUTE_LEASE_MS } from "../../lib/stores/due-work.js";
 import { expectError } from "../support/errors.js";
 import { fixture } from "../support/kit.js";
 import { newSecret, TestReceiver } from "../support/routing.js";
-import { installTestRuntime, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
+import { installTestRuntime, TEST_SECRET, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 
 const CRON_SECRET = "cron-secret-for-the-sweep-0123456789abcdef";
 
@@ -122,5 +125,58 @@ describe("what a sweep does", () => {
     body = (await (await call("GET", `Bearer ${CRON_SECRET}`)).json()) as Record<string, number>;
     expect(body).toMatchObject({ attempted: 1, succeeded: 1 });
     expect((await runtime.store.get(delivery.id))?.actions[0]).toMatchObject({ state: "succeeded", attempts: [{ ok: false }, { ok: true }] });
+  });
+});
+
+describe("a stranded minted-token delivery, confirmed again without its token", () => {
+  const langgraph = new FakeLangGraph();
+  beforeAll(async () => {
+    await langgraph.start();
+  });
+  afterAll(async () => {
+    await langgraph.stop();
+  });
+
+  it("is routed when LangGraph's run holds a valid token with the record's token id, and rejected when it holds another", async () => {
+    receiver = await new TestReceiver().listen();
+    let now = Date.now();
+    runtime = installTestRuntime(
+      { CRON_SECRET, LANGGRAPH_API_URL: langgraph.url, FORWARD_URL: `${receiver.url}/in`, FORWARD_SECRET: newSecret() },
+      { now: () => now },
+    );
+    /** A run LangGraph holds (ended in error) whose webhook carries `held`, and the record of its callback under `presented`'s id. */
+    const stranded = async (presented: string, held: string) => {
+      const threadId = randomUUID();
+      const runId = randomUUID();
+      langgraph.runs.set(runId, {
+        run_id: runId,
+        thread_id: threadId,
+        assistant_id: "agent",
+        status: "error",
+        metadata: {},
+        kwargs: { webhook: `https://relay.test/api/webhook?token=${encodeURIComponent(held)}` },
+      });
+      const payload = redactPayload(runPayloadSchema.parse({ ...fixture("error_graph_create"), run_id: runId, thread_id: threadId }));
+      const record = newDeliveryRecord(payload, { receivedAt: new Date(now), auth: "minted", tokenId: mintedTokenId(presented) });
+      record.verification = { state: "pending" };
+      await runtime?.store.claim(record);
+      return record.id;
+    };
+    const environment = "production";
+    const token = mintWebhookToken([TEST_SECRET], { kind: "run", threadId: randomUUID(), environment });
+    const genuine = await stranded(token, token);
+    const other = mintWebhookToken([TEST_SECRET], { kind: "run", environment });
+    const forged = await stranded(token, other);
+
+    now += DEFAULT_ROUTE_LEASE_MS + 1_000;
+    const body = (await (await call("GET", `Bearer ${CRON_SECRET}`)).json()) as Record<string, number>;
+    expect(body).toMatchObject({ routed: 2 });
+    expect(await runtime.store.get(genuine)).toMatchObject({ routing: "done", verification: { state: "confirmed", by: "langgraph" } });
+    expect(await runtime.store.get(forged)).toMatchObject({
+      routing: "skipped",
+      verification: { state: "rejected", reason: "LangGraph's run was given another webhook token" },
+    });
+    expect(receiver.requests).toHaveLength(1);
+    expect(runtime.logs.join("\n")).not.toContain(token);
   });
 });
