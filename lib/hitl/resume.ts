@@ -12,8 +12,11 @@
 //   4. the thread is resumed with `runs.create` on the same thread and assistant, `command: {resume}`
 //      and this deployment's minted webhook (lib/trigger's start: a ledger entry and a token), under
 //      multitask `reject`, so that a thread busy with another run is refused rather than queued.
-// A resume that could not start releases the claim (the pause may be answered again); the outcome
-// is recorded on the decision: the new run's id, or why nothing was resumed.
+// The start is keyed (`dedupe_key`, lib/trigger/start-once.ts: `resume:<delivery>:<n>`, n = the
+// answers before whose runs failed): a create that timed out but happened is found, not doubled — by
+// the start's own busy-thread answer, and by the next answer to a pause whose start failed (kept
+// `open`), which looks for that run before anything else. The outcome is recorded on the decision:
+// the new run's id, or why nothing was resumed.
 import type { DecisionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
 import { PAUSED_EVENT } from "../model/events.js";
 import { redactTree, secretKeyTest } from "../model/redaction.js";
@@ -23,6 +26,8 @@ import { badRequest, notFound, RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
 import { isDeliveryId } from "../model/delivery.js";
+import { RUN_KEY_METADATA_KEY } from "../trigger/start-once.js";
+import { asRecord } from "../shared/json.js";
 import { checkResume, decisionResume, type Decision, type DecisionValues } from "./resume-values.js";
 
 /** What someone answered: a button (approve / reject), or a resume value of their own. */
@@ -134,15 +139,25 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
     const [first] = await runtime.decisions.list(delivery.id);
     const abandoned =
       first !== undefined && first.run_id === undefined && first.error === undefined && runtime.now() - Date.parse(first.at) > CLAIM_LEASE_MS;
-    const failed = first !== undefined && !abandoned ? await resumedNothing(delivery, first, runtime) : undefined;
+    const open = first !== undefined && first.open === true && first.run_id === undefined;
+    const failed = first !== undefined && !abandoned && !open ? await resumedNothing(delivery, first, runtime) : undefined;
+    // Taking over an abandoned or failed start keeps its key (its run may exist); a failed run's, a new one.
     const takeover: DecisionRecord =
-      first === undefined || failed === undefined ? record : { ...record, earlier: [...(first.earlier ?? []), { ...withoutEarlier(first), error: failed }] };
+      first === undefined
+        ? record
+        : failed === undefined
+          ? { ...record, ...(first.earlier === undefined ? {} : { earlier: first.earlier }) }
+          : { ...record, earlier: [...(first.earlier ?? []), { ...withoutEarlier(first), error: failed }] };
     // Compare and set: of several answers taking over at once, one wins.
-    if (first === undefined || (!abandoned && failed === undefined) || !(await runtime.decisions.reclaim(delivery.id, first, takeover))) {
+    if (first === undefined || (!abandoned && !open && failed === undefined) || !(await runtime.decisions.reclaim(delivery.id, first, takeover))) {
       throw new AlreadyDecided(`Nothing was resumed: this pause was already answered. ${describeDecision(first, request.channel)}`, request.channel === "link" ? undefined : first);
     }
     record = takeover;
-    if (abandoned) runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
+    if (abandoned || open) {
+      const found = await keyedRun(delivery, resumeKey(delivery, record), runtime);
+      if (found !== undefined) return settle(delivery, { ...record, run_id: found.run_id }, found.thread_id, runtime);
+    }
+    if (abandoned || open) runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
     else runtime.log.warn("answered again: the earlier answer's resumed run ended on the same pause", { delivery_id: delivery.id, run_id: first.run_id, error: failed });
   }
 
@@ -170,20 +185,47 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
         multitask_strategy: "reject",
         ...(delivery.route === undefined ? {} : { route: delivery.route }),
         metadata: { relay_resumed_from: delivery.id },
+        // At most once per key: a create that timed out but happened is found, not doubled.
+        dedupe_key: resumeKey(delivery, record),
       },
       { runtime },
     );
   } catch (error) {
     if (error instanceof RelayError && error.status === 409) await movedOn("the thread is busy with another run.");
-    await runtime.decisions.release(delivery.id).catch(() => undefined);
+    // Perhaps created after all: kept open, so that the next answer looks for it (by its key) first.
+    const why = `the resumed run could not be started (${error instanceof RelayError ? error.message : "the relay failed"}); the pause may be answered again.`;
+    await runtime.decisions.settle(delivery.id, { ...record, error: why, open: true }).catch(() => runtime.decisions.release(delivery.id).catch(() => undefined));
     throw error;
   }
-  const settled: DecisionRecord = { ...record, run_id: run.run_id };
-  await runtime.decisions.settle(delivery.id, settled).catch((error: unknown) =>
+  return settle(delivery, { ...record, run_id: run.run_id }, run.thread_id ?? delivery.thread_id, runtime);
+}
+
+/** The key of this answer's start: one per pause and per earlier answer whose run failed. */
+function resumeKey(delivery: DeliveryRecord, record: DecisionRecord): string {
+  return `resume:${delivery.id}:${(record.earlier ?? []).length}`;
+}
+
+/** The run a start with `key` created on the delivery's thread (among its newest), if any. */
+async function keyedRun(delivery: DeliveryRecord, key: string, runtime: Runtime): Promise<{ run_id: string; thread_id: string } | undefined> {
+  try {
+    const runs = await runtime.readThreadRuns(delivery.thread_id);
+    if (runs === "missing") return undefined;
+    const found = runs.find((run) => asRecord(run["metadata"])?.[RUN_KEY_METADATA_KEY] === key);
+    return typeof found?.["run_id"] === "string" ? { run_id: found["run_id"], thread_id: delivery.thread_id } : undefined;
+  } catch (error) {
+    runtime.log.warn("could not look for the run an earlier answer may have started", { delivery_id: delivery.id, error: describeError(error) });
+    return undefined;
+  }
+}
+
+/** Records the resumed run on the decision (the run goes on even if that write fails). */
+async function settle(delivery: DeliveryRecord, settled: DecisionRecord, threadId: string, runtime: Runtime): Promise<Resumed> {
+  const { open: _open, error: _error, ...decision } = settled;
+  await runtime.decisions.settle(delivery.id, decision).catch((error: unknown) =>
     runtime.log.warn("could not record the resumed run on the decision", { delivery_id: delivery.id, error: describeError(error) }),
   );
-  runtime.log.info("paused run resumed", { delivery_id: delivery.id, channel: record.channel, decision: record.decision, run_id: run.run_id });
-  return { delivery_id: delivery.id, run_id: run.run_id, thread_id: run.thread_id ?? delivery.thread_id, decision: settled };
+  runtime.log.info("paused run resumed", { delivery_id: delivery.id, channel: decision.channel, decision: decision.decision, run_id: decision.run_id });
+  return { delivery_id: delivery.id, run_id: decision.run_id ?? "", thread_id: threadId, decision };
 }
 
 function withoutEarlier(decision: DecisionRecord): DecisionRecord {

@@ -88,6 +88,12 @@ export interface DecisionRecord {
    * the same interrupts, each with its `error`. /api/deliveries lists them before this one instead.
    */
   earlier?: DecisionRecord[];
+  /**
+   * Set with `error` when starting the resumed run failed with its outcome unknown (a timeout, a
+   * 5xx): the pause may be answered again, and that answer first looks for the run this one may
+   * have started (the start is keyed, lib/trigger/start-once.ts).
+   */
+  open?: boolean;
 }
 
 export type Verification =
