@@ -217,7 +217,7 @@ describe("Slack approvals", { timeout: 90_000 }, () => {
     const second = click({ value, decision: "reject", blocks, user: "bob" });
     expect((await post("/api/slack", second)).status).toBe(200);
     const refused = await responseTo(second.responsePath);
-    expect(JSON.stringify(refused)).toMatch(/Nothing was resumed: this pause was already answered\. It was already approved by ann \(slack\)/);
+    expect(JSON.stringify(refused)).toMatch(/Nothing was resumed: this pause was already answered\. It was approved by ann \(slack\)/);
     await runtime.idle();
     expect(await runsOf(threadId)).toBe(2);
     expect(fakeSlack.requests.filter((request) => request.url === wrong.responsePath || request.url === stale.responsePath)).toEqual([]);
