@@ -3,10 +3,6 @@
 // sweep with nothing due costs an idle deployment in Redis commands (INFO commandstats, every command
 // a script runs counted). Loopback only; bounded in count and time.
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Agent } from "node:http";
 import { createClient } from "redis";
 import { newDeliveryRecord } from "../lib/model/delivery.js";
 import { redactPayload, runPayloadSchema } from "../lib/model/run-payload.js";
@@ -16,26 +12,12 @@ import { jsonLogger } from "../lib/shared/log.js";
 import { RedisDeliveryStore } from "../lib/stores/redis-delivery-store.js";
 import { runSweep } from "../lib/sweep/sweep.js";
 import { fixture } from "../test/support/kit.js";
+import { startTarget } from "./receiver.js";
 import type { BenchResult } from "./types.js";
 
 const DUE = 2_000;
 const CONCURRENCY = 64;
 const SECRET = `whsec_${randomBytes(24).toString("base64")}`;
-
-/** A target that answers 200 to everything, as fast as it can. */
-async function target(): Promise<{ url: string; server: Server; count: () => number }> {
-  let count = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      count += 1;
-      res.writeHead(200).end("ok");
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, count: () => count };
-}
 
 /** Total calls Redis has executed so far (INFO commandstats, summed; scripts' own commands included). */
 async function commandCount(url: string): Promise<{ total: number; byCommand: Record<string, number> }> {
@@ -71,7 +53,10 @@ function diff(after: Record<string, number>, before: Record<string, number>): st
 
 export async function benchSweep(redisUrl: string): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const out = await target();
+  // The target in a process of its own (bench/target.ts "bare": reads the body, answers 200), so that
+  // it does not share the sweep's event loop.
+  const bare = await startTarget("bare");
+  const out = { url: `http://127.0.0.1:${bare.port}` };
   const prefix = `bench-sweep-${randomBytes(4).toString("hex")}:`;
   const store = new RedisDeliveryStore({ url: redisUrl, prefix });
   const runtime = createRuntime({
@@ -82,20 +67,20 @@ export async function benchSweep(redisUrl: string): Promise<BenchResult[]> {
   const router = defineRoutes([{ on: "*", actions: [forward({ name: "out", url: `${out.url}/in`, secret: SECRET })] }], { envDefaults: false });
   try {
     // Baseline: the same number of POSTs straight at the target, 64 at a time (the sweep's bound).
-    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const body = JSON.stringify({ type: "run.error", run: fixture("error_graph_create") });
     let next = 0;
+    let directOk = 0;
     const direct = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next++ < DUE) {
           const response = await fetch(`${out.url}/in`, { method: "POST", body, headers: { "content-type": "application/json" } });
           await response.arrayBuffer();
+          if (response.ok) directOk += 1;
         }
       }),
     );
     const directRate = DUE / ((performance.now() - direct) / 1000);
-    agent.destroy();
 
     // 2,000 due forwards: deliveries recorded and planned, their first attempt left to the sweep.
     for (let i = 0; i < DUE; i++) {
@@ -108,7 +93,6 @@ export async function benchSweep(redisUrl: string): Promise<BenchResult[]> {
       const commit = await store.commitPlan(delivery, lease, Date.now(), 60_000);
       for (const entry of commit?.actions ?? []) await store.release(entry.lease, Date.now());
     }
-    const before = out.count();
     const started = performance.now();
     const counts = await runSweep(runtime, router, { deadline: Date.now() + 52_000, steps: [] });
     const seconds = (performance.now() - started) / 1000;
@@ -120,8 +104,8 @@ export async function benchSweep(redisUrl: string): Promise<BenchResult[]> {
       ratio: rate / directRate,
       unit: "attempts/s",
       target: "≥ 500/s",
-      met: rate >= 500 && counts.succeeded === DUE && out.count() - before === DUE,
-      note: `${counts.succeeded} succeeded, ${out.count() - before} POSTs received, in ${seconds.toFixed(2)} s`,
+      met: rate >= 500 && counts.succeeded === DUE,
+      note: `${counts.succeeded} succeeded (each a 200 from the target) in ${seconds.toFixed(2)} s; baseline ${directOk} of ${DUE} answered 200`,
     });
 
     // Idle: nothing due. The due work alone, then the whole sweep with its steps (reconciliation
@@ -155,8 +139,7 @@ export async function benchSweep(redisUrl: string): Promise<BenchResult[]> {
     await runtime.idle();
     await store.close();
     await runtime.ledger.close();
-    out.server.closeAllConnections();
-    out.server.close();
+    await bare.stop();
   }
   return results;
 }
