@@ -225,7 +225,7 @@ describe("Slack approvals", { timeout: 90_000 }, () => {
     // The decision is on the delivery, with the run it started.
     const detail = await fetch(`${api}/api/deliveries?id=${delivery.id}`, { headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` } });
     expect(((await detail.json()) as { delivery: { decisions: unknown } }).delivery.decisions).toEqual([
-      { channel: "slack", decision: "approve", by: "ann", at: expect.any(String), value: { approved: true, by: "ann" }, run_id: resumedRunId },
+      { channel: "slack", decision: "approve", by: "ann", by_id: "U0ANN", at: expect.any(String), value: { approved: true, by: "ann" }, run_id: resumedRunId },
     ]);
   });
 
