@@ -26,6 +26,8 @@ interface Harness {
   threadState: { read: () => Promise<unknown> };
   /** What LangGraph says of a resumed run (GET /threads/{id}/runs/{id}). */
   runStatus: { value: string };
+  /** How long each resumed run's start takes (a slow LangGraph widens every race). */
+  startDelay: { ms: number };
 }
 
 afterEach(() => {
@@ -37,6 +39,7 @@ async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<
   const posted: Harness["posted"] = [];
   const clock = { now: Date.now() };
   const runStatus = { value: "running" };
+  const startDelay = { ms: 0 };
   const threadState = { read: async (): Promise<unknown> => ({ ...WAITING, tasks: [{ interrupts: [{ id: "i1", value: pauseValue }] }] }) };
   const runtime = installTestRuntime(
     { SLACK_SIGNING_SECRET: SLACK_SECRET },
@@ -46,7 +49,9 @@ async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<
       readRun: async () => ({ status: runStatus.value, webhook: undefined }),
       startRun: async (request) => {
         started.push(request);
-        return { run_id: `run-${started.length}`, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
+        const runId = `run-${started.length}`;
+        if (startDelay.ms > 0) await new Promise((resolve) => setTimeout(resolve, startDelay.ms));
+        return { run_id: runId, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
       },
       fetch: async (input, init) => {
         posted.push({ url: String(input), body: JSON.parse(String(init?.body)) as Record<string, unknown> });
@@ -59,7 +64,7 @@ async function harness(pauseValue: unknown = { question: "Approve?" }): Promise<
   delivery.pause = { interrupts: [{ id: "i1", value: pauseValue }], next: ["ask"] };
   delivery.routing = "done";
   await runtime.store.claim(delivery);
-  return { runtime, delivery, started, posted, clock, threadState, runStatus };
+  return { runtime, delivery, started, posted, clock, threadState, runStatus, startDelay };
 }
 
 const button = (h: Harness) => signReference("slack", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 7 * 86_400_000 });
@@ -309,5 +314,38 @@ describe("a free-form resume value that does not fit the pause", () => {
     h.threadState.read = async () => ({ next: [], tasks: [] });
     expect((await call(deliveriesApi, inspector(h, '{"decision": "approve"}'))).status).toBe(409);
     expect(h.started).toHaveLength(2);
+  });
+});
+
+describe("answers at once (from the outside review)", () => {
+  const link = (h: Harness) => resumeUrl("https://relay.test", signReference("link", [TEST_SECRET], { deliveryId: h.delivery.id, pausedAtMs: h.clock.now, ttlMs: 3_600_000 }));
+  const post = (url: string, body: string) => new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+
+  it("20 concurrent POSTs of one link resume once: one 202, every other 409", async () => {
+    const h = await harness();
+    h.startDelay.ms = 50;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call(resumeApi, post(link(h), '{"resume": 1}'))));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(19);
+    expect(h.started).toHaveLength(1);
+  });
+
+  it("a link, Slack clicks and the inspector at once resume once", async () => {
+    const h = await harness();
+    h.startDelay.ms = 30;
+    const inspector = new Request(`https://relay.test/api/deliveries?id=${h.delivery.id}&resume=1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" },
+      body: '{"decision": "reject"}',
+    });
+    await Promise.all([
+      call(resumeApi, post(link(h), '{"resume": 1}')),
+      call(deliveriesApi, inspector),
+      ...Array.from({ length: 10 }, (_, index) => call(slackApi, slackRequest(h, click(h, index % 2 === 0 ? "approve" : "reject")))),
+    ]);
+    await h.runtime.idle();
+    expect(h.started).toHaveLength(1);
+    expect(await h.runtime.decisions.list(h.delivery.id)).toEqual([expect.objectContaining({ run_id: "run-1" })]);
   });
 });
