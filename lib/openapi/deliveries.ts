@@ -122,10 +122,13 @@ export const deliveryDetailSchema = z.object({
         channel: z.enum(["slack", "link", "inspector", "timeout"]),
         decision: z.enum(["approve", "reject", "custom"]),
         by: z.string().optional(),
+        by_id: z.string().optional().meta({ description: "A stable id of who decided: the Slack user id." }),
+        credential: z.string().optional().meta({ description: "The kind of credential that answered (the inspector: TRIGGER_TOKEN), never the credential." }),
         at: z.string(),
         value: z.unknown().optional(),
         run_id: z.string().optional(),
         error: z.string().optional(),
+        open: z.boolean().optional().meta({ description: "With error: the start's outcome is unknown; the pause may be answered again (the next answer looks for that run first)." }),
       }),
     )
     .optional()
