@@ -6,6 +6,8 @@ import type { EventFor, EventPattern } from "../model/events.js";
 import { EVENT_NAMES, isEventPattern } from "../model/events.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Action } from "./action.js";
+import type { RetryOptions } from "./retry-policy.js";
+import { validateRetryOptions } from "./retry-policy.js";
 import { ENV_ACTION_PREFIX } from "./action.js";
 import type { DeliveryRouter } from "./delivery-router.js";
 import type { ActionOutcomes, RunActionsOptions, SelectedAction } from "./dispatch.js";
@@ -38,6 +40,11 @@ export interface RouteFilter {
   decisions?: PauseOptions["decisions"];
   /** Routes for run.paused: after `after` with no answer, `remind` (run this route's actions again) or decide. Driven by /api/sweep. */
   unanswered?: PauseOptions["unanswered"];
+  /**
+   * Retry options for this route's actions, under the action's own (which win): e.g. `{ schedule:
+   * "1m,10m,1h" }` instead of RETRY_SCHEDULE. An action in several routes takes the first route's.
+   */
+  retry?: RetryOptions;
 }
 
 /** A route for one event pattern: its actions see that event's type (`event.error` on run.error). */
@@ -124,8 +131,28 @@ function compile(route: Route, index: number): CompiledRoute {
       label,
     ),
     // The route's actions are typed for its own events; it only ever hands them those.
-    actions: route.actions as readonly Action[],
+    actions: withRouteRetry(route.actions as readonly Action[], route.retry, label),
   };
+}
+
+/** The action a route's copy was made from (routes with `retry` hand out copies). */
+const originals = new WeakMap<Action, Action>();
+const originalOf = (action: Action): Action => originals.get(action) ?? action;
+
+/** The route's actions with the route's retry options under their own. */
+function withRouteRetry(actions: readonly Action[], retry: RetryOptions | undefined, label: string): readonly Action[] {
+  if (retry === undefined) return actions;
+  const checked = validateRetryOptions({ ...retry }, label);
+  const shaping = ["schedule", "retries", "minDelayMs", "maxDelayMs", "factor"] as const;
+  return actions.map((action) => {
+    // An action that says how it retries (a chain's `retries: 0`, its own schedule) keeps it whole.
+    const own = shaping.some((key) => action.retry[key] !== undefined);
+    const base: RetryOptions = { ...checked };
+    if (own) for (const key of shaping) delete base[key];
+    const copy: Action = Object.freeze({ ...action, retry: Object.freeze({ ...base, ...action.retry }) });
+    originals.set(copy, action);
+    return copy;
+  });
 }
 
 /** Two different actions with one name would share a record and a replay key: refuse at load. */
@@ -134,7 +161,7 @@ function assertUniqueNames(routes: readonly CompiledRoute[]): void {
   for (const route of routes) {
     for (const action of route.actions) {
       const previous = seen.get(action.name);
-      if (previous !== undefined && previous.action !== action) {
+      if (previous !== undefined && originalOf(previous.action) !== originalOf(action)) {
         throw new TypeError(
           `Two different actions are named "${action.name}" (${previous.label} and ${route.label}): give each a unique name, or reuse one action object in both routes.`,
         );

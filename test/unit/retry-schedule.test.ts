@@ -85,3 +85,18 @@ describe("the attempts-in-flight bound", () => {
     expect(running).toBe(0);
   });
 });
+
+describe("a route's retry options", () => {
+  it("apply to its actions under their own; an action that says how it retries keeps it", () => {
+    const plain = custom({ name: "plain", handler: () => undefined });
+    const own = custom({ name: "own", handler: () => undefined, retry: { retries: 0 } });
+    const router = defineRoutes([{ on: "*", retry: { schedule: "1m,1h", timeoutMs: 2_000 }, actions: [plain, own] }], { envDefaults: false });
+    const runtime = testRuntime();
+    const [first, second] = router.actionsFor(deliveryFrom("error_graph_create"), runtime);
+    expect(resolvePolicy(first?.retry ?? {}, [5_000])).toMatchObject({ delays: [60_000, 3_600_000], timeoutMs: 2_000 });
+    expect(resolvePolicy(second?.retry ?? {}, [5_000])).toMatchObject({ delays: [], timeoutMs: 2_000 });
+    expect(() => defineRoutes([{ on: "*", retry: { schedule: "later" }, actions: [plain] }])).toThrow(/route #1: retry option `schedule`/);
+    // The same action in another route (without options) is still one action.
+    expect(() => defineRoutes([{ on: "*", retry: { schedule: "1m" }, actions: [plain] }, { on: "run.error", actions: [plain] }])).not.toThrow();
+  });
+});
