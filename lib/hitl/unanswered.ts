@@ -26,7 +26,10 @@ export async function actOnUnansweredPause(delivery: DeliveryRecord, runtime: Ru
   const afterMs = option === undefined ? undefined : parseDuration(option.after);
   if (option === undefined || afterMs === undefined) return "no_option";
   if (runtime.now() < Date.parse(delivery.received_at) + afterMs) return "not_due";
-  if ((await runtime.decisions.list(delivery.id)).length > 0) return "answered";
+  const [current] = await runtime.decisions.list(delivery.id);
+  // Answered, unless the answer could not start its run (open), or — for a decision, which
+  // resumePause checks — its resumed run ended with the thread still on this pause.
+  if (current !== undefined && current.open !== true && (option.then === "remind" || current.run_id === undefined || current.error !== undefined)) return "answered";
   try {
     if (option.then === "remind") {
       if (router.remind === undefined) return "no_option";

@@ -33,6 +33,9 @@ async function setup(routes: (url: string) => readonly Route[]) {
       now: () => clock,
       sleep: recordingSleep().sleep,
       readThreadState: async () => HITL_STATE,
+      readThreadRuns: async () => [],
+      // The resumed runs go on (the captured state stays as it is): an answer holds its pause.
+      readRun: async () => ({ status: "running", webhook: undefined }),
       startRun: async (request) => {
         started.push(request);
         return { run_id: `resumed-${started.length}`, thread_id: request.thread_id ?? null, assistant_id: request.assistant_id, status: "pending" };
@@ -170,5 +173,17 @@ describe("unanswered pauses, many of them", () => {
     expect(await runSweep(runtime, router, { deadline: runtime.now() + 20_000, maxItems: 2, steps: [] })).toMatchObject({ timed_out: 2 });
     expect(await runSweep(runtime, router, { deadline: runtime.now() + 20_000, maxItems: 10, steps: [] })).toMatchObject({ timed_out: 3 });
     expect(started).toHaveLength(5);
+  });
+});
+
+describe("unanswered pauses whose answer resumed nothing", () => {
+  it("are still timed out when a human's answer could not start the resumed run (its decision left open)", async () => {
+    const { runtime, started, delivery, advance, sweep } = await setup((url) => [{ on: "run.paused", unanswered: { after: "1h", then: "reject" }, actions: [slack({ url })] }]);
+    const open = { channel: "link" as const, decision: "custom" as const, by: "resume link", at: new Date(runtime.now()).toISOString(), error: "the resumed run could not be started", open: true };
+    await runtime.decisions.claim(delivery.id, open, 86_400);
+    advance(2 * HOUR);
+    expect(await sweep()).toEqual({ reminded: 0, timed_out: 1 });
+    expect(started).toEqual([expect.objectContaining({ command: { resume: { approved: false, by: "timeout" } } })]);
+    expect(await runtime.decisions.list(delivery.id)).toEqual([expect.objectContaining({ channel: "timeout", run_id: "resumed-1" })]);
   });
 });
