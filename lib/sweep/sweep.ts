@@ -70,7 +70,8 @@ export function emptySweepCounts(): SweepCounts {
 
 /**
  * Runs the due work, then `steps`. Never throws for one item; a store that cannot be reached ends the
- * claiming (and is reported in the log) — what was not claimed stays due for the next sweep.
+ * claiming (and is reported in the log) — what was not claimed stays due for the next sweep — and,
+ * when it could not be reached at all, throws its error (/api/sweep answers 503 store_unavailable).
  */
 export async function runSweep(runtime: Runtime, router: SweepRouter, options: SweepOptions): Promise<SweepCounts> {
   const counts = emptySweepCounts();
@@ -83,6 +84,7 @@ export async function runSweep(runtime: Runtime, router: SweepRouter, options: S
   let claimed = 0;
   const queue: Lease[] = [];
   let exhausted = false;
+  let unreachable: unknown;
   /** Claims the next batch when the queue runs low; one claim at a time. */
   let claiming: Promise<void> | undefined;
   const refill = (): Promise<void> => {
@@ -101,6 +103,8 @@ export async function runSweep(runtime: Runtime, router: SweepRouter, options: S
         if (batch.length < room) exhausted = true;
       } catch (error) {
         exhausted = true;
+        // Nothing claimed at all: the store is down, and the sweep says so (503) rather than "nothing due".
+        if (claimed === 0) unreachable ??= error;
         runtime.log.error("the sweep could not claim due work", { error: describeError(error) });
       } finally {
         claiming = undefined;
@@ -128,6 +132,7 @@ export async function runSweep(runtime: Runtime, router: SweepRouter, options: S
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (unreachable !== undefined) throw unreachable;
   if (queue.length > 0) {
     // Claimed but not started before the deadline: due again for the next sweep.
     await Promise.all(queue.map((lease) => runtime.store.release(lease, runtime.now()).catch(() => false)));

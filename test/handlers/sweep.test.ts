@@ -66,6 +66,13 @@ describe("who may sweep", () => {
   });
 });
 
+describe("a store that cannot be reached", () => {
+  it("answers 503 store_unavailable rather than counts of nothing", async () => {
+    runtime = installTestRuntime({ CRON_SECRET, REDIS_URL: "redis://127.0.0.1:1" });
+    await expectError(await call("GET", `Bearer ${CRON_SECRET}`), 503, "store_unavailable");
+  });
+});
+
 describe("what a sweep does", () => {
   it("routes a delivery whose receiver died before routing it, once its lease ran out, and says so in its counts", async () => {
     const secret = newSecret();
