@@ -26,7 +26,7 @@ export const newSecret = (): string => `whsec_${randomBytes(24).toString("base64
 export type LoggedRuntime = TestRuntime;
 
 /** The runtime's seams a routing test may replace: store, clock, fetch, waits, jitter, LangGraph calls. */
-export type TestSeams = Pick<RuntimeOptions, "store" | "now" | "fetch" | "sleep" | "random" | "readThreadState" | "startRun">;
+export type TestSeams = Pick<RuntimeOptions, "store" | "now" | "fetch" | "sleep" | "random" | "readThreadState" | "readRun" | "readThreadRuns" | "startRun">;
 
 export function testRuntime(env: Env = {}, seams: TestSeams = {}): LoggedRuntime {
   return createTestRuntime({ WEBHOOK_TOKEN: "static-token-for-tests-0123456789", ...env }, { store: new MemoryDeliveryStore(), ...seams });
