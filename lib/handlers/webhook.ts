@@ -76,7 +76,10 @@ export async function handleWebhook(request: Request, runtime: Runtime, routes: 
   const { runPayloadSchema } = await loadPayloadSchema();
   const parsed = runPayloadSchema.safeParse(body);
   if (!parsed.success) {
-    throw badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`);
+    // The run it claims to be, when a string run_id can be read: the log line then names it.
+    const claimed = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)["run_id"] : undefined;
+    const runId = typeof claimed === "string" && /^[\w-]{1,100}$/.test(claimed) ? claimed : undefined;
+    throw withLogFields(badRequest("invalid_body", `The body is not a LangGraph Run: ${describeIssues(parsed.error)}.`), { run_id: runId });
   }
   // From here on, the request's log line names the run when it is refused or fails (lib/http/methods.ts).
   const ids = { run_id: parsed.data.run_id, thread_id: parsed.data.thread_id ?? undefined };

@@ -3,7 +3,7 @@
 // leaves here as a RelayError.
 import type { Client } from "@langchain/langgraph-sdk";
 import { WAIT_TIMEOUT_MS } from "../config/limits.js";
-import { RelayError } from "../shared/errors.js";
+import { RelayError, withLogFields } from "../shared/errors.js";
 import { asRecord } from "../shared/json.js";
 import { scrub } from "../shared/scrub.js";
 import { present, runPayload } from "./payload.js";
@@ -32,6 +32,14 @@ export function idHeaders(runId: string | null | undefined, threadId: string | n
   if (runId !== null && runId !== undefined) headers["x-run-id"] = runId;
   if (threadId !== null && threadId !== undefined) headers["x-thread-id"] = threadId;
   return headers;
+}
+
+/** The ids a failed request's log line carries (RelayError.logFields), those that are known. */
+export function logIds(runId: string | null | undefined, threadId: string | null | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (runId !== null && runId !== undefined) fields["run_id"] = runId;
+  if (threadId !== null && threadId !== undefined) fields["thread_id"] = threadId;
+  return fields;
 }
 
 /**
@@ -106,22 +114,25 @@ export async function waitRun(body: TriggerRequest, context: TriggerContext, sig
     const runError = asRecord(values)?.["__error__"];
     if (runError !== undefined) {
       const described = describeRunError(runError, prepared.secrets);
-      throw new RelayError(502, "run_failed", `The run failed: ${described}${prepared.threadId === null ? statelessHint(described) : ""}`, {
+      const error = new RelayError(502, "run_failed", `The run failed: ${described}${prepared.threadId === null ? statelessHint(described) : ""}`, {
         headers: ids,
       });
+      throw withLogFields(error, logIds(runId, prepared.threadId));
     }
     return { run_id: runId, thread_id: prepared.threadId, values };
   } catch (error) {
-    if (error instanceof RelayError) throw error;
+    // The request's log line names the run wherever its id is known (lib/http/methods.ts).
+    if (error instanceof RelayError) throw withLogFields(error, logIds(runId, prepared.threadId));
     if (timeout.aborted) {
-      throw new RelayError(
+      const timedOut = new RelayError(
         504,
         "upstream_timeout",
         `The run did not finish within ${WAIT_TIMEOUT_MS / 1000} s; it goes on and its webhook will fire. Use mode create for long runs.`,
         { headers: idHeaders(runId, prepared.threadId) },
       );
+      throw withLogFields(timedOut, logIds(runId, prepared.threadId));
     }
-    throw failed(error, prepared, context);
+    throw withLogFields(failed(error, prepared, context), logIds(runId, prepared.threadId));
   }
 }
 

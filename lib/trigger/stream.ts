@@ -4,6 +4,7 @@
 import { STREAM_TIMEOUT_MS } from "../config/limits.js";
 import type { Logger } from "../shared/log.js";
 import { describeError } from "../shared/log.js";
+import { withLogFields } from "../shared/errors.js";
 import { present, runPayload } from "./payload.js";
 import { bindRun, failed, markEnded, prepare, type TriggerContext } from "./prepare.js";
 import type { TriggerRequest } from "./request.js";
@@ -71,7 +72,8 @@ export async function openRunStream(body: TriggerRequest, context: TriggerContex
     };
   } catch (error) {
     controller.abort();
-    throw failed(error, prepared, context);
+    // The request's log line names the run when it was created before the stream failed.
+    throw withLogFields(failed(error, prepared, context), { run_id: runId, thread_id: threadId });
   }
 }
 

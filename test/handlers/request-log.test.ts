@@ -6,6 +6,7 @@ import * as deliveriesApi from "../../api/deliveries.js";
 import * as triggerApi from "../../api/trigger.js";
 import * as webhookApi from "../../api/webhook.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
+import { FakeLangGraph } from "../support/fake-langgraph.js";
 import { fixture } from "../support/kit.js";
 import { freePort } from "../support/ports.js";
 import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
@@ -57,6 +58,40 @@ describe("the request's log line", () => {
     const response = await webhookApi.PUT(new Request("https://relay.test/api/webhook", { method: "PUT" }));
     expect(response.status).toBe(405);
     expect(lineOf(runtime, 405)).toMatchObject({ msg: "request refused", code: "method_not_allowed", method: "PUT" });
+  });
+});
+
+describe("a failed run's line names the run", () => {
+  const post = (body: unknown) =>
+    triggerApi.POST(
+      new Request("https://relay.test/api/trigger", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+
+  it("a wait run that failed (502 run_failed) logs the run id its x-run-id header carries", async () => {
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url });
+      langgraph.nextWaitValues = { __error__: { error: "ValueError", message: "boom" } };
+      const response = await post({ assistant_id: "agent", mode: "wait", thread_id: "new" });
+      expect(response.status).toBe(502);
+      const runId = response.headers.get("x-run-id");
+      expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lineOf(runtime, 502)).toMatchObject({ msg: "request failed", code: "run_failed", run_id: runId, thread_id: response.headers.get("x-thread-id") });
+    } finally {
+      await langgraph.stop();
+    }
+  });
+
+  it("a webhook body that is not a Run but names a run_id: 400 invalid_body, its line names that run", async () => {
+    runtime = installTestRuntime();
+    const response = await webhookApi.POST(callback({ run_id: "4f1c2c9e-0000-4000-8000-000000000001", status: 42 }, TEST_STATIC_TOKEN));
+    expect(response.status).toBe(400);
+    expect(lineOf(runtime, 400)).toMatchObject({ code: "invalid_body", run_id: "4f1c2c9e-0000-4000-8000-000000000001" });
   });
 });
 

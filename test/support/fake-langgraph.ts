@@ -74,6 +74,8 @@ export class FakeLangGraph {
   cronReadById = true;
   /** Delay before answering run creation (to hold a request in flight). */
   runDelayMs = 0;
+  /** What the next `runs/wait` answers instead of its values (e.g. a failed run's `{"__error__": …}`), once. */
+  nextWaitValues: Json | undefined;
   /** Answers the next matching request with this status and body instead. */
   private failures: { path: RegExp; status: number; body: unknown }[] = [];
   private server: Server | undefined;
@@ -142,7 +144,11 @@ export class FakeLangGraph {
       const values = { messages: [{ role: "ai", content: "echo" }] };
       this.runs.set(runId, { run_id: runId, thread_id: threadId, assistant_id: body["assistant_id"], status: "success", created_at: now(), updated_at: now(), metadata: body["metadata"] ?? {}, kwargs: body });
       res.setHeader("content-location", match[1] === undefined ? `/runs/${runId}` : `/threads/${threadId}/runs/${runId}`);
-      if (match[2] === "wait") return send(res, 200, values);
+      if (match[2] === "wait") {
+        const answer = this.nextWaitValues ?? values;
+        this.nextWaitValues = undefined;
+        return send(res, 200, answer);
+      }
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(`event: metadata\ndata: ${JSON.stringify({ run_id: runId })}\n\nevent: values\ndata: ${JSON.stringify(values)}\n\n`);
       return;
