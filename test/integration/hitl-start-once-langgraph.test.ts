@@ -1,8 +1,11 @@
-// Resuming a paused run when LangGraph created the resumed run but the relay never heard so (the
-// create's answer lost: a proxy in front of the official LangGraph server passes the request on and
-// answers 502). The start is keyed (lib/trigger/start-once.ts), so the next answer to the pause finds
-// that run and records it, rather than being refused because the thread moved on — and no second run
-// is started.
+// Answers that do not go to plan, against the official LangGraph server. (1) LangGraph created the
+// resumed run but the relay never heard so (the create's answer lost: a proxy passes the request on
+// and answers 502). The start is keyed (lib/trigger/start-once.ts), so the next answer to the pause
+// finds that run and records it, rather than being refused because the thread moved on — and no
+// second run is started. (2) A resume value the HITL-middleware pause cannot take is refused before
+// the claim; and when a resumed run fails anyway, the thread still waits on the very same interrupt
+// ids, so the next answer is taken rather than refused for good (though on this server it fails too:
+// the failed run's resume value stays pending on the checkpoint — see the test).
 import type { Server } from "node:http";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -132,5 +135,38 @@ describe("a resume whose create happened but whose answer was lost", { timeout: 
     expect((await runtime.decisions.list(paused.id))[0]).not.toHaveProperty("error");
     const runs = await client.runs.list(threadId);
     expect(runs.map((candidate) => candidate.run_id).sort()).toEqual([run.run_id, lost].sort());
+  });
+
+  it("a HITL-middleware pause: a value that does not fit is refused (400), and an answer whose run failed gives way to the next", async () => {
+    const run = await startRun({ assistant_id: "hitl_tools", thread_id: "new", input: { to: "ops@example.com" } }, { runtime });
+    const threadId = run.thread_id as string;
+    const paused = await routed(run.run_id);
+    expect(paused.event).toBe("run.paused");
+    const link = { deliveryId: paused.id, channel: "link" as const, by: "resume link" };
+
+    // One decision for two tool calls: the middleware would throw. Refused, nothing claimed.
+    await expect(resumePause({ ...link, answer: { resume: { decisions: [{ type: "approve" }] } } }, runtime)).rejects.toMatchObject({ status: 400, code: "invalid_body" });
+    expect(await runtime.decisions.list(paused.id)).toEqual([]);
+
+    // An answer whose resumed run failed (made here directly, as a value the relay could not check would).
+    const failing = await client.runs.create(threadId, "hitl_tools", { command: { resume: { decisions: [{ type: "approve" }] } } });
+    await client.runs.join(threadId, failing.run_id);
+    expect((await client.runs.get(threadId, failing.run_id)).status).toBe("error");
+    await runtime.decisions.claim(paused.id, { channel: "link", decision: "custom", by: "resume link", at: new Date().toISOString(), run_id: failing.run_id }, 3600);
+    // The thread still waits on the very same interrupt.
+    const state = await client.threads.getState(threadId);
+    expect(state.tasks.flatMap((task) => task.interrupts.map((interrupt) => interrupt.id))).toEqual(paused.pause?.interrupts.map((interrupt) => interrupt.id));
+
+    // The relay takes the next answer (it is not refused for good) and records the failed one.
+    const again = await resumePause({ ...link, answer: { resume: { decisions: [{ type: "approve" }, { type: "reject", message: "not today" }] } } }, runtime);
+    expect(again.run_id).not.toBe(failing.run_id);
+    const [decision] = await runtime.decisions.list(paused.id);
+    expect(decision).toMatchObject({ run_id: again.run_id, earlier: [expect.objectContaining({ run_id: failing.run_id, error: expect.stringMatching(/ended \(error\)/) })] });
+    // Measured on this server (@langchain/langgraph-api): the failed run's resume value stays pending
+    // on the checkpoint, and a later resume of the same checkpoint reads it first — so this answer
+    // fails the same way. That is why values the relay can tell will fail are refused before they are
+    // sent (above). If a server version drops the failed write, this turns "success": update the docs.
+    await client.runs.join(threadId, again.run_id);
+    expect((await client.runs.get(threadId, again.run_id)).status).toBe("error");
   });
 });
