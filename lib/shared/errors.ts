@@ -88,15 +88,29 @@ export function redisAddress(url: string): string {
  * (without credentials) when the store is Redis, and says what happened to the request: a write
  * recorded nothing, a read could not read (it does not mean that nothing was recorded).
  */
-export const storeUnavailable = (cause: unknown, where?: { url: string; operation?: "read" | "write" }) => {
+export const storeUnavailable = (cause: unknown, where?: { url: string; operation?: "read" | "write" | "claim" }) => {
   const what =
     where === undefined
       ? "The delivery store is unavailable; nothing was recorded."
       : where.operation === "read"
         ? `The delivery store (Redis at ${redisAddress(where.url)}, REDIS_URL) did not answer, so the deliveries could not be read (this is not an empty list).`
-        : `The delivery store (Redis at ${redisAddress(where.url)}, REDIS_URL) did not answer; nothing was recorded.`;
+        : where.operation === "claim"
+          ? `The delivery store (Redis at ${redisAddress(where.url)}, REDIS_URL) did not answer, so no due work could be taken (nothing was attempted).`
+          : `The delivery store (Redis at ${redisAddress(where.url)}, REDIS_URL) did not answer; nothing was recorded.`;
   return new RelayError(503, "store_unavailable", `${what} Retry later.`, { cause });
 };
+
+/**
+ * 503 of one of the other Redis-backed stores (run ledger, idempotency, decisions): names the store,
+ * Redis, REDIS_URL and its address without credentials, and what the request did not do.
+ */
+export const redisStoreUnavailable = (store: string, consequence: string) => (cause: unknown, where: { url: string }) =>
+  new RelayError(
+    503,
+    "store_unavailable",
+    `The ${store} (Redis at ${redisAddress(where.url)}, REDIS_URL) did not answer${consequence}. Retry later.`,
+    { cause },
+  );
 
 /**
  * Adds ids to the log line of the request an error fails (see RelayError.logFields), and returns the
@@ -116,7 +130,7 @@ export const notConfigured = (message: string) => new RelayError(500, "not_confi
  * failed, naming REDIS_URL's address, rather than the write's "nothing was recorded". Anything else
  * is returned as it is.
  */
-export function asReadFailure(error: unknown, redisUrl: string | undefined): unknown {
+export function asReadFailure(error: unknown, redisUrl: string | undefined, operation: "read" | "claim" = "read"): unknown {
   if (!(error instanceof RelayError) || error.code !== "store_unavailable" || redisUrl === undefined) return error;
-  return storeUnavailable(error.cause, { url: redisUrl, operation: "read" });
+  return storeUnavailable(error.cause, { url: redisUrl, operation });
 }

@@ -6,7 +6,7 @@
 // when it reads a delivery. Memory for one process, Redis (same REDIS_URL and namespace) for
 // deployments, like the idempotency store.
 import type { DecisionRecord } from "../model/delivery.js";
-import { RelayError } from "../shared/errors.js";
+import { redisStoreUnavailable } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
 
 export interface DecisionStore {
@@ -118,8 +118,7 @@ export class RedisDecisionStore implements DecisionStore {
       operationTimeoutMs: options.operationTimeoutMs ?? 3000,
       onError: options.onError,
       // Unclaimed, nothing is resumed: the answer is a 503 and the human may try again.
-      toError: (cause) =>
-        new RelayError(503, "store_unavailable", "The decision store is unavailable, so nothing was resumed. Retry later.", { cause }),
+      toError: redisStoreUnavailable("decision store", ", so nothing was resumed"),
     });
   }
 

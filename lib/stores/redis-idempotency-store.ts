@@ -2,7 +2,7 @@
 // instance still finds the first answer. The claim is one `SET key <in progress> NX EX <24 h>`: of
 // any number of concurrent requests with the same key, exactly one gets OK. `redis` is imported only
 // when this store is used, like lib/stores/redis-delivery-store.ts.
-import { RelayError } from "../shared/errors.js";
+import { redisStoreUnavailable } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
 import type { ClaimOutcome, IdempotencyEntry, IdempotencyStore, StoredAnswer } from "./idempotency-store.js";
 import { IDEMPOTENCY_TTL_SECONDS } from "./idempotency-store.js";
@@ -29,13 +29,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       operationTimeoutMs: options.operationTimeoutMs ?? 3000,
       onError: options.onError,
       // Any failure is a 503 and no run is started.
-      toError: (cause) =>
-        new RelayError(
-          503,
-          "store_unavailable",
-          "The idempotency store is unavailable, so the request was not started. Retry later.",
-          { cause },
-        ),
+      toError: redisStoreUnavailable("idempotency store", ", so the request was not started"),
     });
   }
 

@@ -15,7 +15,7 @@
 //
 // Every change is one script (read, check, write), so concurrent binds and revokes cannot interleave.
 // Times come from the injected clock; the TTL of an entry is its expires_at less that clock's now.
-import { RelayError } from "../shared/errors.js";
+import { redisStoreUnavailable } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
 import { PRODUCTION_PREFIX } from "./redis-namespace.js";
 import type { LedgerEntry, NewLedgerEntry, ReconcileOutcome, RunLedger } from "./run-ledger.js";
@@ -56,8 +56,7 @@ export class RedisRunLedger implements RunLedger {
       url: options.url,
       operationTimeoutMs: options.operationTimeoutMs ?? 3000,
       onError: options.onError,
-      toError: (cause) =>
-        new RelayError(503, "store_unavailable", "The run ledger is unavailable. Retry later.", { cause }),
+      toError: redisStoreUnavailable("run ledger (the runs started and their webhook tokens)", ""),
     });
   }
 

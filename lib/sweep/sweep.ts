@@ -11,6 +11,7 @@ import { DISPATCH_BUDGET_MS } from "../routing/retry-policy.js";
 import type { RunOutcome } from "../routing/runner.js";
 import { runAction } from "../routing/runner.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { asReadFailure } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import type { Lease } from "../stores/due-work.js";
 import { parseItem } from "../stores/due-work.js";
@@ -104,7 +105,7 @@ export async function runSweep(runtime: Runtime, router: SweepRouter, options: S
       } catch (error) {
         exhausted = true;
         // Nothing claimed at all: the store is down, and the sweep says so (503) rather than "nothing due".
-        if (claimed === 0) unreachable ??= error;
+        if (claimed === 0) unreachable ??= asReadFailure(error, runtime.config.redisUrl, "claim");
         runtime.log.error("the sweep could not claim due work", { error: describeError(error) });
       } finally {
         claiming = undefined;

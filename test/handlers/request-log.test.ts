@@ -3,6 +3,7 @@
 // the variable to fix and its address without credentials, with a read told apart from a write.
 import { afterEach, describe, expect, it } from "vitest";
 import * as deliveriesApi from "../../api/deliveries.js";
+import * as sweepApi from "../../api/sweep.js";
 import * as triggerApi from "../../api/trigger.js";
 import * as webhookApi from "../../api/webhook.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
@@ -128,5 +129,43 @@ describe("REDIS_URL pointing at a closed port", () => {
     expect(error.message).toContain("could not be read");
     expect(error.message).not.toContain("nothing was recorded");
     expect(lineOf(runtime, 503)).toMatchObject({ msg: "request failed", method: "GET", path: "/api/deliveries" });
+  });
+
+  it("a trigger's 503 names the store, Redis, REDIS_URL and the address (no password)", async () => {
+    const port = await freePort();
+    const langgraph = new FakeLangGraph();
+    await langgraph.start();
+    try {
+      runtime = installTestRuntime({ LANGGRAPH_API_URL: langgraph.url, REDIS_URL: `redis://default:redis-password-not-logged@127.0.0.1:${port}` });
+      for (const headers of [{}, { "idempotency-key": "order-1" }]) {
+        const response = await triggerApi.POST(
+          new Request("https://relay.test/api/trigger", {
+            method: "POST",
+            headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}`, "content-type": "application/json", ...headers },
+            body: JSON.stringify({ assistant_id: "agent", mode: "create" }),
+          }),
+        );
+        const { error } = (await response.json()) as { error: { code: string; message: string } };
+        expect(response.status, error.message).toBe(503);
+        expect(error.message).toMatch(/^The (run ledger|idempotency store)\b/);
+        expect(error.message).toContain(`(Redis at redis://127.0.0.1:${port}, REDIS_URL)`);
+        expect(error.message).not.toContain("redis-password-not-logged");
+      }
+    } finally {
+      await langgraph.stop();
+    }
+  });
+
+  it("the sweep's 503 names REDIS_URL and says that nothing was attempted, not that nothing was recorded", async () => {
+    const port = await freePort();
+    runtime = installTestRuntime({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const response = await sweepApi.POST(
+      new Request("https://relay.test/api/sweep", { method: "POST", headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` } }),
+    );
+    expect(response.status).toBe(503);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.message).toContain(`Redis at redis://127.0.0.1:${port}, REDIS_URL`);
+    expect(error.message).toContain("nothing was attempted");
+    expect(error.message).not.toContain("nothing was recorded");
   });
 });
