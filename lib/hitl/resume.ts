@@ -26,7 +26,6 @@ import { badRequest, notFound, RelayError } from "../shared/errors.js";
 import { describeError } from "../shared/log.js";
 import { scrub } from "../shared/scrub.js";
 import { isDeliveryId } from "../model/delivery.js";
-import { RUN_KEY_METADATA_KEY } from "../trigger/start-once.js";
 import { asRecord } from "../shared/json.js";
 import { checkResume, decisionResume, type Decision, type DecisionValues } from "./resume-values.js";
 
@@ -208,6 +207,8 @@ function resumeKey(delivery: DeliveryRecord, record: DecisionRecord): string {
 /** The run a start with `key` created on the delivery's thread (among its newest), if any. */
 async function keyedRun(delivery: DeliveryRecord, key: string, runtime: Runtime): Promise<{ run_id: string; thread_id: string } | undefined> {
   try {
+    // Loaded here: /api/deliveries reads decisions through this module, and needs none of the starter.
+    const { RUN_KEY_METADATA_KEY } = await import("../trigger/start-once.js");
     const runs = await runtime.readThreadRuns(delivery.thread_id);
     if (runs === "missing") return undefined;
     const found = runs.find((run) => asRecord(run["metadata"])?.[RUN_KEY_METADATA_KEY] === key);
