@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
 import type { Router } from "../../lib/routing/index.js";
-import { custom, defineRoutes, forward } from "../../lib/routing/index.js";
+import { chain, custom, defineRoutes, forward } from "../../lib/routing/index.js";
 import { replayDelivery } from "../../lib/inspector/replay.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
@@ -227,6 +227,32 @@ describe.each(stores)("the sweep with the $name", ({ enabled, make }) => {
       [2, true, true],
     ]);
     expect([a, b].some((record) => record.actions[0]?.attempts.length === 2)).toBe(true);
+  });
+
+  it("two concurrent replays of a chain start one follow-up run", async () => {
+    store = make();
+    let starts = 0;
+    let fail = true;
+    const runtime = testRuntime(
+      { RETRY_SCHEDULE: "0" },
+      {
+        store,
+        startRun: async (request) => {
+          starts += 1;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          if (fail) throw new Error("LangGraph unreachable");
+          return { run_id: `next-${starts}`, thread_id: "thread-next", assistant_id: request.assistant_id, status: "pending" };
+        },
+      },
+    );
+    const router = defineRoutes([{ on: "*", actions: [chain({ name: "next", assistant_id: "writer" })] }], { envDefaults: false });
+    const delivery = await receive(runtime, router, 52_000);
+    expect((await store.get(delivery.id))?.actions[0]?.state).toBe("failed");
+    fail = false;
+    starts = 0;
+    await Promise.all([replayDelivery(delivery.id, {}, runtime, router), replayDelivery(delivery.id, {}, runtime, router)]);
+    expect(starts).toBe(1);
+    expect((await store.get(delivery.id))?.actions[0]).toMatchObject({ state: "succeeded", attempts: [{ ok: false }, { ok: true, result: { run_id: "next-1" } }] });
   });
 });
 
