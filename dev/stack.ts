@@ -7,7 +7,7 @@
 // run ledger, idempotency keys — stay. `GET /api/dev` and the `x-relay-dev-stack` header on every
 // answer say which process is serving and how many reloads it has done, so that the page can tell a
 // reload (nothing lost) from a restart (a new process: the memory store started empty).
-import { startSweeper } from "./sweeper.js";
+import { redisReachable, startSweeper } from "./sweeper.js";
 import { randomBytes } from "node:crypto";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -249,7 +249,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     front.ready(statusOf);
     // Vercel Cron's stand-in: /api/sweep on a short interval (dev/sweeper.ts), once the server answers.
     const cronSecret = (env["CRON_SECRET"] ?? "").trim();
-    stops.sweeper = startSweeper({ url, token: cronSecret !== "" ? cronSecret : env["TRIGGER_TOKEN"], log });
+    const redisUrl = (env["REDIS_URL"] ?? "").trim();
+    stops.sweeper = startSweeper({
+      url,
+      token: cronSecret !== "" ? cronSecret : env["TRIGGER_TOKEN"],
+      log,
+      ...(redisUrl === "" ? {} : { storeReachable: redisReachable(redisUrl) }),
+    });
 
     return {
       url,

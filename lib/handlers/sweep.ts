@@ -58,6 +58,9 @@ export async function handleSweep(request: Request, runtime: Runtime, router: Sw
   requireSweepToken(request, runtime.config);
   const started = runtime.now();
   const counts = await runSweep(runtime, router, { deadline: started + SWEEP_BUDGET_MS });
-  runtime.log.info("sweep done", { ...counts, ms: runtime.now() - started });
+  // At info only when the sweep did something: `npm run dev` sweeps every 5 s, a cron every minute.
+  const did = Object.values(counts).some((value) => typeof value === "number" && value > 0);
+  if (did) runtime.log.info("sweep done", { ...counts, ms: runtime.now() - started });
+  else runtime.log.debug?.("sweep done", { ...counts, ms: runtime.now() - started });
   return json(200, { ok: true, ...counts, ms: runtime.now() - started });
 }

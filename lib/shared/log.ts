@@ -4,6 +4,8 @@
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
+  /** Routine events nobody needs to see unless looking (LOG_LEVEL=debug); optional for older loggers. */
+  debug?(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
@@ -13,7 +15,11 @@ export function jsonLogger(write: (line: string) => void = (line) => console.log
   const emit = (level: string, message: string, fields: LogFields = {}) => {
     write(JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields }));
   };
+  const debug = (process.env["LOG_LEVEL"] ?? "").trim().toLowerCase() === "debug";
   return {
+    debug: (message, fields) => {
+      if (debug) emit("debug", message, fields);
+    },
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),
     error: (message, fields) => emit("error", message, fields),

@@ -105,8 +105,9 @@ export async function runSweep(runtime: Runtime, router: SweepRouter, options: S
       } catch (error) {
         exhausted = true;
         // Nothing claimed at all: the store is down, and the sweep says so (503) rather than "nothing due".
-        if (claimed === 0) unreachable ??= asReadFailure(error, runtime.config.redisUrl, "claim");
-        runtime.log.error("the sweep could not claim due work", { error: describeError(error) });
+        const failure = asReadFailure(error, runtime.config.redisUrl, "claim");
+        if (claimed === 0) unreachable ??= failure;
+        runtime.log.error("the sweep could not claim due work", { error: describeError(failure) });
       } finally {
         claiming = undefined;
       }

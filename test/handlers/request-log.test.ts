@@ -62,6 +62,19 @@ describe("the request's log line", () => {
   });
 });
 
+describe("the sweep's line", () => {
+  it("an idle sweep (nothing due) writes no info line: npm run dev sweeps every 5 s", async () => {
+    runtime = installTestRuntime();
+    for (let i = 0; i < 3; i++) {
+      const response = await sweepApi.POST(
+        new Request("https://relay.test/api/sweep", { method: "POST", headers: { authorization: `Bearer ${TEST_TRIGGER_TOKEN}` } }),
+      );
+      expect(response.status).toBe(200);
+    }
+    expect(runtime.entries.filter((entry) => entry["msg"] === "sweep done")).toHaveLength(0);
+  });
+});
+
 describe("a failed run's line names the run", () => {
   const post = (body: unknown) =>
     triggerApi.POST(
