@@ -156,7 +156,8 @@ export async function resumePause(request: ResumeRequest, runtime: Runtime): Pro
       const found = await keyedRun(delivery, resumeKey(delivery, record), runtime);
       if (found !== undefined) return settle(delivery, { ...record, run_id: found.run_id }, found.thread_id, runtime);
     }
-    if (abandoned || open) runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
+    if (abandoned) runtime.log.warn("took over an abandoned decision", { delivery_id: delivery.id, abandoned_at: first.at });
+    else if (open) runtime.log.warn("answered again after a start that failed", { delivery_id: delivery.id, failed_at: first.at });
     else runtime.log.warn("answered again: the earlier answer's resumed run ended on the same pause", { delivery_id: delivery.id, run_id: first.run_id, error: failed });
   }
 
