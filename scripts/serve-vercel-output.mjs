@@ -2,16 +2,19 @@
 // Serves a built `.vercel/output` the way Vercel would, in a plain `node` process (no tsx, no
 // TypeScript): static files from `static/`, each function from its `.func` directory as described by
 // its `.vc-config.json`, one module graph per function (so, as on Vercel, functions share no memory).
-//   node scripts/serve-vercel-output.mjs [port]      (PORT, or 3000; prints "listening on <url>")
+//   node scripts/serve-vercel-output.mjs [port] [output dir]   (PORT, or 3000; .vercel/output; prints "listening on <url>")
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { extname, join, normalize, sep, dirname } from "node:path";
+import { extname, join, normalize, sep, dirname, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const output = join(root, ".vercel/output");
+const isMain = Boolean(process.argv[1]) && fileURLToPath(import.meta.url) === process.argv[1];
+// A build elsewhere (a test's temporary directory, from `node scripts/bundle-functions.mjs <dir>`) is
+// served when named on the command line, so a test never serves a stale .vercel/output.
+const output = isMain && process.argv[3] ? resolve(process.argv[3]) : join(root, ".vercel/output");
 const staticDir = join(output, "static");
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon" };
@@ -133,7 +136,7 @@ export async function startBuiltServer({ port = 0, hostname = "127.0.0.1" } = {}
   };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain) {
   const port = Number(process.argv[2] ?? process.env.PORT ?? 3000);
   const server = await startBuiltServer({ port });
   console.log(`listening on ${server.url} (${server.functions.join(", ")})`);
