@@ -5,11 +5,44 @@
 // `notify` is the one the HTTP examples of docs/http-api.md start runs with. As soon as routes.ts has a
 // route, its router is used as written and none of these apply. Never deployed: Vercel builds api/
 // with routes.ts.
-import { custom, defineRoutes, type RunEvent } from "../lib/routing/index.js";
-import { router as yours } from "../routes.js";
+import { custom, defineRoutes, type Router, type RunEvent } from "../lib/routing/index.js";
 
-/** True when routes.ts defines no route and the routes below are used instead. */
-export const usingDevRoutes = yours.routes.length === 0;
+/** What routes.ts must export, said in every message about a routes.ts that does not. */
+const EXPECTED = "routes.ts must export its routes as `export const router = defineRoutes([...])`";
+
+/**
+ * routes.ts's router, or why it has none usable: imported here (not statically) so that a broken
+ * routes.ts (a syntax error, no `router`, a plain array) is one sentence naming the file rather than
+ * a raw stack trace. At start the dev routes then serve (dev/stack.ts warns); on a reload the error
+ * fails the reload (dev/functions.ts) and the functions loaded before keep serving.
+ */
+async function loadYours(): Promise<{ router?: Router; error?: string }> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import("../routes.js")) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { error: `routes.ts could not be loaded (${message}); ${EXPECTED}.` };
+  }
+  const router = module["router"];
+  if (router === undefined) {
+    const others = Object.keys(module).filter((name) => name !== "default");
+    return { error: `routes.ts exports no \`router\`${others.length > 0 ? ` (it exports ${others.join(", ")})` : ""}; ${EXPECTED}.` };
+  }
+  if (Array.isArray(router)) return { error: `routes.ts exports \`router\` as a plain array; wrap it: ${EXPECTED.replace("routes.ts must export its routes as ", "")}.` };
+  const shaped = typeof router === "object" && router !== null && Array.isArray((router as { routes?: unknown }).routes) && typeof (router as { plan?: unknown }).plan === "function";
+  if (!shaped) return { error: `routes.ts exports a \`router\` that is not a router (${router === null ? "null" : typeof router}); ${EXPECTED}.` };
+  return { router: router as Router };
+}
+
+const loaded = await loadYours();
+const yours = loaded.router;
+
+/** Why routes.ts could not be used (one sentence naming the file and what it must export), if so. */
+export const routesError: string | undefined = loaded.error;
+
+/** True when routes.ts defines no route (or none usable) and the routes below are used instead. */
+export const usingDevRoutes = yours === undefined || yours.routes.length === 0;
 
 /** The names of the dev routes' actions (the banner and the docs say them). */
 export const DEV_ROUTE_ACTIONS = ["dev-log", "notify"] as const;
@@ -40,4 +73,4 @@ export const router = usingDevRoutes
         actions: [custom({ name: "notify", handler: (event, context) => context.log.info("dev route notify: run ended", summary(event)) })],
       },
     ])
-  : yours;
+  : (yours as Router);

@@ -27,6 +27,12 @@ export interface DevEnvironment {
   fromFile: string[];
   /** Names generated now (and written to the file when there is one). */
   generated: string[];
+  /**
+   * Writes the generated secrets to the file (once; nothing to do when none were generated). With
+   * `deferSave` the caller calls it once the server listens, so a start that fails (a port in use)
+   * leaves the file as it was.
+   */
+  save(): void;
 }
 
 const isSet = (value: string | undefined) => value !== undefined && value.trim() !== "";
@@ -39,7 +45,11 @@ const fromDeploymentOnly = (name: string) =>
   (name === "VERCEL" || name.startsWith("VERCEL_")) && name !== "VERCEL_ENV" && name !== "VERCEL_AUTOMATION_BYPASS_SECRET";
 
 /** Reads `file` (when given) under `source`, then generates and saves the secrets still missing. */
-export function loadDevEnvironment(source: Readonly<Record<string, string | undefined>>, file: string | undefined): DevEnvironment {
+export function loadDevEnvironment(
+  source: Readonly<Record<string, string | undefined>>,
+  file: string | undefined,
+  options: { deferSave?: boolean } = {},
+): DevEnvironment {
   const env: Record<string, string | undefined> = { ...source };
   const fromFile: string[] = [];
   const fileValues = file !== undefined && existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
@@ -59,13 +69,17 @@ export function loadDevEnvironment(source: Readonly<Record<string, string | unde
     generated.push(name);
     lines.push(`${name}=${value}`);
   }
-  if (file !== undefined && lines.length > 0) {
+  let saved = false;
+  const save = () => {
+    if (saved || file === undefined || lines.length === 0) return;
+    saved = true;
     if (!existsSync(file)) {
       writeFileSync(file, "# Written by `npm run dev`: secrets generated once and reused at every start. Not committed (.gitignore).\n", { mode: 0o600 });
     } else if (!readFileSync(file, "utf8").endsWith("\n")) {
       appendFileSync(file, "\n");
     }
     appendFileSync(file, `${lines.join("\n")}\n`);
-  }
-  return { env, file, fromFile, generated };
+  };
+  if (options.deferSave !== true) save();
+  return { env, file, fromFile, generated, save };
 }

@@ -39,10 +39,17 @@ export interface Generation {
   runtimeModule: RuntimeModule;
   /** True when routes.ts defines no route and dev/dev-routes.ts's routes are used. */
   usingDevRoutes: boolean;
+  /** Why routes.ts could not be used (the first load only: the dev routes serve meanwhile). */
+  routesError?: string;
   /** Absolute paths of the project files this generation imported. */
   files: Set<string>;
   /** Drops the generation's module hooks (its modules stay loaded: in-flight work may still use them). */
   retire(): Promise<void>;
+}
+
+/** routes.ts cannot be used: the message is one sentence naming the file and what it must export. */
+export class RoutesError extends Error {
+  override readonly name = "RoutesError";
 }
 
 /**
@@ -52,7 +59,7 @@ export interface Generation {
 let loads = 0;
 
 /** Imports every function of api/ afresh, with its own lib/ and routes. */
-export async function loadGeneration(id: number): Promise<Generation> {
+export async function loadGeneration(id: number, options: { acceptBrokenRoutes?: boolean } = {}): Promise<Generation> {
   const files = new Set<string>();
   loads += 1;
   const namespace = `relay-dev-${process.pid}-${loads}`;
@@ -71,9 +78,20 @@ export async function loadGeneration(id: number): Promise<Generation> {
     }
     const runtimeModule = (await tsx.import(pathToFileURL(join(root, "lib/runtime/runtime.ts")).href, import.meta.url)) as RuntimeModule;
     // The same copy the functions were handed (same namespace, same URL).
-    const devRoutes = (await tsx.import(hookData.devRoutes, import.meta.url)) as { usingDevRoutes: boolean };
+    const devRoutes = (await tsx.import(hookData.devRoutes, import.meta.url)) as { usingDevRoutes: boolean; routesError?: string };
     files.add(join(root, "routes.ts"));
-    return { id, modules, runtimeModule, usingDevRoutes: devRoutes.usingDevRoutes, files, retire: () => tsx.unregister() };
+    // A reload with a broken routes.ts fails (the functions loaded before keep serving); the first
+    // load serves the dev routes instead, and the stack warns (options.acceptBrokenRoutes).
+    if (devRoutes.routesError !== undefined && options.acceptBrokenRoutes !== true) throw new RoutesError(devRoutes.routesError);
+    return {
+      id,
+      modules,
+      runtimeModule,
+      usingDevRoutes: devRoutes.usingDevRoutes,
+      ...(devRoutes.routesError === undefined ? {} : { routesError: devRoutes.routesError }),
+      files,
+      retire: () => tsx.unregister(),
+    };
   } catch (error) {
     await tsx.unregister();
     throw error;

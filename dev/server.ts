@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { redisAddress } from "../lib/shared/errors.js";
+import { redisAddress, RelayError } from "../lib/shared/errors.js";
 import { type DevStack, startDevStack } from "./stack.js";
 
 const port = Number(process.env["PORT"] ?? 3000);
@@ -16,6 +16,20 @@ try {
     console.error(
       `\nPort ${port} is already in use — is another \`npm run dev\` (or another server) running?\n` +
         `Stop it, or start this one on another port:  PORT=${port + 1} npm run dev\n`,
+    );
+    process.exit(1);
+  }
+  // A configuration error (a TRIGGER_TOKEN too short, …): its sentence, not a stack trace.
+  if (error instanceof RelayError) {
+    const fromShell = ["TRIGGER_TOKEN", "WEBHOOK_SECRET", "REDIS_URL", "LANGGRAPH_API_URL"].filter(
+      (name) => (process.env[name] ?? "").trim() !== "" && error.message.includes(name),
+    );
+    console.error(
+      `\n${error.message}\n` +
+        (fromShell.length > 0
+          ? `${fromShell.join(" and ")} ${fromShell.length > 1 ? "are" : "is"} set in your shell, and a value set in the shell wins over .env.local: ` +
+            `fix it, or unset it (unset ${fromShell.join(" ")}) to use the saved value.\n`
+          : "Fix it in your shell or in .env.local (a value set in the shell wins over the file).\n"),
     );
     process.exit(1);
   }
@@ -43,7 +57,16 @@ const routesLine = stack.usingDevRoutes
     '                      "route": "notify" get action notify). They stop as soon as routes.ts has a route.'
   : "routes.ts";
 const checksLines = stack.checks.map((check) => `${check.ok ? "ok    " : "FAILED"} ${check.service.padEnd(10)} ${check.detail}`);
-const token = stack.env["TRIGGER_TOKEN"] as string;
+// The first token only (TRIGGER_TOKEN may list several, for rotation); a token from the shell is not
+// echoed back: the shell already has it.
+const tokens = (stack.env["TRIGGER_TOKEN"] ?? "").split(",").map((part) => part.trim()).filter((part) => part !== "");
+const tokenFromShell = !stack.generated.includes("TRIGGER_TOKEN") && !stack.fromFile.includes("TRIGGER_TOKEN");
+const tokenLines = tokenFromShell
+  ? ["  # TRIGGER_TOKEN: (from your shell: $TRIGGER_TOKEN)"]
+  : [
+      `  export TRIGGER_TOKEN=${tokens[0] ?? ""}`,
+      ...(tokens.length > 1 ? [`  # TRIGGER_TOKEN lists ${tokens.length} tokens: the first is shown, the others are also accepted`] : []),
+    ];
 
 const banner = [
   "",
@@ -60,7 +83,7 @@ const banner = [
   "Paste into your shell:",
   "",
   `  export RELAY=${stack.url}`,
-  `  export TRIGGER_TOKEN=${token}`,
+  ...tokenLines,
   "",
   "Start a run (its callback arrives at /api/webhook when it ends):",
   "",

@@ -19,7 +19,7 @@ import { createRuntime, setRuntime } from "../lib/runtime/runtime.js";
 import { checkLangGraph, checkRedis, type ServiceCheck } from "./checks.js";
 export { DEV_STACK_HEADER, DEV_STATUS_PATH, type DevStatus } from "./front.js";
 import { defaultEnvFile, loadDevEnvironment } from "./env-file.js";
-import { type Generation, loadGeneration, watchSources } from "./functions.js";
+import { type Generation, loadGeneration, RoutesError, watchSources } from "./functions.js";
 import { startLangGraphServer } from "./langgraph-server.js";
 import { devFront, type DevStatus, listen } from "./front.js";
 import { devLogger } from "./pretty-log.js";
@@ -91,7 +91,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const stackId = randomBytes(6).toString("hex");
   const startedAt = new Date().toISOString();
   const envFile = options.envFile === false ? undefined : (options.envFile ?? (options.env === undefined ? defaultEnvFile() : undefined));
-  const prepared = loadDevEnvironment(options.env ?? process.env, envFile);
+  const prepared = loadDevEnvironment(options.env ?? process.env, envFile, { deferSave: true });
   const env = prepared.env;
   const log = options.log ?? devLogger(env);
 
@@ -111,6 +111,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const hostname = options.hostname ?? "127.0.0.1";
     const server = await listen(front.handle, options.port ?? Number(env["PORT"] ?? 3000), hostname);
     stops.server = server.close;
+    // Only now: a start that fails to listen (a port in use) writes nothing to .env.local.
+    prepared.save();
     const url = `http://${hostname === "127.0.0.1" ? "localhost" : hostname}:${server.port}`;
 
     let embeddedLangGraph = false;
@@ -151,7 +153,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       setRuntime(previous);
     };
 
-    let generation: Generation = await loadGeneration(0);
+    let generation: Generation = await loadGeneration(0, { acceptBrokenRoutes: true });
+    if (generation.routesError !== undefined) {
+      log.error("routes.ts is broken: the dev routes serve until it is fixed (saving it reloads)", { error: generation.routesError });
+    }
     let runtime = generation.runtimeModule.createRuntime({ env, log, ...kept });
     generation.runtimeModule.setRuntime(runtime);
     runtimes.add(runtime);
@@ -167,8 +172,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       try {
         next = await loadGeneration(generation.id + 1);
       } catch (error) {
-        lastReload = { at: new Date().toISOString(), files, ok: false, error: describeError(error) };
-        log.error("reload failed: the functions loaded before keep serving; fix the file and save again", { files, error: describeError(error) });
+        const said = error instanceof RoutesError ? error.message : describeError(error);
+        lastReload = { at: new Date().toISOString(), files, ok: false, error: said };
+        log.error("reload failed: the functions loaded before keep serving; fix the file and save again", { files, error: said });
         return false;
       }
       const nextRuntime = next.runtimeModule.createRuntime({ env, log, ...kept });
@@ -211,6 +217,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     }
 
     const warnings: string[] = checks.filter((check) => !check.ok).map((check) => `${check.service} (${check.variable}): ${check.detail}`);
+    if (generation.routesError !== undefined) warnings.push(`${generation.routesError} The dev routes serve meanwhile; saving routes.ts reloads it.`);
     const langgraphUrl = env["LANGGRAPH_API_URL"] as string;
     const callbackBase = base.config.publicUrl ?? url;
     if (!embeddedLangGraph && !isLoopback(new URL(langgraphUrl).hostname) && isLoopback(new URL(callbackBase).hostname)) {

@@ -2,7 +2,7 @@
 // LangGraph server; a restart keeps the token (.env.local) and says it is a new process; a port in
 // use is explained; the remote-deployment warning; the Redis start-up check.
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,8 +20,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * A copy of the project a user would have (its node_modules linked), whose routes.ts the tests edit:
  * saving the repository's own file would reload every other dev server of the suite.
  */
-function copyProject(): string {
-  const project = join(scratch, "project");
+function copyProject(name = "project"): string {
+  const project = join(scratch, name);
   for (const entry of ["api", "lib", "dev", "public", "routes.ts", "types.ts", "package.json", "tsconfig.json", "vercel.json", ".gitignore"]) {
     cpSync(join(root, entry), join(project, entry), { recursive: true });
   }
@@ -126,11 +126,11 @@ interface DevProcess {
 }
 
 /** `npm run dev`'s command (package.json), on a free port, with its .env.local in a temp dir. */
-function startServer(port: number, envFile: string, cwd = root): DevProcess {
+function startServer(port: number, envFile: string, cwd = root, extraEnv: Record<string, string> = {}): DevProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "dev/server.ts"], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), RELAY_DEV_ENV_FILE: envFile, LOG_FORMAT: "json", LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", REDIS_URL: "" },
+    env: { ...process.env, PORT: String(port), RELAY_DEV_ENV_FILE: envFile, LOG_FORMAT: "json", LANGGRAPH_API_URL: "", TRIGGER_TOKEN: "", WEBHOOK_SECRET: "", REDIS_URL: "", ...extraEnv },
   });
   let output = "";
   const onData = (chunk: Buffer) => (output += chunk.toString());
@@ -295,10 +295,77 @@ it("a port in use: one sentence saying so and what to do, not a stack trace", as
     expect(dev.output()).toContain(`Port ${port} is already in use`);
     expect(dev.output()).toContain(`PORT=${port + 1} npm run dev`);
     expect(dev.output()).not.toMatch(/\n\s+at /);
+    // Nothing written: the file is made by a start that listens.
+    expect(existsSync(join(scratch, "busy.env.local"))).toBe(false);
   } finally {
     blocker.close();
   }
 }, 60_000);
+
+it("a config error in the shell (a TRIGGER_TOKEN too short): its sentence, that the shell wins over .env.local, exit 1", async () => {
+  const port = await freePort();
+  const dev = startServer(port, join(scratch, "short.env.local"), root, { TRIGGER_TOKEN: "short" });
+  const code = await new Promise((resolve) => dev.child.once("exit", resolve));
+  expect(code).toBe(1);
+  expect(dev.output()).toContain("TRIGGER_TOKEN");
+  expect(dev.output()).toContain("unset TRIGGER_TOKEN");
+  expect(dev.output()).not.toMatch(/\n\s+at /);
+  // The port is free again: nothing (no LangGraph child, no server) is left listening on it.
+  expect(await fetch(`http://127.0.0.1:${port}/api/dev`).then(() => "answered", () => "refused")).toBe("refused");
+}, 90_000);
+
+it("a token from the shell is not echoed by the banner", async () => {
+  const port = await freePort();
+  const shellToken = "from-the-shell-banner-0123456789abcdef";
+  const dev = startServer(port, join(scratch, "banner-shell.env.local"), root, { TRIGGER_TOKEN: shellToken, LANGGRAPH_API_URL: "http://127.0.0.1:9" });
+  try {
+    const banner = await dev.ready;
+    expect(banner).toContain("(from your shell: $TRIGGER_TOKEN)");
+    expect(banner).not.toContain(shellToken);
+    expect(banner).not.toContain("export TRIGGER_TOKEN=");
+  } finally {
+    await dev.stop();
+  }
+}, 90_000);
+
+it("a broken routes.ts at start: one sentence naming routes.ts and what it must export, the dev routes serve, a fix reloads", async () => {
+  const port = await freePort();
+  const project = copyProject("broken-routes");
+  const routes = join(project, "routes.ts");
+  const original = readFileSync(routes, "utf8");
+  // A plain array (no defineRoutes), and two tokens (rotation) in .env.local.
+  writeFileSync(routes, 'export const router = [{ on: "*", actions: [] }];\n');
+  const envFile = join(scratch, "broken-routes.env.local");
+  writeFileSync(envFile, "TRIGGER_TOKEN=rotation-first-0123456789abcdef012345,rotation-second-0123456789abcdef01234\n");
+  const dev = startServer(port, envFile, project);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const banner = await dev.ready;
+    expect(banner).toContain("export TRIGGER_TOKEN=rotation-first-0123456789abcdef012345\n");
+    expect(banner).not.toContain("rotation-second");
+    expect(banner).toMatch(/the others are also accepted/);
+    expect(banner).toMatch(/routes\.ts exports `router` as a plain array[^\n]*export const router = defineRoutes\(\[\.\.\.\]\)/);
+    expect(dev.output()).not.toMatch(/\n\s+at /);
+    const status = (await (await fetch(`${base}/api/dev`)).json()) as { dev_routes: boolean; generation: number };
+    expect(status).toMatchObject({ dev_routes: true, generation: 0 });
+
+    // No export at all: the reload fails naming routes.ts (not '../routes.js'), the dev routes keep serving.
+    writeFileSync(routes, "export const routes = [];\n");
+    await dev.waitFor(/reload failed/, 30_000);
+    const failed = (await (await fetch(`${base}/api/dev`)).json()) as { last_reload: { ok: boolean; error: string } };
+    expect(failed.last_reload.ok).toBe(false);
+    expect(failed.last_reload.error).toMatch(/^routes\.ts exports no `router` \(it exports routes\); routes\.ts must export/);
+    expect(failed.last_reload.error).not.toContain("../routes.js");
+
+    writeFileSync(routes, original);
+    await dev.waitFor(/functions reloaded/, 30_000);
+    const fixed = (await (await fetch(`${base}/api/dev`)).json()) as { last_reload: { ok: boolean }; generation: number };
+    expect(fixed).toMatchObject({ last_reload: { ok: true }, generation: 1 });
+  } finally {
+    await dev.stop();
+    writeFileSync(routes, original);
+  }
+}, 180_000);
 
 it("starts again on the same port after a crash (SIGKILL)", async () => {
   const port = await freePort();
