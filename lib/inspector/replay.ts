@@ -9,7 +9,7 @@
 // behind an endpoint (by id, or by filter: redrive.ts); anything else can call it directly.
 import type { Router } from "../routing/define.js";
 import type { SelectedAction } from "../routing/dispatch.js";
-import type { DeliveryRecord } from "../model/delivery.js";
+import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import { currentActionType } from "../model/delivery.js";
 import { notFound, RelayError } from "../shared/errors.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -60,10 +60,9 @@ export async function replayDelivery(
   }
   // A record stored by an earlier version may name its type the old way; it is saved back renamed.
   for (const record of current.actions) record.type = currentActionType(record.type);
+  const replayable = (record: ActionRecord) => record.state === "failed" || (record.state === "pending" && !rerouted);
   const targets =
-    options.action === undefined
-      ? current.actions.filter((record) => record.state === "failed" || (record.state === "pending" && !rerouted))
-      : current.actions.filter((record) => record.name === options.action);
+    options.action === undefined ? current.actions.filter(replayable) : current.actions.filter((record) => record.name === options.action);
   if (options.action !== undefined && targets.length === 0) {
     throw notFound(`Delivery ${current.id} has no action named ${JSON.stringify(options.action.slice(0, 80))}.`);
   }
@@ -86,12 +85,17 @@ export async function replayDelivery(
     }
   }
   runtime.log.info("replay started", { current_id: current.id, actions: selected.map(({ record }) => record.name) });
-  const outcomes = await router.runActions(current, runtime, selected, { replay: true, deadline });
+  // Whether to run is decided again from the stored action once its lease is held: a replay or a
+  // sweep that ran it since this read (and let go) is not undone, nor its action run again.
+  const still = options.action === undefined ? replayable : undefined;
+  const outcomes = await router.runActions(current, runtime, selected, { replay: true, deadline, ...(still === undefined ? {} : { still }) });
   const busy = Object.entries(outcomes).filter(([, outcome]) => outcome === "busy").map(([name]) => name);
   if (options.action !== undefined && busy.length > 0) {
     throw new RelayError(409, "conflict", `Action "${options.action.slice(0, 80)}" of current ${current.id} is being attempted right now; replay it once that attempt has ended.`);
   }
   if (busy.length > 0) runtime.log.info("replay left actions to their running attempt", { current_id: current.id, actions: busy });
+  const settled = Object.entries(outcomes).filter(([, outcome]) => outcome === "settled").map(([name]) => name);
+  if (settled.length > 0) runtime.log.info("replay left actions another holder had run meanwhile", { current_id: current.id, actions: settled });
   // What the store holds now: the replayed actions, and whatever another holder did meanwhile.
   return (await runtime.store.get(current.id)) ?? current;
 }

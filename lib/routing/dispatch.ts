@@ -5,6 +5,7 @@
 // concurrently — each with its own timeout, retry schedule and per-action commits (runner.ts). Replay
 // and the sweep run their actions through `runActions` too.
 import type { ActionRecord, DeliveryRecord, PauseRecord } from "../model/delivery.js";
+import { currentActionType } from "../model/delivery.js";
 import { eventOf, PAUSED_EVENT } from "../model/events.js";
 import { PAUSE_CHECK_TIMEOUT_MS, pauseOf } from "../langgraph/thread-state.js";
 import { scheduleUnanswered } from "../hitl/unanswered-schedule.js";
@@ -34,10 +35,19 @@ export interface RunActionsOptions {
   replay: boolean;
   /** @default now + DISPATCH_BUDGET_MS */
   deadline?: number;
+  /**
+   * For actions leased here (no lease given): whether the action, as stored once the lease is held,
+   * is still to be run (a replay: still failed or pending). Else it is left as it is, `settled`.
+   * @default every action is run
+   */
+  still?: (record: ActionRecord) => boolean;
 }
 
-/** What running a delivery's actions came to, by action name (`busy`: another holder had it). */
-export type ActionOutcomes = Record<string, RunOutcome | "busy">;
+/**
+ * What running a delivery's actions came to, by action name (`busy`: another holder had it;
+ * `settled`: once leased, the stored action no longer needed running — another holder finished it).
+ */
+export type ActionOutcomes = Record<string, RunOutcome | "busy" | "settled">;
 
 /** How long a holder's lease on an action lasts before its first attempt: its timeout and a margin. */
 export function actionLeaseMs(action: Action, runtime: Runtime): number {
@@ -59,11 +69,27 @@ export async function runActions(
   const event = eventOf(delivery);
   const outcomes: ActionOutcomes = {};
   await Promise.all(
-    selected.map(async ({ action, record, lease }) => {
+    selected.map(async ({ action, record: given, lease }) => {
+      let record = given;
       const held = lease ?? (await runtime.store.acquire(actionItem(delivery.id, record.name), runtime.now(), actionLeaseMs(action, runtime)));
       if (held === undefined) {
         outcomes[record.name] = "busy";
         return;
+      }
+      if (lease === undefined) {
+        // The caller's record was read before the lease was taken: another holder may have run the
+        // action since. Decided from the stored action, which nobody else can change while it is held.
+        const stored = (await runtime.store.get(delivery.id))?.actions.find((candidate) => candidate.name === record.name);
+        if (stored === undefined || !(options.still?.(stored) ?? true)) {
+          const due = stored?.state === "pending" ? Date.parse(stored.next_attempt_at ?? "") : Number.NaN;
+          await runtime.store.release(held, stored?.state === "pending" ? (Number.isFinite(due) ? due : runtime.now()) : undefined);
+          outcomes[record.name] = "settled";
+          return;
+        }
+        stored.type = currentActionType(stored.type);
+        record = stored;
+        const index = delivery.actions.findIndex((candidate) => candidate.name === stored.name);
+        if (index !== -1) delivery.actions[index] = stored;
       }
       if (options.replay) record.schedule_from = record.attempts.length + 1;
       outcomes[record.name] = await runAction(action, record, event, {
