@@ -25,10 +25,12 @@ export function prettyLogger(write: (line: string) => void = (line) => console.l
   const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text);
   const emit = (level: keyof typeof COLOURS, message: string, fields: LogFields = {}) => {
     const time = new Date().toISOString().slice(11, 19);
-    const leading = LEADING.filter((key) => fields[key] !== undefined).map((key) => show(fields[key]));
+    // `status` leads unnamed only as an HTTP status (a number); a run's status ("error") keeps its name.
+    const leads = (key: string) => (LEADING as readonly string[]).includes(key) && (key !== "status" || typeof fields[key] === "number");
+    const leading = LEADING.filter((key) => fields[key] !== undefined && leads(key)).map((key) => show(fields[key]));
     const { error, ...rest } = fields;
     const pairs = Object.entries(rest)
-      .filter(([key, value]) => value !== undefined && !(LEADING as readonly string[]).includes(key))
+      .filter(([key, value]) => value !== undefined && !leads(key))
       .map(([key, value]) => `${paint(DIM, `${key}=`)}${show(value)}`);
     const parts = [
       paint(DIM, time),

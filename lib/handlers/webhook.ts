@@ -136,8 +136,9 @@ export async function handleWebhook(request: Request, runtime: Runtime, routes: 
     delivery_id: delivery.id,
     run_id: delivery.run_id,
     thread_id: delivery.thread_id,
+    // The run's status as LangGraph sent it, not an event: a success may still become run.paused
+    // once routing has asked LangGraph (the routing lines carry the event).
     status: delivery.status,
-    event: delivery.event,
     token_id: tokenId,
     duplicate,
     ms: Math.round((performance.now() - started) * 100) / 100,

@@ -18,6 +18,12 @@ describe("prettyLogger", () => {
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d {2}WARN {3}request refused {2}401 unauthorized POST \/api\/webhook {2}run_id=01a2 {2}— Invalid webhook token\.$/);
   });
 
+  it("names a run's status (a string), unlike a request's HTTP status", () => {
+    const lines: string[] = [];
+    prettyLogger((line) => lines.push(line), false).info("webhook received", { run_id: "01a2", status: "error" });
+    expect(lines[0]).toMatch(/INFO {3}webhook received {2}run_id=01a2 {2}status=error$/);
+  });
+
   it("colours the level when asked, and leaves fields that are undefined out", () => {
     const lines: string[] = [];
     prettyLogger((line) => lines.push(line), true).error("request failed", { status: 503, thread_id: undefined });
