@@ -142,7 +142,10 @@ const envSchema = z.object({
       if (typeof parsed === "string") context.addIssue({ code: "custom", message: parsed });
     }),
   ),
-  CRON_SECRET: optionalString,
+  // A bearer token like TRIGGER_TOKEN, held to the same length (blank: only TRIGGER_TOKEN is accepted).
+  CRON_SECRET: optionalString.check(z.refine((value) => value === undefined || value.length >= MIN_TOKEN_LENGTH, {
+    message: `must be at least ${MIN_TOKEN_LENGTH} characters (generate one with \`openssl rand -base64 24\`)`,
+  })),
   // A duration (lib/config/duration.ts), or `off`. Shorter than a second would ask LangGraph about
   // runs whose callback is merely on its way.
   RECONCILE_AFTER: withDefault(DEFAULT_RECONCILE_AFTER).check(

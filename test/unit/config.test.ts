@@ -25,6 +25,16 @@ describe("token lengths", () => {
     expect(error.message).not.toContain("short-secret-value");
   });
 
+  it("refuses a CRON_SECRET shorter than the minimum, naming it and not its value; a blank one leaves TRIGGER_TOKEN alone", () => {
+    const error = configError({ TRIGGER_TOKEN: long("t"), CRON_SECRET: "short-cron-value" });
+    expect(error.code).toBe("not_configured");
+    expect(error.message).toContain("CRON_SECRET");
+    expect(error.message).toContain(`at least ${MIN_TOKEN_LENGTH} characters`);
+    expect(error.message).not.toContain("short-cron-value");
+    expect(loadConfig({ TRIGGER_TOKEN: long("t"), CRON_SECRET: long("c") }).cronSecrets).toEqual([long("c")]);
+    expect(loadConfig({ TRIGGER_TOKEN: long("t"), CRON_SECRET: " " }).cronSecrets).toEqual([]);
+  });
+
   it("accepts tokens of the minimum length, several for rotation", () => {
     const config = loadConfig({ TRIGGER_TOKEN: `${long("a")}, ${long("b")}`, WEBHOOK_TOKEN: "y".repeat(MIN_TOKEN_LENGTH) });
     expect(config.triggerTokens).toHaveLength(2);
