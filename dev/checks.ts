@@ -50,15 +50,19 @@ async function get(url: string, apiKey: string | undefined): Promise<Response> {
 
 export async function checkLangGraph(url: string, apiKey: string | undefined): Promise<ServiceCheck> {
   const base = url.replace(/\/+$/, "");
-  const failed = (detail: string): ServiceCheck => ({
+  // The key is advice only where the server refused one (401/403): an address that does not answer
+  // is fixed in LANGGRAPH_API_URL, whatever the key.
+  const failed = (detail: string, refused = false): ServiceCheck => ({
     service: "LangGraph",
     variable: "LANGGRAPH_API_URL",
     ok: false,
-    detail: `${new URL(base).host} ${detail}: runs cannot start. Fix LANGGRAPH_API_URL (unset it for the embedded server)${apiKey === undefined ? " or set LANGSMITH_API_KEY" : " or LANGSMITH_API_KEY"}.`,
+    detail: refused
+      ? `${new URL(base).host} ${detail}: runs cannot start. ${apiKey === undefined ? "Set LANGSMITH_API_KEY" : "Fix LANGSMITH_API_KEY"} (the deployment's key), or fix LANGGRAPH_API_URL.`
+      : `${new URL(base).host} ${detail}: runs cannot start. Fix LANGGRAPH_API_URL (unset it for the embedded server).`,
   });
   try {
     const ok = await get(`${base}/ok`, apiKey);
-    if (ok.status === 401 || ok.status === 403) return failed(`refused the key (HTTP ${ok.status})`);
+    if (ok.status === 401 || ok.status === 403) return failed(apiKey === undefined ? `asks for a key (HTTP ${ok.status})` : `refused the key (HTTP ${ok.status})`, true);
     if (!ok.ok) return failed(`answered GET /ok with HTTP ${ok.status}`);
   } catch (error) {
     return failed(`did not answer (${describeCause(error)})`);
