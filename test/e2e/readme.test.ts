@@ -341,3 +341,12 @@ describe("links between the documents", () => {
     expect(broken).toEqual([]);
   });
 });
+
+it("no example of docs/http-api.md or the README hard-codes an Idempotency-Key: a second paste would replay the first answer", () => {
+  const blocks = [...fencedBlocks("docs/http-api.md"), ...fencedBlocks("README.md")];
+  expect(blocks.length).toBeGreaterThan(5);
+  for (const block of blocks) {
+    // A literal key: `"Idempotency-Key": "order-1234"` (Python, JS) or `Idempotency-Key: order-1234` (curl).
+    expect(block.code, `line ${block.line}`).not.toMatch(/Idempotency-Key["']?\s*:\s*["']?[A-Za-z0-9_-]+["'\s]/i);
+  }
+});
