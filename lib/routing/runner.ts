@@ -107,7 +107,10 @@ async function commit(
 ): Promise<boolean> {
   for (let tries = 1; ; tries++) {
     try {
-      return await runtime.store.commitAction(deliveryId, record, lease, next, runtime.now());
+      const written = await runtime.store.commitAction(deliveryId, record, lease, next, runtime.now());
+      // A try whose reply never came may have landed, letting the lease go with it (`done`, `at`):
+      // then this retry finds the lease gone. It is our own commit if the stored action is this one.
+      return written || (tries > 1 && (await landed(runtime, deliveryId, record)));
     } catch (error) {
       const fields = { delivery_id: deliveryId, action: record.name, tries, error: describeError(error) };
       if (tries >= 6) {
@@ -118,6 +121,16 @@ async function commit(
       if (tries === 1) runtime.log.warn("could not save delivery progress; retrying", fields);
       await runtime.sleep(Math.min(2_000, 100 * 2 ** (tries - 1)));
     }
+  }
+}
+
+/** True when the store holds exactly `record` as the action's record (read errors: false). */
+async function landed(runtime: Runtime, deliveryId: string, record: ActionRecord): Promise<boolean> {
+  try {
+    const stored = (await runtime.store.get(deliveryId))?.actions.find((candidate) => candidate.name === record.name);
+    return stored !== undefined && JSON.stringify(stored) === JSON.stringify(record);
+  } catch {
+    return false;
   }
 }
 
