@@ -207,7 +207,9 @@ export async function runAction<E extends RunEvent>(
     }
     const timeoutMs = Math.min(policy.timeoutMs, remaining);
     // The lease outlasts the attempt: a holder that dies mid-attempt leaves it due again soon after.
-    if (lease !== undefined && lease.until < runtime.now() + timeoutMs + LEASE_MARGIN_MS) {
+    // Extended only when less than half the margin would be left after the timeout: a plan's lease
+    // (timeout + margin, taken a moment ago) covers the first attempt without another round trip.
+    if (lease !== undefined && lease.until < runtime.now() + timeoutMs + LEASE_MARGIN_MS / 2) {
       let extended = false;
       try {
         extended = await runtime.store.extend(lease, runtime.now() + timeoutMs + LEASE_MARGIN_MS);

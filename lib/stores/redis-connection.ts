@@ -7,6 +7,7 @@
 // core of the `redis` package without its modules (JSON, search, time series, Bloom), which the relay
 // never uses: a third of the package, and of every function's bundle.
 import type { RedisClientType } from "@redis/client";
+import { createHash } from "node:crypto";
 import { withTimeout } from "../shared/timeout.js";
 
 export type RedisClient = RedisClientType;
@@ -22,6 +23,28 @@ export interface RedisConnectionOptions {
    * connection's URL, for a message that names the address (credentials left out by the caller).
    */
   toError: (cause: unknown, where: { url: string }) => Error;
+}
+
+/** Each script's SHA1, computed once per process (Redis keys its script cache by it). */
+const scriptShas = new Map<string, string>();
+
+/**
+ * Runs a Lua script by its SHA1 (EVALSHA): the script's text (1–3 kB) is sent, and hashed by Redis,
+ * only when Redis answers NOSCRIPT — its first use, or after a restart or SCRIPT FLUSH. A NOSCRIPT
+ * reply means nothing ran, so sending the text then runs the script exactly once.
+ */
+export async function evalScript(client: RedisClient, script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
+  let sha = scriptShas.get(script);
+  if (sha === undefined) {
+    sha = createHash("sha1").update(script).digest("hex");
+    scriptShas.set(script, sha);
+  }
+  try {
+    return await client.evalSha(sha, options);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("NOSCRIPT")) return client.eval(script, options);
+    throw error;
+  }
 }
 
 /** How often a reconnecting client may report its errors (it emits one per attempt). */

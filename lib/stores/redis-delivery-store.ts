@@ -7,7 +7,7 @@
 // when this store is used, so the receiver does not pay for it with the memory store.
 import type { ActionRecord, DeliveryRecord } from "../model/delivery.js";
 import { storeUnavailable } from "../shared/errors.js";
-import { RedisConnection } from "./redis-connection.js";
+import { evalScript, RedisConnection } from "./redis-connection.js";
 import type { ClaimOptions, ClaimResult, DeliveryStore, ListOptions, ListPage, PlanCommit } from "./delivery-store.js";
 import { decodeCursor, encodeCursor, isAfterCursor } from "./delivery-store.js";
 import { hasFilter, matchesFilter } from "./delivery-filter.js";
@@ -113,7 +113,7 @@ export class RedisDeliveryStore implements DeliveryStore {
     };
     // A claim whose reply is lost (timed out here, carried out by Redis) leaves its routing item due
     // once the lease runs out: the sweep routes it. Nothing in this process has to outlive the request.
-    const reply = await this.#redis.run((client) => client.eval(CLAIM_SCRIPT, script));
+    const reply = await this.#redis.run((client) => evalScript(client, CLAIM_SCRIPT, script));
     return Number(reply) === 1 ? { duplicate: false, lease } : { duplicate: true };
   }
 
@@ -132,7 +132,7 @@ export class RedisDeliveryStore implements DeliveryStore {
       this.#pruneBound(),
       ...actionArguments(record),
     ];
-    await this.#redis.run((client) => client.eval(SAVE_SCRIPT, { keys: [recordKey as string, actionsKey as string, ...rest], arguments: args }));
+    await this.#redis.run((client) => evalScript(client, SAVE_SCRIPT, { keys: [recordKey as string, actionsKey as string, ...rest], arguments: args }));
   }
 
   async commitPlan(record: DeliveryRecord, lease: Lease | undefined, now: number, actionLeaseMs: number): Promise<PlanCommit | undefined> {
@@ -153,7 +153,7 @@ export class RedisDeliveryStore implements DeliveryStore {
       ...record.actions.flatMap((action) => [action.name, JSON.stringify(action), actionItem(record.id, action.name)]),
     ];
     const keys = [recordKey as string, actionsKey as string, this.#keys.due, this.#keys.lease, ...rest];
-    const reply = await this.#redis.run((client) => client.eval(COMMIT_PLAN_SCRIPT, { keys, arguments: args }));
+    const reply = await this.#redis.run((client) => evalScript(client, COMMIT_PLAN_SCRIPT, { keys, arguments: args }));
     if (!Array.isArray(reply)) return undefined;
     const flat = reply as unknown as string[];
     const commit: PlanCommit = { actions: [] };
@@ -187,8 +187,9 @@ export class RedisDeliveryStore implements DeliveryStore {
       JSON.stringify(action),
       String(this.#options.retentionSeconds),
       this.#pruneBound(),
+      action.state,
     ];
-    const reply = await this.#redis.run((client) => client.eval(COMMIT_ACTION_SCRIPT, { keys, arguments: args }));
+    const reply = await this.#redis.run((client) => evalScript(client, COMMIT_ACTION_SCRIPT, { keys, arguments: args }));
     if (Number(reply) === 1 && next.kind === "extend" && lease !== undefined) lease.until = next.until;
     return Number(reply) === 1;
   }
@@ -197,7 +198,7 @@ export class RedisDeliveryStore implements DeliveryStore {
     const token = newLeaseToken();
     const until = now + leaseMs;
     const reply = await this.#redis.run((client) =>
-      client.eval(CLAIM_DUE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [String(now), String(limit), String(until), token] }),
+      evalScript(client, CLAIM_DUE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [String(now), String(limit), String(until), token] }),
     );
     return (reply as unknown as string[]).map((item) => ({ item, token, until }));
   }
@@ -205,20 +206,20 @@ export class RedisDeliveryStore implements DeliveryStore {
   async acquire(item: string, now: number, leaseMs: number): Promise<Lease | undefined> {
     const lease: Lease = { item, token: newLeaseToken(), until: now + leaseMs };
     const reply = await this.#redis.run((client) =>
-      client.eval(ACQUIRE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [item, String(now), String(lease.until), lease.token] }),
+      evalScript(client, ACQUIRE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: [item, String(now), String(lease.until), lease.token] }),
     );
     return Number(reply) === 1 ? lease : undefined;
   }
 
   async release(lease: Lease, at?: number): Promise<boolean> {
     const args = [lease.item, lease.token, at === undefined ? "done" : "at", String(at ?? 0)];
-    const reply = await this.#redis.run((client) => client.eval(RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
+    const reply = await this.#redis.run((client) => evalScript(client, RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
     return Number(reply) === 1;
   }
 
   async extend(lease: Lease, until: number): Promise<boolean> {
     const args = [lease.item, lease.token, "extend", String(until)];
-    const reply = await this.#redis.run((client) => client.eval(RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
+    const reply = await this.#redis.run((client) => evalScript(client, RELEASE_SCRIPT, { keys: [this.#keys.due, this.#keys.lease], arguments: args }));
     if (Number(reply) === 1) lease.until = until;
     return Number(reply) === 1;
   }

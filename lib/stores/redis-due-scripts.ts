@@ -78,8 +78,10 @@ return 1
 /**
  * KEYS: record, actions hash, due, lease, state sets (pending, succeeded, failed), the main index.
  * ARGV: id, score if the index has none, item, token ('' = no lease: only while no other lease runs), now, mode ('done' |
- * 'at' | 'extend'), time, action name, action JSON, retention (s), prune bound (ms).
+ * 'at' | 'extend'), time, action name, action JSON, retention (s), prune bound (ms), the action's state.
  * Returns 1 when written, 0 when the delivery expired (its item is dropped), -1 when the lease is not held.
+ * The state sets are recomputed only when the action's state changed (an attempt that leaves it
+ * `pending` cannot change which states the delivery is in).
  */
 export const COMMIT_ACTION_SCRIPT = `${STATES_FUNCTION}
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -92,8 +94,14 @@ if ARGV[4] ~= '' then
 elseif busy(KEYS[3], KEYS[4], ARGV[3], ARGV[5], '') then
   return -1
 end
+local previous = redis.call('HGET', KEYS[2], ARGV[8])
 redis.call('HSET', KEYS[2], ARGV[8], ARGV[9])
 redis.call('EXPIRE', KEYS[2], ARGV[10])
+local changed = true
+if previous and ARGV[12] then
+  local ok, action = pcall(cjson.decode, previous)
+  changed = not (ok and type(action) == 'table' and action['state'] == ARGV[12])
+end
 if ARGV[6] == 'done' then
   redis.call('ZREM', KEYS[3], ARGV[3])
   redis.call('HDEL', KEYS[4], ARGV[3])
@@ -103,8 +111,10 @@ elseif ARGV[6] == 'at' then
 else
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[3])
 end
-local score = redis.call('ZSCORE', KEYS[8], ARGV[1]) or ARGV[2]
-index_states(KEYS[2], KEYS[5], KEYS[6], KEYS[7], ARGV[1], score, ARGV[10], ARGV[11])
+if changed then
+  local score = redis.call('ZSCORE', KEYS[8], ARGV[1]) or ARGV[2]
+  index_states(KEYS[2], KEYS[5], KEYS[6], KEYS[7], ARGV[1], score, ARGV[10], ARGV[11])
+end
 return 1
 `;
 

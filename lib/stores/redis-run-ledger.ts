@@ -16,7 +16,7 @@
 // Every change is one script (read, check, write), so concurrent binds and revokes cannot interleave.
 // Times come from the injected clock; the TTL of an entry is its expires_at less that clock's now.
 import { redisStoreUnavailable } from "../shared/errors.js";
-import { RedisConnection } from "./redis-connection.js";
+import { evalScript, RedisConnection } from "./redis-connection.js";
 import { PRODUCTION_PREFIX } from "./redis-namespace.js";
 import type { LedgerEntry, NewLedgerEntry, ReconcileOutcome, RunLedger } from "./run-ledger.js";
 import { checkNewEntry, entryOf } from "./run-ledger.js";
@@ -76,7 +76,7 @@ export class RedisRunLedger implements RunLedger {
   /** Runs a script given the clock's now as its last argument. */
   async #script(script: string, keys: string[], args: string[]): Promise<boolean> {
     const reply = await this.#redis.run((client) =>
-      client.eval(script, { keys, arguments: [...args, String(this.#now())] }),
+      evalScript(client, script, { keys, arguments: [...args, String(this.#now())] }),
     );
     return Number(reply) === 1;
   }
