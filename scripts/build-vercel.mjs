@@ -1,10 +1,12 @@
 // `npm run build:vercel`: type-check, then write `.vercel/output` (Vercel's Build Output API v3) with
 // scripts/bundle-functions.mjs — one esbuild bundle per api/*.ts, public/ as static files, vercel.json's
-// rewrites, crons and maxDuration. Offline, a few seconds. `vercel deploy --prebuilt` uploads exactly this
-// directory: the functions check-built-functions.mjs imports and test/e2e/built-output.test.ts serves.
-// (Why not `vercel build`: its zero-config pass builds every api/*.ts again with its own Node builder,
-// after any build command, and that output — traced node_modules, ~12 MB and ~1,450 files a function —
-// would replace the bundles; see docs/operations.md, "Deploying to Vercel".)
+// rewrites and crons, limits.ts's maxDuration. Offline, a few seconds. `vercel deploy --prebuilt` uploads
+// exactly this directory: the functions check-built-functions.mjs imports and built-output.test.ts serves.
+// A remote build (`vercel deploy`, a Git push) runs this same script as package.json's `vercel-build`,
+// through vercel.json's `builds` (@vercel/static-build), with --inside-vercel-build: `vercel build` then
+// adds vercel.json's rewrites and crons to config.json itself, and ships the same function files.
+// (Without that `builds`, Vercel's zero-config pass would build every api/*.ts again with @vercel/node
+// after the build command — traced node_modules, ~12 MB a function — over the bundles.)
 import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +25,7 @@ if (!process.argv.includes("--no-typecheck")) {
 
 const started = performance.now();
 const outDir = join(root, ".vercel", "output");
-const { functions, runtime } = await bundleProject({ root, outDir });
+const { functions, runtime } = await bundleProject({ root, outDir, insideVercelBuild: process.argv.includes("--inside-vercel-build") });
 let over = 0;
 for (const name of functions) {
   const bytes = bytesUnder(join(outDir, "functions", "api", `${name}.func`));

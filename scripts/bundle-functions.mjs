@@ -4,8 +4,11 @@
 // parts — the LangGraph SDK, the Redis client, Standard Webhooks, schemas only some requests need —
 // are separate chunks that a request loads with import() only when it needs them. Beside the
 // functions: public/ as static files, and config.json with vercel.json's rewrites and crons, in the
-// same routes `vercel build` (zero-config) writes for this project. `vercel deploy --prebuilt` uploads
-// this directory as it is, so what ships is what check-built-functions.mjs and the tests served.
+// same routes `vercel build` (zero-config) writes for this project. Each function's maxDuration comes
+// from lib/config/limits.ts, the one place the durations are written. `vercel deploy --prebuilt` uploads
+// this directory as it is, so what ships is what check-built-functions.mjs and the tests served; a
+// remote build (`vercel deploy`, `vercel build`) runs this same build through vercel.json's `builds`
+// (@vercel/static-build runs package.json's `vercel-build` script and ships the .vercel/output it wrote).
 //   node scripts/bundle-functions.mjs            (or `npm run build:vercel`, which type-checks first)
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -19,8 +22,26 @@ const here = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The most a function may weigh (every file of its .func directory): issue 14's budget, 1 MiB. */
 export const FUNCTION_BUDGET_BYTES = 1024 * 1024;
 
-/** The only vercel.json keys this build translates; any other key fails the build rather than be ignored. */
-const KNOWN_KEYS = new Set(["$schema", "functions", "rewrites", "crons", "framework", "buildCommand", "outputDirectory", "installCommand"]);
+/**
+ * The only vercel.json keys this build knows; any other key fails the build rather than be ignored.
+ * (`functions` cannot be among them: Vercel refuses it beside `builds`; maxDuration is in limits.ts.)
+ */
+const KNOWN_KEYS = new Set(["$schema", "builds", "rewrites", "crons"]);
+
+/**
+ * vercel.json's `builds`, the one that makes a remote `vercel build` ship this build: without it Vercel's
+ * zero-config pass builds every api/*.ts again with @vercel/node (traced node_modules, ~12 MB a
+ * function) over the bundles. @vercel/static-build runs `vercel-build` and, finding .vercel/output
+ * with a config.json, ships that directory (Build Output API v3) instead of building anything itself.
+ */
+export const VERCEL_BUILDS = [{ src: "package.json", use: "@vercel/static-build" }];
+
+/** lib/config/limits.ts's MAX_DURATION_SECONDS (`{"api/x.ts": seconds}`), read by compiling that module. */
+export async function maxDurations(root) {
+  const result = await build({ absWorkingDir: root, entryPoints: ["lib/config/limits.ts"], bundle: true, write: false, format: "esm", platform: "node", logLevel: "silent" });
+  const module = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString("base64")}`);
+  return module.MAX_DURATION_SECONDS;
+}
 
 /** The Node.js versions Vercel runs, newest first. */
 const VERCEL_NODE_MAJORS = [24, 22, 20];
@@ -50,10 +71,11 @@ export function functionSources(root) {
 /**
  * config.json's routes: vercel.json's rewrites (exact paths only) where `vercel build` puts them, then the
  * zero-config routes of a project with api/ and public/ (unknown /api paths 404, `/api/x.ts` reaches
- * `/api/x`), as `vercel build` 58 writes them for this project.
+ * `/api/x`), as `vercel build` 58 writes them for this project. Inside `vercel build` the rewrites are
+ * left out (`withRewrites: false`): the CLI adds vercel.json's itself, and would have them twice.
  */
-export function routesOf(vercelJson) {
-  const rewrites = (vercelJson.rewrites ?? []).map((rewrite) => {
+export function routesOf(vercelJson, { withRewrites = true } = {}) {
+  const rewrites = (withRewrites ? (vercelJson.rewrites ?? []) : []).map((rewrite) => {
     if (/[:*(]/.test(rewrite.source) || /[:$]/.test(rewrite.destination) || rewrite.has || rewrite.missing) {
       throw new Error(`vercel.json rewrite ${JSON.stringify(rewrite)}: only exact paths are translated by scripts/bundle-functions.mjs`);
     }
@@ -215,19 +237,31 @@ async function bundleFunction(root, fn, dir) {
 /**
  * Writes the whole Build Output directory for the project at `root` into `outDir` (emptied first).
  * Returns, per function, esbuild's metafile (what went into which file) for the size report and tests.
+ * `insideVercelBuild`: run by `vercel build` (package.json's `vercel-build`), which merges vercel.json's
+ * rewrites and crons into config.json itself, so they are left out here.
  */
-export async function bundleProject({ root = here, outDir = join(root, ".vercel", "output") } = {}) {
+export async function bundleProject({ root = here, outDir = join(root, ".vercel", "output"), insideVercelBuild = false } = {}) {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const vercelJsonPath = join(root, "vercel.json");
   const vercelJson = existsSync(vercelJsonPath) ? JSON.parse(readFileSync(vercelJsonPath, "utf8")) : {};
   const unknown = Object.keys(vercelJson).filter((key) => !KNOWN_KEYS.has(key));
   if (unknown.length > 0) {
+    if (unknown.includes("functions")) {
+      throw new Error("vercel.json has `functions`, which Vercel refuses beside `builds`: set a function's maxDuration in lib/config/limits.ts MAX_DURATION_SECONDS");
+    }
     throw new Error(`vercel.json has ${unknown.join(", ")}, which scripts/bundle-functions.mjs does not translate into .vercel/output: teach it, or the deployment would silently lack it`);
+  }
+  if (JSON.stringify(vercelJson.builds) !== JSON.stringify(VERCEL_BUILDS)) {
+    throw new Error(`vercel.json must have "builds": ${JSON.stringify(VERCEL_BUILDS)}: without it a remote \`vercel build\` replaces these bundles with @vercel/node's own build of api/`);
   }
   const runtime = runtimeOf(pkg);
   const functions = functionSources(root);
-  for (const key of Object.keys(vercelJson.functions ?? {})) {
-    if (!functions.some((fn) => fn.source === key)) throw new Error(`vercel.json functions["${key}"] matches no file in api/`);
+  const durations = await maxDurations(root);
+  for (const key of Object.keys(durations)) {
+    if (!functions.some((fn) => fn.source === key)) throw new Error(`lib/config/limits.ts MAX_DURATION_SECONDS["${key}"] matches no file in api/`);
+  }
+  for (const fn of functions) {
+    if (durations[fn.source] === undefined) throw new Error(`${fn.source} has no maxDuration: add it to lib/config/limits.ts MAX_DURATION_SECONDS`);
   }
 
   rmSync(outDir, { recursive: true, force: true });
@@ -237,7 +271,6 @@ export async function bundleProject({ root = here, outDir = join(root, ".vercel"
     functions.map(async (fn) => {
       const dir = join(outDir, "functions", "api", `${fn.name}.func`);
       metafiles[fn.name] = await bundleFunction(root, fn, dir);
-      const settings = vercelJson.functions?.[fn.source] ?? {};
       const config = {
         runtime,
         architecture: "x86_64",
@@ -247,8 +280,7 @@ export async function bundleProject({ root = here, outDir = join(root, ".vercel"
         // The helpers decorate (req, res) handlers; these functions take a Request and return a Response.
         shouldAddHelpers: false,
         supportsResponseStreaming: true,
-        ...(settings.maxDuration === undefined ? {} : { maxDuration: settings.maxDuration }),
-        ...(settings.memory === undefined ? {} : { memory: settings.memory }),
+        maxDuration: durations[fn.source],
       };
       writeFileSync(join(dir, ".vc-config.json"), JSON.stringify(config, null, 2) + "\n");
     }),
@@ -258,7 +290,8 @@ export async function bundleProject({ root = here, outDir = join(root, ".vercel"
   mkdirSync(join(outDir, "static"), { recursive: true });
   if (existsSync(publicDir)) cpSync(publicDir, join(outDir, "static"), { recursive: true });
 
-  const config = { version: 3, routes: routesOf(vercelJson), ...(vercelJson.crons ? { crons: vercelJson.crons } : { crons: [] }) };
+  const crons = insideVercelBuild ? [] : (vercelJson.crons ?? []);
+  const config = { version: 3, routes: routesOf(vercelJson, { withRewrites: !insideVercelBuild }), crons };
   writeFileSync(join(outDir, "config.json"), JSON.stringify(config, null, 2) + "\n");
   return { functions: functions.map((fn) => fn.name), metafiles, runtime };
 }

@@ -1,8 +1,9 @@
-// Time limits of the functions, in the one place the code restates vercel.json's `maxDuration`s
-// (test/unit/limits.test.ts fails when the two disagree). Everything else derives from these: the
-// routing budget, replay's budget, how long `wait` and `stream` may run, the crons' SDK timeouts.
+// Time limits of the functions, in the one place they are written: the build (scripts/bundle-functions.mjs)
+// puts each into its function's .vc-config.json as Vercel's `maxDuration`, and fails for an api/ file
+// without one (test/unit/limits.test.ts too). Everything else derives from these: the routing budget,
+// replay's budget, how long `wait` and `stream` may run, the crons' SDK timeouts.
 
-/** vercel.json's `functions.*.maxDuration`, in seconds. */
+/** Each function's `maxDuration` on Vercel, in seconds (vercel.json cannot hold them beside its `builds`). */
 export const MAX_DURATION_SECONDS = {
   "api/webhook.ts": 60,
   "api/trigger.ts": 300,

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_DURATION_SECONDS } from "../../lib/config/limits.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -143,10 +144,11 @@ describe("the built webhook in plain node", () => {
   }, 60_000);
 });
 
-it("writes .vc-config.json for Vercel's Node.js launcher with Web handlers", () => {
+it("writes .vc-config.json for Vercel's Node.js launcher with Web handlers, and limits.ts's maxDuration", () => {
   for (const name of built.functions) {
     const config = JSON.parse(readFileSync(join(funcDir(name), ".vc-config.json"), "utf8")) as Record<string, unknown>;
     expect(config).toMatchObject({ handler: "index.js", launcherType: "Nodejs", shouldAddHelpers: false, supportsResponseStreaming: true });
+    expect(config["maxDuration"], name).toBe(MAX_DURATION_SECONDS[`api/${name}.ts` as keyof typeof MAX_DURATION_SECONDS]);
     expect(String(config["runtime"])).toMatch(/^nodejs\d+\.x$/);
     expect(JSON.parse(readFileSync(join(funcDir(name), "package.json"), "utf8"))).toEqual({ type: "module" });
     expect(statSync(join(funcDir(name), "index.js")).isFile()).toBe(true);
