@@ -5,10 +5,12 @@
 const TOKEN_KEY = "langgraph-relay.trigger-token";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, runId = null) {
     super(message);
     this.status = status;
     this.code = code;
+    /** The run the request started, when the relay says (x-run-id: a wait run that failed or timed out). */
+    this.runId = runId;
   }
 }
 
@@ -47,7 +49,7 @@ async function errorOf(response) {
   try {
     const body = await response.json();
     if (body && typeof body.error === "object" && body.error !== null && typeof body.error.message === "string") {
-      return new ApiError(response.status, String(body.error.code ?? "error"), body.error.message);
+      return new ApiError(response.status, String(body.error.code ?? "error"), body.error.message, response.headers.get("x-run-id"));
     }
   } catch {
     // not JSON

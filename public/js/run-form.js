@@ -19,7 +19,10 @@ let streamController = null;
 export function initRunForm({ onStarted }) {
   hooks.onStarted = onStarted;
   $("run-mode").addEventListener("change", () => showModeFields());
-  $("run-assistant").addEventListener("input", () => suggestThread());
+  $("run-assistant").addEventListener("input", () => {
+    suggestThread();
+    suggestInput();
+  });
   for (const radio of document.querySelectorAll("input[name=thread]")) radio.addEventListener("change", () => suggestThread(false));
   void loadTriggerSchema().then(applySchema);
   $("run-form").addEventListener("submit", (event) => void startRun(event));
@@ -73,6 +76,22 @@ function hint(input, property) {
   if (property === undefined) return;
   if (typeof property.description === "string") input.title = property.description;
   if (Array.isArray(property.examples) && property.examples.length > 0 && input.placeholder === "") input.placeholder = String(property.examples[0]);
+}
+
+/** Each example graph's own input (dev/graphs/): what the form offers when the graph is picked. */
+const EXAMPLE_INPUTS = {
+  agent: '{"messages":[{"role":"user","content":"Hello!"}]}',
+  hitl: '{"input":"Ship release 1.2?"}',
+  hitl_tools: '{"to":"ops@example.com"}',
+  error_graph: '{"input":"try me"}',
+};
+
+/** Puts the picked example's input in the field, unless the user wrote one of their own. */
+function suggestInput() {
+  const field = $("run-input");
+  const example = EXAMPLE_INPUTS[$("run-assistant").value.trim()];
+  const untouched = field.value.trim() === "" || Object.values(EXAMPLE_INPUTS).includes(field.value.trim());
+  if (example !== undefined && untouched) field.value = example;
 }
 
 /** Graphs that call interrupt(): they pause, and a pause needs a thread (a checkpointer) to wait on. */
@@ -205,13 +224,23 @@ async function startRun(event) {
           ? `Run ${answer.run_id} started (${answer.status ?? "pending"}). Its callback appears in the list when it ends.`
           : body.mode === "cron"
             ? `Cron ${answer.cron_id} created (${answer.schedule}); next run ${answer.next_run_date ?? "not scheduled"}. Each run's callback appears in the list.`
-            : `Run ${answer.run_id} finished. Its callback appears in the list in a moment.`,
+            : paused(answer)
+              ? `Run ${answer.run_id} paused, waiting on a human (interrupt()): resume it from its run.paused delivery in the list.`
+              : `Run ${answer.run_id} finished. Its callback appears in the list in a moment.`,
       );
     }
     hooks.onStarted();
   } catch (error) {
     if (error && error.name === "AbortError") runStatus("Streaming stopped here; the run goes on and its callback will still arrive.");
-    else if (error instanceof ApiError && error.status !== 401) {
+    else if (error instanceof ApiError && error.status !== 401 && error.runId) {
+      // The run was started: it failed, or outlasted the wait (and goes on).
+      runStatus(
+        error.code === "run_failed"
+          ? `Run ${error.runId} failed: ${error.message.replace(/^The run failed: /, "").replace(/([^.!?])$/, "$1.")} Its run.error callback appears in the list.`
+          : `Run ${error.runId} was started: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`,
+        true,
+      );
+    } else if (error instanceof ApiError && error.status !== 401) {
       runStatus(`The ${body.mode === "cron" ? "cron was not created" : "run was not started"}: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`, true);
     }
   } finally {
@@ -219,6 +248,16 @@ async function startRun(event) {
     $("run-stop").hidden = true;
     streamController = null;
   }
+}
+
+/**
+ * Whether a wait answer is a run that paused in interrupt() (it still ends "success"): its values
+ * carry `__interrupt__`, or the answer says the thread is interrupted.
+ */
+function paused(answer) {
+  const values = answer?.values;
+  const interrupts = values && typeof values === "object" ? values.__interrupt__ : undefined;
+  return (Array.isArray(interrupts) && interrupts.length > 0) || answer?.status === "interrupted" || answer?.thread_status === "interrupted";
 }
 
 /** POSTs a stream-mode trigger and shows each server-sent event as it arrives. */

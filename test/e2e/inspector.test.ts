@@ -560,6 +560,28 @@ describe.runIf(haveChromium)("the inspector page in Chromium", () => {
     await page.context().close();
   }, 90_000);
 
+  it("says what became of a wait run: a failed one failed (it was started), a paused one paused; each example gets its own input", async () => {
+    receiver.respond = () => ({ status: 200 });
+    const page = await signedInPage();
+    await unfoldRunForm(page);
+    // Picking an example puts its own input in the field (the agent's messages mean nothing to hitl).
+    await page.locator("#run-assistant").fill("hitl");
+    expect(JSON.parse(await page.locator("#run-input").inputValue())).toHaveProperty("input");
+    await page.locator("#run-assistant").fill("agent");
+    expect(JSON.parse(await page.locator("#run-input").inputValue())).toHaveProperty("messages");
+
+    await startRun(page, { assistant: "error_graph", mode: "wait", thread: "new" });
+    await page.locator("#run-status", { hasText: /failed|not started|finished/ }).waitFor({ timeout: ARRIVAL_MS });
+    const failed = await page.locator("#run-status").innerText();
+    expect(failed).toMatch(/^Run [0-9a-f-]{36} failed: .*boom/);
+    expect(failed).not.toContain("not started");
+
+    await startRun(page, { assistant: "hitl", mode: "wait", thread: "new" });
+    await page.locator("#run-status", { hasText: /paused|finished/ }).waitFor({ timeout: ARRIVAL_MS });
+    expect(await page.locator("#run-status").innerText()).toMatch(/^Run [0-9a-f-]{36} paused, waiting on a human/);
+    await page.context().close();
+  }, 90_000);
+
   it("resumes a paused hitl run from its delivery: what it asks, Approve, the decision recorded, and a second tab's answer refused", async () => {
     receiver.respond = () => ({ status: 200 });
     const page = await signedInPage();
