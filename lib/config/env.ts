@@ -34,7 +34,7 @@ export const DEFAULT_RESUME_LINK_TTL = "7d";
  */
 export const DEFAULT_RETRY_SCHEDULE = "5s,30s,2m,10m,30m,1h,2h,5h,8h,10h";
 /** Longest delay of one step: Redis scores and timers stay exact well beyond it. */
-const MAX_RETRY_STEP_MS = 7 * 86_400_000;
+export const MAX_RETRY_STEP_MS = 7 * 86_400_000;
 /** Upper bound on the number of retries, so that a typo cannot turn one delivery into a flood. */
 export const MAX_RETRY_STEPS = 50;
 

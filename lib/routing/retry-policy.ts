@@ -4,7 +4,7 @@
 // function's budget runs there, a later one waits in the store's due-time index for the sweep
 // (lib/sweep). Actions written for the earlier backoff options (`retries`, `minDelayMs`, …) keep that
 // exponential backoff, with jitter, as their schedule. Imports only the configuration.
-import { parseRetrySchedule } from "../config/env.js";
+import { MAX_RETRY_STEP_MS, parseRetrySchedule } from "../config/env.js";
 
 export interface RetryOptions {
   /** Upper bound of one attempt, in ms. @default 8_000 */
@@ -55,12 +55,16 @@ const MAX_RETRIES = 10;
 
 function scheduleOf(schedule: string | readonly number[], owner: string): number[] {
   if (typeof schedule === "string") {
+    // As RETRY_SCHEDULE=0: no retries (every failure is final).
+    if (schedule.trim() === "0") return [];
     const parsed = parseRetrySchedule(schedule);
     if (typeof parsed === "string") throw new TypeError(`${owner}: retry option \`schedule\` ${parsed}.`);
     return parsed;
   }
-  if (!Array.isArray(schedule) || schedule.length > 50 || !schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
-    throw new TypeError(`${owner}: retry option \`schedule\` must be a string such as "5s,1m,1h" or a list of at most 50 delays in ms.`);
+  // Each step capped like the string form's (7d): a step past Date's range would make every
+  // retry time unwritable, and the action would run again at every lease expiry.
+  if (!Array.isArray(schedule) || schedule.length > 50 || !schedule.every((ms) => Number.isFinite(ms) && ms >= 0 && ms <= MAX_RETRY_STEP_MS)) {
+    throw new TypeError(`${owner}: retry option \`schedule\` must be a string such as "5s,1m,1h" or a list of at most 50 delays in ms, each at most 7 days (${MAX_RETRY_STEP_MS}).`);
   }
   return [...schedule];
 }
@@ -78,6 +82,9 @@ export function validateRetryOptions(options: RetryOptions, owner: string): Retr
   atLeast("maxDelayMs", 0);
   atLeast("factor", 1);
   atLeast("maxRetryAfterMs", 0);
+  if (options.maxRetryAfterMs !== undefined && options.maxRetryAfterMs > MAX_RETRY_STEP_MS) {
+    throw new TypeError(`${owner}: retry option \`maxRetryAfterMs\` must be at most 7 days (${MAX_RETRY_STEP_MS}), got ${String(options.maxRetryAfterMs)}.`);
+  }
   const { retries } = options;
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= MAX_RETRIES)) {
     throw new TypeError(`${owner}: retry option \`retries\` must be an integer from 0 to ${MAX_RETRIES}, got ${String(retries)}.`);
@@ -123,7 +130,9 @@ export function retryDelayMs(policy: RetryPolicy, retry: number, random: () => n
   const step = policy.delays[retry - 1];
   if (step === undefined) return undefined;
   const delay = policy.jitter ? jittered(step, random) : step;
-  return retryAfterMs === undefined ? delay : Math.max(delay, Math.min(retryAfterMs, policy.maxRetryAfterMs));
+  const wanted = retryAfterMs === undefined ? delay : Math.max(delay, Math.min(retryAfterMs, policy.maxRetryAfterMs));
+  // Options that never went through validation (an action object made by hand) stay within bounds too.
+  return Math.min(wanted, MAX_RETRY_STEP_MS);
 }
 
 /** The time from the first attempt to the last retry when every attempt times out. */

@@ -137,9 +137,28 @@ async function landed(runtime: Runtime, deliveryId: string, record: ActionRecord
 /**
  * Runs `action` until it succeeds, dies, is rescheduled past `deadline`, or its lease is lost,
  * recording and committing each attempt on `record` (numbers continue from earlier attempts).
- * Never throws.
+ * Never throws: anything unforeseen (retry options no check has seen) is logged, and the action
+ * is left to its lease running out, as if this holder had died.
  */
 export async function runAction<E extends RunEvent>(
+  action: Action<E>,
+  record: ActionRecord,
+  event: E,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  try {
+    return await runGuarded(action, record, event, options);
+  } catch (error) {
+    options.runtime.log.error("action run failed; the sweep takes it again once its lease runs out", {
+      delivery_id: options.delivery_id,
+      action: record.name,
+      error: describeError(error),
+    });
+    return "lost";
+  }
+}
+
+async function runGuarded<E extends RunEvent>(
   action: Action<E>,
   record: ActionRecord,
   event: E,

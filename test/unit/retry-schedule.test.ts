@@ -8,7 +8,11 @@ import { resolvePolicy, retryDelayMs } from "../../lib/routing/retry-policy.js";
 import { ATTEMPTS_IN_FLIGHT } from "../../lib/routing/slots.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { runSweep } from "../../lib/sweep/sweep.js";
-import { deliveryFrom, testRuntime } from "../support/routing.js";
+import type { Action } from "../../lib/routing/action.js";
+import { pendingRecord } from "../../lib/routing/match.js";
+import { runAction } from "../../lib/routing/runner.js";
+import { eventOf } from "../../lib/model/events.js";
+import { deliveryFrom, logsOf, testRuntime } from "../support/routing.js";
 
 describe("RETRY_SCHEDULE", () => {
   it("reads delays with units, and spans at least 24 hours by default", () => {
@@ -44,6 +48,55 @@ describe("RETRY_SCHEDULE", () => {
     expect(retryDelayMs(policy, 1, () => 0, 3_600_000)).toBe(600_000);
     expect(retryDelayMs(policy, 1, () => 0, 1_000)).toBe(5_000);
     expect(retryDelayMs(policy, 3, () => 0)).toBeUndefined();
+  });
+});
+
+describe("an action's own schedule in milliseconds (ported from the outside review)", () => {
+  it("caps each step at 7 days like the string form, refused when the routes load, naming the option", () => {
+    const week = 7 * 86_400_000;
+    expect(() => custom({ name: "huge", handler: () => undefined, retry: { schedule: [1e16] } })).toThrow(/action "huge": retry option `schedule`.*each at most 7 days/);
+    expect(() => custom({ name: "eight", handler: () => undefined, retry: { schedule: [1_000, week + 1] } })).toThrow(/at most 7 days/);
+    expect(() => custom({ name: "late", handler: () => undefined, retry: { maxRetryAfterMs: 1e16 } })).toThrow(/`maxRetryAfterMs` must be at most 7 days/);
+    const plain = custom({ name: "plain", handler: () => undefined });
+    expect(() => defineRoutes([{ on: "*", retry: { schedule: [1e16] }, actions: [plain] }])).toThrow(/route #1: retry option `schedule`/);
+    expect(resolvePolicy(custom({ name: "week", handler: () => undefined, retry: { schedule: [week] } }).retry, [5_000]).delays).toEqual([week]);
+  });
+
+  it('takes schedule "0" as no retries, as RETRY_SCHEDULE=0 does: one attempt, then dead', async () => {
+    let calls = 0;
+    const once = custom({ name: "once", retry: { schedule: "0" }, handler: () => {
+      calls += 1;
+      throw new Error("down");
+    } });
+    expect(resolvePolicy(once.retry, [5_000]).delays).toEqual([]);
+    const runtime = testRuntime({}, { store: new MemoryDeliveryStore(), sleep: async () => undefined });
+    const router = defineRoutes([{ on: "*", actions: [once] }], { envDefaults: false });
+    const delivery = deliveryFrom("error_graph_create", { run_id: "run-schedule-0" });
+    delivery.verification = { state: "confirmed", by: "receive-only", checked_at: new Date().toISOString() };
+    delivery.actions = router.plan(delivery, runtime);
+    const { lease } = await runtime.store.claim(delivery);
+    await router.dispatch(delivery, runtime, { deadline: runtime.now() + 5_000, lease });
+    await runtime.idle();
+    expect(calls).toBe(1);
+    expect((await runtime.store.get(delivery.id))?.actions[0]).toMatchObject({ state: "failed", attempts: [{ number: 1, ok: false }] });
+  });
+
+  it("keeps a retry time writable whatever options reach the runner unchecked; runAction never throws", async () => {
+    const runaway = { delays: [1_000], jitter: false, timeoutMs: 1_000, maxRetryAfterMs: 1e16 };
+    expect(retryDelayMs(runaway, 1, () => 0, 1e16)).toBe(7 * 86_400_000);
+    // An action object made by hand, never checked: the run ends, logged, rather than throwing.
+    const runtime = testRuntime({}, { store: new MemoryDeliveryStore() });
+    const unchecked: Action = { type: "custom", name: "unchecked", retry: { schedule: [1e16] }, attempt: async () => undefined };
+    const record = pendingRecord(unchecked, runtime.now());
+    const outcome = runAction(unchecked, record, eventOf(deliveryFrom("error_graph_create")), {
+      runtime,
+      delivery_id: "d-unchecked",
+      deadline: runtime.now() + 2_000,
+      replay: false,
+      lease: undefined,
+    });
+    await expect(outcome).resolves.toBe("lost");
+    expect(logsOf(runtime, "action run failed; the sweep takes it again once its lease runs out")).toMatchObject([{ level: "error", action: "unchecked" }]);
   });
 });
 
