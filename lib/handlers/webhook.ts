@@ -126,8 +126,16 @@ export async function handleWebhook(request: Request, runtime: Runtime, routes: 
     // reconciled record (lib/reconcile) was made from LangGraph's own record of the run after its
     // callback failed to come: the callback arriving late is a duplicate whatever its body says.
     if (first?.source !== "reconciled" && first?.body_digest !== undefined && first.body_digest !== digest) {
-      delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
-      ({ duplicate, lease } = await store.claim(delivery).catch(annotated));
+      // Reconciliation records beside a callback that holds the first id (a forged copy sent before
+      // the run ended): the run is recorded all the same, so this late callback is a duplicate too.
+      const reconciledId = alternateDeliveryIdFor(delivery.run_id, delivery.status, "reconciled");
+      const reconciled = await store.get(reconciledId).catch(annotated);
+      if (reconciled?.source === "reconciled") {
+        delivery.id = reconciledId;
+      } else {
+        delivery.id = alternateDeliveryIdFor(delivery.run_id, delivery.status, digest);
+        ({ duplicate, lease } = await store.claim(delivery).catch(annotated));
+      }
     }
   }
   if (!duplicate) verify(delivery, lease);

@@ -1,7 +1,8 @@
 // The receiver through its real Vercel export, driven with `new Request(...)`.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as webhook from "../../api/webhook.js";
-import { deliveryIdFor } from "../../lib/model/delivery.js";
+import { alternateDeliveryIdFor, deliveryIdFor } from "../../lib/model/delivery.js";
+import { reconciledRecord } from "../../lib/reconcile/record.js";
 import { storeUnavailable } from "../../lib/shared/errors.js";
 import type { DeliveryRouter } from "../../lib/routing/delivery-router.js";
 import { handleWebhook } from "../../lib/handlers/webhook.js";
@@ -255,6 +256,23 @@ describe("POST /api/webhook records exactly once", () => {
     const second = (await (await post(body)).json()) as Json;
     expect(first["duplicate"]).toBe(false);
     expect(second).toEqual({ ok: true, delivery_id: first["delivery_id"], duplicate: true });
+  });
+
+  it("answers duplicate: true to a late real callback whose run reconciliation recorded beside a forged copy that took the first id", async () => {
+    const real = fixture("thread_runs_create");
+    const runId = String(real["run_id"]);
+    // A forged copy (another body, same run and status) arrives first and takes the run's first id.
+    const forged = (await (await post(JSON.stringify({ ...real, values: { forged: true } }))).json()) as Json;
+    expect(forged).toMatchObject({ delivery_id: deliveryIdFor(runId, "success"), duplicate: false });
+    // The real callback never came; reconciliation recorded the run beside it (lib/reconcile/reconcile.ts).
+    const made = reconciledRecord({ run: real, status: "success", checkpoint: undefined }, { now: runtime.now(), tokenId: "t-1", redactKeys: [] });
+    if ("invalid" in made) throw new Error(made.invalid);
+    made.id = alternateDeliveryIdFor(runId, "success", "reconciled");
+    expect((await runtime.store.claim(made)).duplicate).toBe(false);
+    // The real callback, late: recorded already, as the reconciled delivery.
+    const late = (await (await post(JSON.stringify(real))).json()) as Json;
+    expect(late).toEqual({ ok: true, delivery_id: made.id, duplicate: true });
+    expect((await runtime.store.list({ limit: 10 })).deliveries.map((record) => record.id).sort()).toEqual([forged["delivery_id"], made.id].sort());
   });
 
   it("treats the same run with another status as another delivery", async () => {
