@@ -52,13 +52,26 @@ function percent(part, whole) {
 function draw(stats) {
   const atLeast = stats.complete ? "" : "≥ ";
   const perMinute = stats.callbacks / (stats.buckets.length || 60);
-  const lastMinute = stats.buckets.at(-1)?.callbacks ?? 0;
-  setFigure("health-rate", `${atLeast}${perMinute < 10 ? perMinute.toFixed(1) : Math.round(perMinute)}`, `${atLeast}${stats.callbacks} in the last hour · ${lastMinute} this minute`);
+  // The last full minute, not the one under way (which reads 0 seconds after a callback).
+  const lastFull = stats.buckets.at(-2)?.callbacks ?? 0;
+  setFigure("health-rate", `${atLeast}${perMinute < 10 ? perMinute.toFixed(1) : Math.round(perMinute)}`, `${atLeast}${stats.callbacks} in the last hour · ${lastFull} in the last full minute`);
   setFigure("health-failed", percent(stats.failed, stats.callbacks), `${stats.failed} deliver${stats.failed === 1 ? "y" : "ies"} failed or dead`, stats.failed > 0);
   setFigure("health-errors", percent(stats.run_errors, stats.callbacks), `${stats.run_errors} run${stats.run_errors === 1 ? "" : "s"} ended in error`, stats.run_errors > 0);
   setFigure("health-pending", String(stats.pending), stats.pending === 1 ? "delivery routing or retrying" : "deliveries routing or retrying");
   $("health-note").textContent = stats.complete ? "" : "More than 1000 callbacks this hour: the figures count the newest 1000.";
-  $("health-chart").replaceChildren(chart(stats));
+  $("health-chart").replaceChildren(chart(stats), axis(stats));
+}
+
+/** The hour the chart spans, under it: its start on the left, now on the right. */
+function axis(stats) {
+  const first = stats.buckets[0]?.start;
+  const time = (value) => new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return el(
+    "div",
+    { class: "chart-axis", "aria-hidden": "true" },
+    el("span", { text: first === undefined ? "1 h ago" : time(first) }),
+    el("span", { text: "now" }),
+  );
 }
 
 function setFigure(id, value, caption, bad = false) {

@@ -186,6 +186,9 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     expect(await page.locator("#health-chart rect.bar:not(.failed)").count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator("#health-chart rect.bar.failed").count()).toBe(2);
     expect(await page.locator("#health-chart svg").getAttribute("aria-label")).toMatch(/18 in all.*2 failed/);
+    // The hour is labelled under the chart (its start, now), and the rate's caption names a full minute.
+    expect(await page.locator("#health-chart .chart-axis").innerText()).toMatch(/^\d\d:\d\d( [AP]M)?\s+now$/);
+    expect(await page.locator("#health-rate .caption").innerText()).toMatch(/in the last full minute$/);
 
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
     expect(await page.evaluate(contrastProblems)).toEqual([]);
@@ -202,6 +205,22 @@ describe.runIf(haveChromium)("the inspector's table and panel in Chromium", () =
     await page.locator("#detail [data-role=dead]").waitFor();
     const [table, panel] = await Promise.all([page.locator("#deliveries").boundingBox(), page.locator("#detail").boundingBox()]);
     expect(panel?.x ?? 0).toBeGreaterThan((table?.x ?? 0) + (table?.width ?? 0) - 1);
+    // A graph name as long as the example error_graph, and the actions, are not cut off beside the panel.
+    const clipped = await page.evaluate(() => {
+      const graph = document.querySelector<HTMLElement>("#list tr.delivery td.c-graph");
+      if (graph === null) return ["no graph cell"];
+      graph.textContent = "error_graph";
+      const cells = [graph, ...document.querySelectorAll<HTMLElement>("#list tr.delivery td.c-actions")];
+      return cells.filter((cell) => cell.textContent !== "" && cell.scrollWidth > cell.clientWidth && cell.textContent!.length <= 24).map((cell) => cell.textContent);
+    });
+    expect(clipped).toEqual([]);
+    // Room for two actions' words ("dev-log succeeded · notify …") and a graph name with a margin.
+    const widths = await page.evaluate(() => ({
+      actions: document.querySelector<HTMLElement>("#list tr.delivery td.c-actions")?.clientWidth ?? 0,
+      graph: document.querySelector<HTMLElement>("#list tr.delivery td.c-graph")?.clientWidth ?? 0,
+    }));
+    expect(widths.actions).toBeGreaterThanOrEqual(195);
+    expect(widths.graph).toBeGreaterThanOrEqual(130);
     expect(await page.evaluate(contrastProblems)).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}inspector-table-1280-detail.png` });
     await page.context().close();
