@@ -1,21 +1,24 @@
 // Replays and redrives that race other holders of an action (ported from an outside review). Each
 // reads the delivery before it takes the action's lease; whatever ran the action in between — another
 // replay, the sweep — must neither be run again nor be erased from the record. Against the memory
-// store and a real Redis.
+// store and a real Redis; and, on Redis, many sweeps, the drain and replays at once over one target.
 import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayDelivery } from "../../lib/inspector/replay.js";
 import { redriveDeadActions } from "../../lib/inspector/redrive.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import type { Router } from "../../lib/routing/index.js";
-import { custom, defineRoutes } from "../../lib/routing/index.js";
+import { custom, defineRoutes, forward } from "../../lib/routing/index.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import type { Lease } from "../../lib/stores/due-work.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import { runSweep } from "../../lib/sweep/sweep.js";
+import { drainSoon } from "../../lib/sweep/drain.js";
 import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
-import { deliveryFrom, testRuntime, type LoggedRuntime } from "../support/routing.js";
+import { deliveryFrom, newSecret, testRuntime, type LoggedRuntime } from "../support/routing.js";
 
 const hasRedis = redisAvailable();
 let redis: RedisServer | undefined;
@@ -176,4 +179,76 @@ describe.each(stores)("replay and redrive races with the $name", ({ enabled, mak
     expect(await attemptsOf(store, delivery.id)).toEqual({ state: "succeeded", numbers: [1, 2] });
     await store.close();
   }, 30_000);
+});
+
+describe("sweeps, the drain and replays at once", () => {
+  it("6 sweeps, the drain and 20 replays over 300 due forwards: no webhook-id in flight twice, no attempt number twice, all delivered", async (context) => {
+    if (!hasRedis) context.skip();
+    const inFlight = new Map<string, number>();
+    const accepted = new Map<string, number>();
+    let overlap = 0;
+    let down = true;
+    const server = http.createServer((request, response) => {
+      const id = String(request.headers["webhook-id"]);
+      request.resume();
+      inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+      if ((inFlight.get(id) ?? 0) > 1) overlap += 1;
+      setTimeout(() => {
+        inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+        if (down) {
+          response.writeHead(503).end();
+        } else {
+          accepted.set(id, (accepted.get(id) ?? 0) + 1);
+          response.writeHead(200).end("ok");
+        }
+      }, 30);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const address = server.address() as AddressInfo;
+    const store = new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `six-${randomBytes(4).toString("hex")}:` });
+    const runtimes = Array.from({ length: 7 }, () => testRuntime({ RETRY_SCHEDULE: "300ms,300ms,300ms,300ms,300ms" }, { store }));
+    const receiving = runtimes[0] as LoggedRuntime;
+    const retry = { schedule: "300ms,300ms,300ms,300ms,300ms", timeoutMs: 2_000 };
+    const router = defineRoutes([{ on: "*", actions: [forward({ name: "out", url: `http://127.0.0.1:${address.port}/in`, secret: newSecret(), retry })] }], {
+      envDefaults: false,
+    });
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: 300 }, async (_, index) => {
+        const delivery = deliveryFrom("error_graph_create", { run_id: `run-${index}-${randomBytes(3).toString("hex")}` });
+        delivery.verification = { state: "confirmed", by: "receive-only", checked_at: new Date().toISOString() };
+        delivery.actions = router.plan(delivery, receiving);
+        const { lease } = await store.claim(delivery);
+        await router.dispatch(delivery, receiving, { deadline: receiving.now() + 300, lease });
+        ids.push(delivery.id);
+      }),
+    );
+    await receiving.idle();
+    down = false;
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const sweeps = runtimes.slice(1).map((runtime) => runSweep(runtime, router, { deadline: runtime.now() + 8_000, steps: [] }));
+    drainSoon(receiving, router, receiving.now() + 8_000);
+    const replays = ids.slice(0, 20).map((id, index) =>
+      replayDelivery(id, { budgetMs: 3_000 }, runtimes[1 + (index % 6)] as LoggedRuntime, router).catch((error: unknown) => String(error)),
+    );
+    await Promise.all(sweeps);
+    await Promise.all(replays);
+    await Promise.all(runtimes.map((runtime) => runtime.idle()));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await runSweep(receiving, router, { deadline: receiving.now() + 8_000, steps: [] }); // stragglers
+    let repeatedNumbers = 0;
+    let notSucceeded = 0;
+    for (const id of ids) {
+      const action = (await store.get(id))?.actions[0];
+      const numbers = action?.attempts.map((attempt) => attempt.number) ?? [];
+      if (new Set(numbers).size !== numbers.length) repeatedNumbers += 1;
+      if (action?.state !== "succeeded") notSucceeded += 1;
+    }
+    server.close();
+    await store.close();
+    expect(overlap).toBe(0);
+    expect(repeatedNumbers).toBe(0);
+    expect(notSucceeded).toBe(0);
+    expect(accepted.size).toBe(300);
+  }, 120_000);
 });
