@@ -3,6 +3,7 @@
 // the variable to fix and its address without credentials, with a read told apart from a write.
 import { afterEach, describe, expect, it } from "vitest";
 import * as deliveriesApi from "../../api/deliveries.js";
+import { RedisDecisionStore } from "../../lib/stores/decision-store.js";
 import * as sweepApi from "../../api/sweep.js";
 import * as triggerApi from "../../api/trigger.js";
 import * as webhookApi from "../../api/webhook.js";
@@ -180,5 +181,19 @@ describe("REDIS_URL pointing at a closed port", () => {
     expect(error.message).toContain(`Redis at redis://127.0.0.1:${port}, REDIS_URL`);
     expect(error.message).toContain("nothing was attempted");
     expect(error.message).not.toContain("nothing was recorded");
+  });
+
+  it("the decision store's 503 names Redis, REDIS_URL and the address, and says nothing was resumed", async () => {
+    const port = await freePort();
+    const store = new RedisDecisionStore({ url: `redis://default:redis-password-not-logged@127.0.0.1:${port}`, prefix: "test:hitl:" });
+    try {
+      const error = await store.claim("dlv_1", { channel: "inspector", decision: "approve", at: new Date(0).toISOString() }, 60).then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+      expect(error?.message).toBe(`The decision store (Redis at redis://127.0.0.1:${port}, REDIS_URL) did not answer, so nothing was resumed. Retry later.`);
+    } finally {
+      await store.close();
+    }
   });
 });
