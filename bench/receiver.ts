@@ -26,6 +26,8 @@ const fixture = JSON.stringify({
 
 interface Target {
   port: number;
+  /** The target's process, for its CPU time (bench/durable-receiver.ts). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startTarget(mode: string, redisUrl?: string, root?: string
   });
   return {
     port,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", () => resolve());
@@ -55,6 +58,8 @@ export async function startTarget(mode: string, redisUrl?: string, root?: string
 
 interface Sample {
   rps: number;
+  /** Requests answered in the phase. */
+  requests: number;
   p99: number;
   non2xx: number;
   errors: number;
@@ -79,7 +84,7 @@ export async function load(port: number): Promise<Sample> {
       },
     ],
   });
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return { rps: result.requests.average, requests: result.requests.total, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
