@@ -55,6 +55,10 @@ export async function benchDurableReceiver(redisUrl: string | undefined): Promis
       try {
         await loadShort(old.port);
         await loadShort(now.port);
+        // And one discarded phase of distinct callbacks each: loadShort repeats one callback, so the
+        // path of a new delivery (claim, plan) would otherwise be warmed up inside the first round.
+        await load(old.port);
+        await load(now.port);
         for (let round = 0; round < ROUNDS; round++) {
           // Alternating which goes first, so that a drift of the machine's load favours neither.
           const order = round % 2 === 0 ? (["old", "now"] as const) : (["now", "old"] as const);
