@@ -101,7 +101,16 @@ it("routes a delivery whose claim reply was lost exactly once: the 503's retry i
       router,
     ).catch((error: unknown) => error);
 
-  await receiverStore.get("dlv_000000000000000000000000"); // connected: the next reply is the claim's
+  // Warm up through the proxy: connected, and the claim script loaded in Redis (it runs by EVALSHA;
+  // a first call's NOSCRIPT reply is not the reply this test means to lose). Its routing is not counted.
+  const warmUp = { ...payload, run_id: `run-${randomBytes(6).toString("hex")}` };
+  await handleWebhook(
+    new Request(`https://relay.test/api/webhook?token=${TEST_STATIC_TOKEN}`, { method: "POST", body: JSON.stringify(warmUp) }),
+    receiver,
+    router,
+  );
+  await receiver.idle();
+  ran.length = 0;
   proxy.arm();
   const first = await post();
   expect(proxy.dropped).toBe(1);
