@@ -3,7 +3,7 @@
 // against the memory store and a real Redis. Deliveries arrive through the real /api/webhook, or are
 // claimed directly in the store where the test needs control of their times and action states.
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as deliveries from "../../api/deliveries.js";
 import * as triggerApi from "../../api/trigger.js";
 import * as webhook from "../../api/webhook.js";
@@ -13,17 +13,17 @@ import type { ActionState, DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
 import { storeUnavailable } from "../../lib/shared/errors.js";
 import type { HttpMethod } from "../../lib/http/methods.js";
-import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import type { RunPayload } from "../../lib/model/run-payload.js";
 import { redactPayload, runPayloadSchema } from "../../lib/model/run-payload.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
-import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
+import { startRedis } from "../support/redis.js";
 import { newSecret, TestReceiver } from "../support/routing.js";
 import { installTestRuntime, TEST_STATIC_TOKEN, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
 import { expectError } from "../support/errors.js";
 import { fixture } from "../support/kit.js";
+import { storesUnderTest } from "../support/stores.js";
 
 type Json = Record<string, unknown>;
 interface ListBody {
@@ -255,24 +255,7 @@ describe("/api/deliveries guards", () => {
 // ---------------------------------------------------------------------------------------------
 // The same behaviour on both stores.
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
-  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
-  {
-    name: "Redis store",
-    enabled: hasRedis,
-    make: () =>
-      new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `deliveries-test-${randomBytes(4).toString("hex")}:` }),
-  },
-];
+const { stores, hasRedis } = storesUnderTest("deliveries-test");
 
 describe.each(stores)("/api/deliveries with the $name", ({ enabled, make }) => {
   let receiver: TestReceiver;

@@ -2,7 +2,7 @@
 // the new filters (route, source, since) and the redrive by filter — every dead action of one route,
 // one event, or since a time made due again and run after the answer, bounded per request.
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as deliveriesApi from "../../api/deliveries.js";
 import type { ActionRecord, DeliveryRecord } from "../../lib/model/delivery.js";
 import { newDeliveryRecord } from "../../lib/model/delivery.js";
@@ -11,30 +11,13 @@ import { MAX_REDRIVE_ACTIONS } from "../../lib/inspector/redrive.js";
 import { setRuntime } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
-import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import { expectError } from "../support/errors.js";
 import { fixture } from "../support/kit.js";
-import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { newSecret, TestReceiver } from "../support/routing.js";
 import { installTestRuntime, TEST_TRIGGER_TOKEN, type TestRuntime } from "../support/runtime.js";
+import { storesUnderTest } from "../support/stores.js";
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
-  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
-  {
-    name: "Redis store",
-    enabled: hasRedis,
-    make: () => new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `redrive-${randomBytes(4).toString("hex")}:` }),
-  },
-];
+const { stores } = storesUnderTest("redrive");
 
 const FORWARD = "env:forward";
 const INSPECTOR_TOKEN = "redrive-inspector-read-only-token-0123456789";

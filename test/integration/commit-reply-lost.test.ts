@@ -4,31 +4,12 @@
 // success is still a success — rather than report the lease lost. Against the memory store and a real
 // Redis (the commit really lands; only its reply is thrown away).
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { custom, defineRoutes } from "../../lib/routing/index.js";
-import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
-import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
-import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
-import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, logsOf, testRuntime } from "../support/routing.js";
+import { storesUnderTest } from "../support/stores.js";
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
-  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
-  {
-    name: "Redis store",
-    enabled: hasRedis,
-    make: () => new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `commit-lost-${randomBytes(4).toString("hex")}:` }),
-  },
-];
+const { stores } = storesUnderTest("commit-lost");
 
 describe.each(stores)("a lost commit reply with the $name", ({ enabled, make }) => {
   for (const outcome of ["dead", "succeeded"] as const) {

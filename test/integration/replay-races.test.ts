@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { replayDelivery } from "../../lib/inspector/replay.js";
 import { redriveDeadActions } from "../../lib/inspector/redrive.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
@@ -13,30 +13,13 @@ import type { Router } from "../../lib/routing/index.js";
 import { custom, defineRoutes, forward } from "../../lib/routing/index.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
 import type { Lease } from "../../lib/stores/due-work.js";
-import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
 import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import { runSweep } from "../../lib/sweep/sweep.js";
 import { drainSoon } from "../../lib/sweep/drain.js";
-import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, newSecret, testRuntime, type LoggedRuntime } from "../support/routing.js";
+import { storesUnderTest } from "../support/stores.js";
 
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
-  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
-  {
-    name: "Redis store",
-    enabled: hasRedis,
-    make: () => new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `races-${randomBytes(4).toString("hex")}:` }),
-  },
-];
+const { stores, hasRedis, redisUrl } = storesUnderTest("races");
 
 /** A promise and the function that settles it: a gate a test opens when it is ready. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -205,7 +188,7 @@ describe("sweeps, the drain and replays at once", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     const address = server.address() as AddressInfo;
-    const store = new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `six-${randomBytes(4).toString("hex")}:` });
+    const store = new RedisDeliveryStore({ url: redisUrl(), prefix: `six-${randomBytes(4).toString("hex")}:` });
     const runtimes = Array.from({ length: 7 }, () => testRuntime({ RETRY_SCHEDULE: "300ms,300ms,300ms,300ms,300ms" }, { store }));
     const receiving = runtimes[0] as LoggedRuntime;
     const retry = { schedule: "300ms,300ms,300ms,300ms,300ms", timeoutMs: 2_000 };

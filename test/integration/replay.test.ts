@@ -3,40 +3,21 @@
 // marked `replay`. Against the memory store and a real Redis. Records stored by the previous version
 // (the chain action's type was `start_run`) are listed, shown and replayed as `chain`.
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { forwardMessageId } from "../../lib/routing/actions/forward.js";
 import type { DeliveryRecord } from "../../lib/model/delivery.js";
 import { RelayError } from "../../lib/shared/errors.js";
-import { MemoryDeliveryStore } from "../../lib/stores/memory-delivery-store.js";
-import { RedisDeliveryStore } from "../../lib/stores/redis-delivery-store.js";
 import { replayDelivery } from "../../lib/inspector/replay.js";
 import type { Router } from "../../lib/routing/index.js";
 import { chain, custom, defineRoutes, forward } from "../../lib/routing/index.js";
 import { handleDeliveriesGet, handleDeliveriesPost } from "../../lib/handlers/deliveries.js";
 import type { StartRunRequest } from "../../lib/runtime/runtime.js";
 import type { DeliveryStore } from "../../lib/stores/delivery-store.js";
-import { redisAvailable, startRedis, type RedisServer } from "../support/redis.js";
 import { deliveryFrom, newSecret, recordingSleep, TestReceiver, testRuntime, type LoggedRuntime } from "../support/routing.js";
+import { storesUnderTest } from "../support/stores.js";
 
 const SECRET = newSecret();
-const hasRedis = redisAvailable();
-let redis: RedisServer | undefined;
-
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: { name: string; enabled: boolean; make: () => DeliveryStore }[] = [
-  { name: "memory store", enabled: true, make: () => new MemoryDeliveryStore() },
-  {
-    name: "Redis store",
-    enabled: hasRedis,
-    make: () => new RedisDeliveryStore({ url: redis?.url ?? "redis://127.0.0.1:1", prefix: `replay-test-${randomBytes(4).toString("hex")}:` }),
-  },
-];
+const { stores } = storesUnderTest("replay-test");
 
 describe.each(stores)("replay with the $name", ({ enabled, make }) => {
   let receiver: TestReceiver;
