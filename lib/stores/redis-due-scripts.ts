@@ -57,21 +57,28 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 return 1
 `;
 
+
+/** Moves a leased item: `done` drops it, `at` makes it due at a time (lease given up), `extend` keeps the lease until a time. */
+const MOVE_FUNCTION = `
+local function move_item(due_key, lease_key, item, mode, time)
+  if mode == 'done' then
+    redis.call('ZREM', due_key, item)
+    redis.call('HDEL', lease_key, item)
+  elseif mode == 'at' then
+    redis.call('ZADD', due_key, time, item)
+    redis.call('HDEL', lease_key, item)
+  else
+    redis.call('ZADD', due_key, time, item)
+  end
+end
+`;
 /**
  * KEYS: due, lease. ARGV: item, token, mode ('done' | 'at' | 'extend'), time.
  * Returns 1 when the lease was held (and the item moved), 0 otherwise.
  */
-export const RELEASE_SCRIPT = `
+export const RELEASE_SCRIPT = `${MOVE_FUNCTION}
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-if ARGV[3] == 'done' then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-elseif ARGV[3] == 'at' then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-else
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-end
+move_item(KEYS[1], KEYS[2], ARGV[1], ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -83,7 +90,7 @@ return 1
  * The state sets are recomputed only when the action's state changed (an attempt that leaves it
  * `pending` cannot change which states the delivery is in).
  */
-export const COMMIT_ACTION_SCRIPT = `${STATES_FUNCTION}
+export const COMMIT_ACTION_SCRIPT = `${STATES_FUNCTION}${MOVE_FUNCTION}
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[3])
   redis.call('HDEL', KEYS[4], ARGV[3])
@@ -102,15 +109,7 @@ if previous and ARGV[12] then
   local ok, action = pcall(cjson.decode, previous)
   changed = not (ok and type(action) == 'table' and action['state'] == ARGV[12])
 end
-if ARGV[6] == 'done' then
-  redis.call('ZREM', KEYS[3], ARGV[3])
-  redis.call('HDEL', KEYS[4], ARGV[3])
-elseif ARGV[6] == 'at' then
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[3])
-  redis.call('HDEL', KEYS[4], ARGV[3])
-else
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[3])
-end
+move_item(KEYS[3], KEYS[4], ARGV[3], ARGV[6], ARGV[7])
 if changed then
   local score = redis.call('ZSCORE', KEYS[8], ARGV[1]) or ARGV[2]
   index_states(KEYS[2], KEYS[5], KEYS[6], KEYS[7], ARGV[1], score, ARGV[10], ARGV[11])
