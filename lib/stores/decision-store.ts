@@ -8,6 +8,7 @@
 import type { DecisionRecord } from "../model/delivery.js";
 import { redisStoreUnavailable } from "../shared/errors.js";
 import { RedisConnection } from "./redis-connection.js";
+import { evictExpiredAndOldest } from "./memory-eviction.js";
 
 export interface DecisionStore {
   readonly kind: "memory" | "redis";
@@ -83,14 +84,7 @@ export class MemoryDecisionStore implements DecisionStore {
   async close(): Promise<void> {}
 
   #evict(): void {
-    const now = this.#now();
-    for (const [key, { expiresAt }] of this.#entries) {
-      if (expiresAt <= now) this.#entries.delete(key);
-    }
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(key);
-    }
+    evictExpiredAndOldest(this.#entries, this.#now(), this.#maxEntries);
   }
 }
 

@@ -3,6 +3,7 @@
 // the Redis one, shared by every function instance.
 import type { ClaimOutcome, IdempotencyEntry, IdempotencyStore, StoredAnswer } from "./idempotency-store.js";
 import { IDEMPOTENCY_TTL_SECONDS } from "./idempotency-store.js";
+import { evictExpiredAndOldest } from "./memory-eviction.js";
 
 export interface MemoryIdempotencyOptions {
   /** @default 10_000 */
@@ -56,13 +57,6 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   async close(): Promise<void> {}
 
   #evict(): void {
-    const now = this.#now();
-    for (const [key, { expiresAt }] of this.#entries) {
-      if (expiresAt <= now) this.#entries.delete(key);
-    }
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(key);
-    }
+    evictExpiredAndOldest(this.#entries, this.#now(), this.#maxEntries);
   }
 }
